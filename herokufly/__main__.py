@@ -1,0 +1,5 @@
+import sys
+
+from herokufly.cli import main
+
+sys.exit(main())
