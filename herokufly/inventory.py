@@ -69,6 +69,12 @@ class Repo:
     has_dockerfile: bool = False
     has_fly_toml: bool = False
     fly_toml_app: str | None = None
+    # Added by the repo reader (all optional so older callers still work).
+    versions_source: str | None = None  # ".tool-versions" or "elixir_buildpack.config"
+    has_ecto: bool = False
+    release_module: str | None = None  # e.g. "Acme.Release" when lib/<app>/release.ex exists
+    stack: str | None = None  # app.json "stack", e.g. "heroku-24"
+    postdeploy: str | None = None  # app.json scripts.postdeploy
 
 
 @dataclass

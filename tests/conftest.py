@@ -37,3 +37,42 @@ def _forget_masked_values():
 def canary() -> str:
     """A secret value that must never show in any output."""
     return "CANARY-" + uuid.uuid4().hex
+
+
+PG17_ROOT = "/var/cache/herokufly/trixie-pg17"  # built by scripts/setup-pg17
+PG17_BINDIR = "/var/cache/herokufly/pg17-bin"  # pg_dump/pg_restore/psql 17 wrappers
+
+
+def _need_pg17() -> None:
+    import os
+
+    if not (os.path.isfile(os.path.join(PG17_ROOT, ".complete"))
+            and os.access(os.path.join(PG17_BINDIR, "pg_dump"), os.X_OK)):
+        message = "PostgreSQL 17 root missing: run scripts/setup-pg17"
+        if os.environ.get("HEROKUFLY_REQUIRE_ALL") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg17():
+    """A PostgreSQL 17 server running from the Debian 13 root (chroot), one per session."""
+    import os
+    import tempfile
+
+    _need_pg17()
+    tmp = tempfile.mkdtemp(prefix="herokufly-pg17-", dir=os.path.join(PG17_ROOT, "tmp"))
+    os.chmod(tmp, 0o755)
+    inside = tmp[len(PG17_ROOT):]
+    server = pgserver.PgServer(bindir="/usr/lib/postgresql/17/bin", prefix=["chroot", PG17_ROOT],
+                               datadir_host=os.path.join(tmp, "data"),
+                               datadir=os.path.join(inside, "data")).start()
+    yield server
+    pgserver.remove(server)
+
+
+@pytest.fixture(scope="session")
+def pg17_client() -> str:
+    """The bin dir of PostgreSQL 17 client tools (pg_dump, psql) usable against any server."""
+    _need_pg17()
+    return PG17_BINDIR

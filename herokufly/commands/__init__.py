@@ -9,6 +9,10 @@ import importlib
 
 _MODULES = [
     "plan",
+    "scaffold",
+    "db",
+    "migrate",
+    "rollback",
 ]
 
 COMMANDS = [importlib.import_module(f"herokufly.commands.{name}").command for name in _MODULES]

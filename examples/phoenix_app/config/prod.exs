@@ -1,0 +1,4 @@
+import Config
+
+config :acme, AcmeWeb.Endpoint, cache_static_manifest: "priv/static/cache_manifest.json"
+config :logger, level: :info

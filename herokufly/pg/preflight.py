@@ -1,0 +1,127 @@
+"""Preflight: everything that can be checked before downtime, read-only on both sides.
+
+All problems are collected and raised together as one DatabaseError, so the
+user fixes them in one go before anything is changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from herokufly.errors import DatabaseError
+from herokufly.pg import catalog, tools
+from herokufly.pg.connect import Database
+
+
+@dataclass
+class PreflightReport:
+    source: str
+    target: str
+    source_version: str = ""
+    target_version: str = ""
+    source_major: int = 0
+    target_major: int = 0
+    client: tools.ClientTools | None = None
+    extensions: list[tuple[str, str, str]] = field(default_factory=list)
+    database_bytes: int = 0
+    table_count: int = 0
+    large_objects: int = 0
+    # "empty", "herokufly" (left by an earlier herokufly run: cleaned) or "forced"
+    target_state: str = "empty"
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["client"] = None if self.client is None else {
+            "bindir": self.client.bindir, "version": self.client.version}
+        data["extensions"] = [{"name": n, "schema": s, "version": v} for n, s, v in self.extensions]
+        return data
+
+
+def preflight(source_url: str, target_url: str, force: bool = False,
+              pg_bindir: str | None = None) -> PreflightReport:
+    source = Database.parse("source", source_url)
+    target = Database.parse("target", target_url)
+    report = PreflightReport(source=source.display, target=target.display)
+    problems: list[str] = []
+
+    src_conn = tgt_conn = None
+    try:
+        for db in (source, target):
+            try:
+                conn = db.connect()
+            except DatabaseError as exc:
+                problems.append(exc.message)
+                continue
+            if db is source:
+                src_conn = conn
+            else:
+                tgt_conn = conn
+        if src_conn is not None:
+            _check_source(src_conn, report, problems, pg_bindir)
+        if tgt_conn is not None:
+            _check_target(tgt_conn, report, problems, force)
+        if src_conn is not None and tgt_conn is not None:
+            _check_pair(src_conn, tgt_conn, report, problems)
+    finally:
+        for conn in (src_conn, tgt_conn):
+            if conn is not None:
+                conn.close()
+    if problems:
+        raise DatabaseError(
+            f"preflight found {len(problems)} problem{'s' if len(problems) > 1 else ''}, nothing "
+            "was changed: " + "; ".join(f"({i}) {p}" for i, p in enumerate(problems, 1)))
+    return report
+
+
+def _check_source(conn, report: PreflightReport, problems: list[str], pg_bindir: str | None) -> None:
+    report.source_major = catalog.server_major(conn)
+    report.source_version = catalog.server_version(conn)
+    report.extensions = catalog.extensions(conn)
+    report.database_bytes = catalog.database_size(conn)
+    report.table_count = len(catalog.tables(conn))
+    report.large_objects = catalog.large_object_count(conn)
+    try:
+        report.client = tools.choose_tools(report.source_major, pg_bindir)
+    except DatabaseError as exc:
+        problems.append(exc.one_line())
+
+
+def _check_target(conn, report: PreflightReport, problems: list[str], force: bool) -> None:
+    report.target_major = catalog.server_major(conn)
+    report.target_version = catalog.server_version(conn)
+    comment = catalog.database_comment(conn) or ""
+    in_use = catalog.user_relation_count(conn) > 0 or catalog.large_object_count(conn) > 0 \
+        or bool(catalog.extensions(conn))
+    if comment.startswith(catalog.MARKER_PREFIX):
+        report.target_state = "herokufly"
+        report.notes.append("the target holds a partial copy from an earlier herokufly run: "
+                            "it is cleaned and filled again")
+    elif in_use:
+        if force:
+            report.target_state = "forced"
+            report.notes.append("the target is not empty: --force drops its schemas and data")
+        else:
+            problems.append(f"the target database {report.target} is not empty: use an empty "
+                            "database, or pass --force to replace everything in it")
+
+
+def _check_pair(src_conn, tgt_conn, report: PreflightReport, problems: list[str]) -> None:
+    if (src_conn.info.host, src_conn.info.port, src_conn.info.dbname) == \
+            (tgt_conn.info.host, tgt_conn.info.port, tgt_conn.info.dbname):
+        problems.append("the source and the target are the same database")
+    available = catalog.available_extensions(tgt_conn)
+    missing = [name for name, _schema, _v in report.extensions if name not in available]
+    if missing:
+        problems.append(
+            f"the target server cannot create extension{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (not installed there): install "
+            f"{'them' if len(missing) > 1 else 'it'} on the target server or drop "
+            f"{'them' if len(missing) > 1 else 'it'} from the source")
+    if report.source_major > report.target_major:
+        report.notes.append(
+            f"the target (PostgreSQL {report.target_major}) is older than the source "
+            f"({report.source_major}): features new in {report.source_major} would fail")
+    if report.client and report.client.major > report.target_major:
+        report.notes.append(f"pg_dump {report.client.version} is newer than the target: settings the "
+                            f"target does not know are left out")

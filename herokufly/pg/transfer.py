@@ -1,0 +1,356 @@
+"""Move one PostgreSQL database into another, then prove it arrived.
+
+read (preflight, one snapshot of the source) -> plan (tables, chunks, DDL
+entries) -> act (schema, parallel COPY streams overlapped with index builds,
+constraints, sequences, large objects) -> verify -> report.
+
+The source is only read: every source session is READ ONLY and sees the same
+exported snapshot. The target carries a marker while it is being filled so an
+interrupted run can be cleaned and started over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+import psycopg
+
+from herokufly import masking
+from herokufly.errors import DatabaseError, VerificationFailed
+from herokufly.pg import catalog, schema, streams, target as target_db
+from herokufly.pg.connect import Database, qualified
+from herokufly.pg.pool import WorkPool
+from herokufly.pg.preflight import PreflightReport, preflight
+from herokufly.pg.progress import Progress
+from herokufly.pg.verify import VerifyReport, verify_databases
+
+VERIFY_MODES = ("counts", "checksums", "none")
+# Built as soon as their table's rows are in, in parallel with other work.
+_PARALLEL_DDL = {"INDEX", "CONSTRAINT"}
+
+
+@dataclass
+class TransferOptions:
+    jobs: int | None = None  # parallel streams; default: CPUs, at least 2, at most 8
+    verify: str = "counts"  # "counts" | "checksums" | "none"
+    force: bool = False  # replace a non-empty target
+    pg_bindir: str | None = None  # use these client tools instead of choosing
+    split_bytes: int = 128 * 1024 * 1024  # tables larger than this are copied in parallel parts
+
+    def worker_count(self) -> int:
+        return self.jobs if self.jobs and self.jobs > 0 else max(2, min(8, os.cpu_count() or 2))
+
+
+@dataclass
+class TableReport:
+    name: str
+    rows: int
+    bytes: int
+    seconds: float
+
+
+@dataclass
+class TransferReport:
+    source: str
+    target: str
+    ok: bool = False
+    source_version: str = ""
+    target_version: str = ""
+    client_version: str = ""
+    jobs: int = 0
+    tables: list[TableReport] = field(default_factory=list)
+    sequences: int = 0
+    large_objects: int = 0
+    database_settings: dict[str, str] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+    verification: VerifyReport | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    @property
+    def throughput_mb_s(self) -> float:
+        copy = self.phases.get("copy") or self.seconds
+        return round(self.bytes / 1e6 / copy, 2) if copy else 0.0
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["verification"] = self.verification.to_dict() if self.verification else None
+        data["rows"] = self.rows
+        data["throughput_mb_s"] = self.throughput_mb_s
+        data["phases"] = [{"name": k, "seconds": round(v, 3)} for k, v in self.phases.items()]
+        return data
+
+
+class _Phases:
+    def __init__(self, report: TransferReport, progress: Progress):
+        self.report, self.progress = report, progress
+
+    def run(self, name: str, total: float | None = None, unit: str = "bytes"):
+        phases = self
+
+        class _Timed:
+            def __enter__(self):
+                self.started = time.monotonic()
+                self.cm = phases.progress.phase(name, total, unit)
+                self.cm.__enter__()
+                return self
+
+            def __exit__(self, *exc):
+                phases.report.phases[name] = round(time.monotonic() - self.started, 3)
+                return self.cm.__exit__(*exc)
+
+        return _Timed()
+
+
+def transfer(source_url: str, target_url: str, options: TransferOptions | None = None,
+             progress: Progress | None = None) -> TransferReport:
+    """Copy source into target and verify. Raises DatabaseError (nothing done or a clear
+    failure), VerificationFailed (copy done, target differs; `.report` holds the report)."""
+    options = options or TransferOptions()
+    if options.verify not in VERIFY_MODES:
+        raise DatabaseError(f"unknown verification mode {options.verify!r}",
+                            hint=f"Use one of {', '.join(VERIFY_MODES)}")
+    progress = progress or Progress()
+    source = Database.parse("source", source_url)
+    target = Database.parse("target", target_url)
+    started = time.monotonic()
+    report = TransferReport(source=source.display, target=target.display,
+                            jobs=options.worker_count())
+    phases = _Phases(report, progress)
+    with phases.run("preflight", unit="checks"):
+        pre = preflight(source_url, target_url, force=options.force, pg_bindir=options.pg_bindir)
+    report.source_version, report.target_version = pre.source_version, pre.target_version
+    report.client_version = pre.client.version
+    report.notes.extend(pre.notes)
+    for note in pre.notes:
+        progress.note(f"note: {note}")
+
+    run = _Run(source, target, pre, options, report, phases, progress)
+    try:
+        run.execute()
+    except psycopg.Error as exc:
+        raise DatabaseError(f"transfer failed: {masking.redact(str(exc)).strip()}",
+                            hint="Fix the cause and run the same command again; "
+                                 "it starts over cleanly") from None
+    finally:
+        run.close()
+    report.seconds = round(time.monotonic() - started, 3)
+    report.ok = report.verification.ok if report.verification else True
+    if not report.ok:
+        names = ", ".join(report.verification.mismatched_tables) or "see the report"
+        exc = VerificationFailed(
+            f"verification failed: the target differs from the source ({names}): "
+            + "; ".join(report.verification.mismatches[:5]),
+            hint="The target keeps its herokufly marker; run the transfer again to redo it")
+        exc.report = report
+        raise exc
+    return report
+
+
+class _Run:
+    def __init__(self, source: Database, target: Database, pre: PreflightReport,
+                 options: TransferOptions, report: TransferReport, phases: _Phases,
+                 progress: Progress):
+        self.source, self.pre = source, pre
+        # A target session notices a vanished client within a second (PG 14+), so an
+        # interrupted COPY is rolled back at once instead of when it next reads.
+        self.target = dataclasses.replace(target, session_options=(
+            "-c client_connection_check_interval=1000" if pre.target_major >= 14 else ""))
+        self.options, self.report, self.phases, self.progress = options, report, phases, progress
+        self.tools = pre.client
+        self.children = streams.Children()
+        self.snapshot_conn: psycopg.Connection | None = None
+        self.admin: psycopg.Connection | None = None
+        self._ddl_conns: list[psycopg.Connection] = []
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    # -- read ---------------------------------------------------------------
+    def _open(self) -> None:
+        self.snapshot_conn = self.source.connect(autocommit=False)
+        conn = self.snapshot_conn
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        self.snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        self.tables = catalog.tables(conn)
+        self.sequences = catalog.sequence_states(conn)
+        self.settings = catalog.database_settings(conn)
+        self.source_comment = catalog.database_comment(conn)
+        self.admin = self.target.connect(autocommit=True)
+
+    # -- act ----------------------------------------------------------------
+    def execute(self) -> None:
+        self._open()
+        with self.phases.run("prepare target", unit="steps"):
+            if self.pre.target_state != "empty":
+                self.progress.note("cleaning the target (left by an earlier run or --force)")
+                target_db.clean(self.admin)
+            target_db.set_marker(self.admin)
+
+        post_data: dict = {}
+        post_thread = threading.Thread(target=self._dump_post_data, args=(post_data,), daemon=True)
+        post_thread.start()
+        with self.phases.run("schema", unit="steps"):
+            pre_sql = schema.clean_sql(
+                schema.dump_section(self.tools, self.source, "pre-data", self.snapshot),
+                self.pre.target_major)
+            self._apply_schema(pre_sql)
+            post_thread.join()
+            if "error" in post_data:
+                raise post_data["error"]
+        self._copy_and_build(post_data["prelude"], post_data["entries"])
+        self.report.database_settings = dict(self.settings)
+
+        mode = self.options.verify
+        if mode != "none":
+            with self.phases.run(f"verify ({mode})", unit="tables"):
+                self.report.verification = verify_databases(
+                    self.source, self.target, checksums=(mode == "checksums"),
+                    jobs=self.options.worker_count(), snapshot=self.snapshot)
+        if self.report.verification is None or self.report.verification.ok:
+            target_db.finish(self.admin, self.source_comment)
+
+    def _dump_post_data(self, result: dict) -> None:
+        try:
+            text = schema.clean_sql(
+                schema.dump_section(self.tools, self.source, "post-data", self.snapshot),
+                self.pre.target_major)
+            result["prelude"], result["entries"] = schema.split_entries(text)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by the main thread
+            result["error"] = exc
+
+    def _apply_schema(self, pre_sql: str) -> None:
+        conn = self.admin
+        try:
+            with conn.transaction():
+                conn.execute(pre_sql)
+                for stmt in target_db.database_setting_statements(self.target.dbname, self.settings):
+                    conn.execute(stmt)
+                # The dump set search_path to '' for this session; later steps want the default.
+                conn.execute("RESET search_path")
+        except psycopg.Error as exc:
+            hint = ""
+            if self.pre.source_major > self.pre.target_major:
+                hint = (f" (the target runs PostgreSQL {self.pre.target_major}, older than the "
+                        f"source's {self.pre.source_major}: use a target of {self.pre.source_major} or newer)")
+            raise DatabaseError(
+                f"creating the schema on the target failed, nothing was kept: "
+                f"{masking.redact(str(exc)).strip().splitlines()[0]}{hint}") from None
+        for schema_name, seq, last, called in self.sequences:
+            conn.execute("SELECT setval(%s::regclass, %s, %s)",
+                         (qualified(schema_name, seq), last, called))
+        self.report.sequences = len(self.sequences)
+
+    def _copy_and_build(self, prelude: str, entries: list[schema.Entry]) -> None:
+        """Rows and indexes in one pool: each table's indexes start when its rows are in."""
+        can_split = self.pre.source_major >= 14
+        chunks_by_table = {t.key: streams.plan_chunks(t, self.options.split_bytes, can_split)
+                           for t in self.tables}
+        parallel = [e for e in entries if e.type in _PARALLEL_DDL]
+        tail = [e for e in entries if e.type not in _PARALLEL_DDL]
+        ddl_by_table: dict[str | None, list[schema.Entry]] = {}
+        for e in parallel:
+            key = e.table if e.table in chunks_by_table else None
+            ddl_by_table.setdefault(key, []).append(e)
+        self._prelude = prelude
+
+        total_bytes = sum(t.bytes for t in self.tables)
+        remaining = {key: len(chunks) for key, chunks in chunks_by_table.items()}
+        rows = {key: 0 for key in chunks_by_table}
+        first_start: dict[str, float] = {}
+        pool = WorkPool(self.options.worker_count(), name="transfer")
+
+        def run_ddl(entry: schema.Entry) -> None:
+            self._ddl_conn().execute(entry.sql)
+
+        def run_chunk(chunk: streams.Chunk) -> None:
+            key = chunk.table.key
+            with self._lock:
+                first_start.setdefault(key, time.monotonic())
+            n = streams.copy_chunk(self.children, self.tools, self.source, self.target,
+                                   self.snapshot, chunk)
+            self.progress.advance(chunk.bytes, detail=key)
+            with self._lock:
+                rows[key] += n
+                remaining[key] -= 1
+                finished = remaining[key] == 0
+            if finished:
+                self.report.tables.append(TableReport(
+                    name=key, rows=rows[key], bytes=chunk.table.bytes,
+                    seconds=round(time.monotonic() - first_start[key], 3)))
+                for e in ddl_by_table.get(key, []):
+                    pool.submit(0, lambda e=e: run_ddl(e))
+
+        try:
+            with self.phases.run("copy", total=total_bytes):
+                copy_started = time.monotonic()
+                # DDL that belongs to no copied table (partitioned parents) can start at once.
+                for e in ddl_by_table.get(None, []):
+                    pool.submit(0, lambda e=e: run_ddl(e))
+                # Largest first, so the longest stream does not start last.
+                all_chunks = [c for chunks in chunks_by_table.values() for c in chunks]
+                for c in sorted(all_chunks, key=lambda c: -c.bytes):
+                    pool.submit(1, lambda c=c: run_chunk(c))
+                if self.pre.large_objects:
+                    pool.submit(1, self._copy_large_objects)
+                pool.wait()
+            self.report.bytes = total_bytes
+            # Copy time includes the overlapped index builds; record the latter's share.
+            self.report.phases["copy"] = round(time.monotonic() - copy_started, 3)
+        finally:
+            pool.stop()
+        with self.phases.run("constraints", total=len(tail), unit="steps"):
+            conn = self._ddl_conn()
+            for e in tail:
+                conn.execute(e.sql)
+                self.progress.advance(1, detail=e.name)
+        self.report.tables.sort(key=lambda t: t.name)
+
+    def _ddl_conn(self) -> psycopg.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.target.connect(autocommit=True)
+            conn.execute(self._prelude)
+            self._local.conn = conn
+            with self._lock:
+                self._ddl_conns.append(conn)
+        return conn
+
+    def _copy_large_objects(self) -> None:
+        src = self.source.connect(autocommit=False)
+        tgt = self.target.connect(autocommit=False)
+        try:
+            src.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            src.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
+            count, size = streams.copy_large_objects(
+                src, tgt, on_bytes=lambda n: self.progress.advance(0, detail="large objects"))
+            self.report.large_objects = count
+            self.report.notes.append(f"{count} large objects ({size} bytes) copied")
+        finally:
+            src.close()
+            tgt.close()
+
+    def close(self) -> None:
+        self.children.kill_all()
+        for conn in [self.snapshot_conn] + self._ddl_conns:
+            if conn is not None and not conn.closed:
+                try:
+                    conn.cancel()
+                except psycopg.Error:
+                    pass
+                conn.close()
+        if self.admin is not None and not self.admin.closed:
+            try:
+                target_db.stop_leftovers(self.admin)
+            except psycopg.Error:
+                pass
+            self.admin.close()
+

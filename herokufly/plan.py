@@ -1,0 +1,673 @@
+"""Decide what a migration will do: pure functions from an Inventory to a Plan.
+
+No I/O here. Conventions chosen (and shown in every plan):
+- Heroku's `web` process becomes Fly's default process group `app` (what
+  `fly launch` creates and Fly's docs call it); every other process type keeps
+  its name (`worker` stays `worker`). `process_sources` records the mapping.
+- Each group gets a VM with at least as much memory as its dyno had.
+- Config var VALUES never enter a plan: `secrets` and `excluded_config` hold names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+
+from herokufly import names, pricing
+from herokufly.errors import ConfigError
+from herokufly.inventory import Addon, Formation, Inventory, Repo
+
+POSTGRES_TARGETS = ("managed", "unmanaged", "keep-heroku", "none")
+WEB_GROUP = "app"
+
+# Used when the repo pins no Elixir/OTP version; the plan says so.
+DEFAULT_ELIXIR = "1.18.1"
+DEFAULT_OTP = "27.2"
+# hexpm/elixir tags end in the Debian release and its snapshot date.
+DEBIAN_VERSION = "bookworm-20250113-slim"
+
+# dyno size -> (Fly size preset, cpu_kind, cpus, memory_mb); memory >= the dyno's.
+DYNO_TO_VM: dict[str, tuple[str, str, int, int]] = {
+    "free": ("shared-cpu-1x", "shared", 1, 512),
+    "hobby": ("shared-cpu-1x", "shared", 1, 512),
+    "eco": ("shared-cpu-1x", "shared", 1, 512),
+    "basic": ("shared-cpu-1x", "shared", 1, 512),
+    "standard-1x": ("shared-cpu-1x", "shared", 1, 512),
+    "standard-2x": ("shared-cpu-2x", "shared", 2, 1024),
+}
+for _tier in ("performance", "private", "shield"):
+    DYNO_TO_VM.update(
+        {
+            f"{_tier}-s": ("performance-1x", "performance", 1, 2048),
+            f"{_tier}-m": ("performance-2x", "performance", 2, 4096),
+            f"{_tier}-l": ("performance-4x", "performance", 4, 14336),
+            f"{_tier}-l-ram": ("performance-4x", "performance", 4, 30720),
+            f"{_tier}-xl": ("performance-8x", "performance", 8, 63488),
+            f"{_tier}-2xl": ("performance-16x", "performance", 16, 129024),
+        }
+    )
+DYNO_TO_VM.pop("performance-s")  # there is no such dyno
+UNKNOWN_DYNO_VM = ("shared-cpu-1x", "shared", 1, 1024)
+
+# Heroku dyno metadata (https://devcenter.heroku.com/articles/dyno-metadata) and runtime vars.
+HEROKU_METADATA = {
+    "HEROKU_APP_ID", "HEROKU_APP_NAME", "HEROKU_DYNO_ID", "HEROKU_RELEASE_CREATED_AT",
+    "HEROKU_RELEASE_VERSION", "HEROKU_SLUG_COMMIT", "HEROKU_SLUG_DESCRIPTION",
+    "HEROKU_BUILD_COMMIT", "HEROKU_BUILD_DESCRIPTION", "DYNO",
+}
+
+# Heroku Postgres plan family -> Fly Managed Postgres plan with at least as much RAM.
+_PG_TO_MPG = [
+    (r"^(essential|mini|basic|hobby)", "basic"),
+    (r"-(0|2)$", "launch"),
+    (r"-(3|4)$", "scale"),
+    (r"-\d+$", "performance"),
+]
+# Heroku Key-Value Store plan -> memory (MB) from its technical characterization.
+_REDIS_MB = {
+    "mini": 25, "premium-0": 50, "premium-1": 100, "premium-2": 250, "premium-3": 500,
+    "premium-4": 750, "premium-5": 1024, "premium-7": 7168, "premium-9": 10240,
+    "premium-10": 25600, "premium-12": 51200, "premium-14": 102400,
+}
+ASSUMED_DB_STORAGE_GB = 10
+
+# Add-on services herokufly knows but does not move: (category, config vars they set).
+_LOGGING = ("papertrail", "logentries", "loggly", "coralogix", "solarwinds", "logdna", "mezmo",
+            "sumologic", "sematext-logsene", "logtail", "timber-logging", "bonsai-logs")
+_MAIL = ("sendgrid", "mailgun", "postmark", "mailersend", "mailtrap", "sparkpost")
+_MONITORING = ("newrelic", "scout", "appsignal", "sentry", "honeybadger", "rollbar", "bugsnag",
+               "judoscale", "rails-autoscale", "librato", "skylight", "raygun")
+ADDON_CONFIG_VARS = {
+    "heroku-postgresql": ["DATABASE_URL"],
+    "heroku-redis": ["REDIS_URL", "REDIS_TLS_URL"],
+    "papertrail": ["PAPERTRAIL_API_TOKEN"],
+    "sendgrid": ["SENDGRID_USERNAME", "SENDGRID_PASSWORD", "SENDGRID_API_KEY"],
+    "mailgun": ["MAILGUN_API_KEY", "MAILGUN_DOMAIN", "MAILGUN_PUBLIC_KEY", "MAILGUN_SMTP_LOGIN",
+                "MAILGUN_SMTP_PASSWORD", "MAILGUN_SMTP_PORT", "MAILGUN_SMTP_SERVER"],
+    "postmark": ["POSTMARK_API_KEY", "POSTMARK_API_TOKEN", "POSTMARK_SMTP_SERVER"],
+    "newrelic": ["NEW_RELIC_LICENSE_KEY", "NEW_RELIC_LOG"],
+    "sentry": ["SENTRY_DSN"],
+    "honeybadger": ["HONEYBADGER_API_KEY"],
+    "rollbar": ["ROLLBAR_ACCESS_TOKEN", "ROLLBAR_ENDPOINT"],
+    "bugsnag": ["BUGSNAG_API_KEY"],
+    "appsignal": ["APPSIGNAL_PUSH_API_KEY"],
+    "scout": ["SCOUT_KEY", "SCOUT_MONITOR"],
+    "logentries": ["LOGENTRIES_TOKEN"],
+    "scheduler": [],
+}
+
+
+@dataclass
+class PlanOptions:
+    heroku_app: str
+    fly_app: str | None = None
+    region: str | None = None
+    org: str = "personal"
+    postgres: str = "managed"
+
+
+@dataclass
+class Plan:
+    heroku_app: str
+    fly_app: str
+    org: str
+    region: str
+    region_reason: str
+    framework: str
+    build: dict
+    processes: dict[str, str]
+    process_sources: dict[str, str]
+    release_command: str | None
+    vm: dict[str, dict]
+    http_service: dict | None
+    env: dict[str, str]
+    secrets: list[str]
+    excluded_config: list[dict]
+    postgres: dict | None
+    redis: dict | None
+    domains: list[str]
+    manual_steps: list[dict]
+    estimate: dict
+    stages: list[str]
+    offline: bool = False
+    offline_unknowns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    scaffold: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
+    """The whole plan for moving `inventory` to Fly under `options`. Pure."""
+    if options.postgres not in POSTGRES_TARGETS:
+        raise ConfigError(
+            f"--postgres must be one of {', '.join(POSTGRES_TARGETS)}, not '{options.postgres}'"
+        )
+    repo = inventory.repo
+    notes: list[str] = []
+    fly_app = names.validate_fly_app_name(
+        options.fly_app or (repo.fly_toml_app if repo and repo.fly_toml_app else None)
+        or names.suggest_fly_app_name(options.heroku_app)
+    )
+    region, region_reason = _region(inventory, options)
+    framework = repo.framework if repo else "unknown"
+    build = _build(inventory, framework, notes)
+    processes, sources, release_command, process_notes = _processes(inventory, build)
+    notes.extend(process_notes)
+    vm = _vms(inventory, processes, sources, notes)
+    http_service = _http_service(framework, processes, vm, inventory)
+    env = _env(framework, fly_app, http_service, inventory)
+    if http_service:
+        notes.append(f"The health check GETs {http_service['health_check_path']} and needs a 2xx "
+                     "answer; change the path in fly.toml if it redirects")
+
+    postgres_addon = _primary_postgres(inventory.addons)
+    postgres = _postgres(postgres_addon, options, fly_app, region, notes)
+    redis_addon = next((a for a in inventory.addons if a.service == "heroku-redis"), None)
+    redis = _redis(redis_addon, inventory, fly_app, region)
+    secrets, excluded = _config(inventory, postgres, redis, options)
+    domains = sorted(d.hostname for d in inventory.domains if d.kind == "custom")
+    manual = _manual_steps(inventory, postgres_addon, redis_addon, build, excluded)
+
+    stages = ["provision", "secrets"]
+    if postgres and postgres["target"] in ("managed", "unmanaged"):
+        stages.append("database")
+    stages += ["deploy", "domains"]
+
+    plan = Plan(
+        heroku_app=options.heroku_app,
+        fly_app=fly_app,
+        org=options.org,
+        region=region,
+        region_reason=region_reason,
+        framework=framework,
+        build=build,
+        processes=processes,
+        process_sources=sources,
+        release_command=release_command,
+        vm=vm,
+        http_service=http_service,
+        env=env,
+        secrets=secrets,
+        excluded_config=excluded,
+        postgres=postgres,
+        redis=redis,
+        domains=domains,
+        manual_steps=manual,
+        estimate={},
+        stages=stages,
+        offline=inventory.offline,
+        offline_unknowns=_offline_unknowns(inventory, options) if inventory.offline else [],
+        notes=notes,
+        scaffold=_scaffold_facts(repo),
+    )
+    plan.estimate = estimate(plan, inventory)
+    return plan
+
+
+# -- offline inventory ------------------------------------------------------------------------
+
+
+def inventory_from_repo(repo: Repo, heroku_app: str) -> Inventory:
+    """What the repo alone says (app.json formation/addons/env, Procfile): for --offline."""
+    app_json = repo.app_json or {}
+    formation_json = app_json.get("formation") if isinstance(app_json.get("formation"), dict) else {}
+    formation = []
+    for kind, command in repo.procfile.items():
+        if kind == "release":
+            continue
+        spec = formation_json.get(kind) if isinstance(formation_json.get(kind), dict) else {}
+        quantity = spec.get("quantity", 1)
+        formation.append(
+            Formation(
+                type=kind,
+                quantity=int(quantity) if isinstance(quantity, int) else 1,
+                size=str(spec.get("size") or "standard-1x"),
+                command=command,
+            )
+        )
+    addons = []
+    for entry in app_json.get("addons") or []:
+        plan = entry.get("plan") if isinstance(entry, dict) else entry
+        if not isinstance(plan, str) or not plan:
+            continue
+        service = plan.split(":", 1)[0]
+        # REDIS_TLS_URL only exists on some Key-Value Store plans; offline we cannot tell.
+        known = [v for v in ADDON_CONFIG_VARS.get(service, []) if v != "REDIS_TLS_URL"]
+        addons.append(Addon(name=service, service=service, plan=plan, config_vars=known))
+    env = app_json.get("env") if isinstance(app_json.get("env"), dict) else {}
+    config_names = set(env)
+    for addon in addons:
+        config_names.update(addon.config_vars)
+    return Inventory(
+        heroku_app_name=heroku_app,
+        app=None,
+        repo=repo,
+        config_var_names=sorted(config_names),
+        addons=addons,
+        formation=formation,
+        domains=[],
+        offline=True,
+    )
+
+
+def _offline_unknowns(inventory: Inventory, options: PlanOptions) -> list[str]:
+    app_json = (inventory.repo.app_json if inventory.repo else None) or {}
+    unknowns = []
+    if not options.region:
+        unknowns.append("the Heroku region (assumed 'us', so Fly region iad)")
+    if not isinstance(app_json.get("formation"), dict):
+        unknowns.append("dyno sizes and counts (assumed 1 Standard-1X dyno per Procfile process)")
+    else:
+        unknowns.append("dyno sizes and counts actually running (app.json formation used)")
+    unknowns += [
+        "config vars set on Heroku but not declared in app.json env",
+        "add-ons provisioned on Heroku but not declared in app.json (and their real plans and prices)",
+        "custom domains",
+        "the Heroku stack and buildpacks",
+    ]
+    return unknowns
+
+
+# -- pieces -----------------------------------------------------------------------------------
+
+
+def _region(inventory: Inventory, options: PlanOptions) -> tuple[str, str]:
+    if options.region:
+        return names.validate_region(options.region), "chosen with --region"
+    heroku_region = inventory.app.region if inventory.app else "us"
+    mapped = names.fly_region_for_heroku(heroku_region)
+    if mapped is None:
+        raise ConfigError(
+            f"no Fly region is known for Heroku region '{heroku_region}'",
+            hint="Choose one with --region CODE",
+        )
+    where = "assumed Heroku region" if inventory.app is None else "Heroku region"
+    return mapped, f"nearest Fly region to {where} '{heroku_region}'"
+
+
+def _build(inventory: Inventory, framework: str, notes: list[str]) -> dict:
+    repo = inventory.repo
+    if framework in ("phoenix", "elixir"):
+        elixir = repo.elixir_version if repo else None
+        otp = repo.otp_version if repo else None
+        if not (elixir and otp):
+            notes.append(
+                f"No Elixir/OTP version pinned in .tool-versions or elixir_buildpack.config; "
+                f"the Dockerfile uses Elixir {elixir or DEFAULT_ELIXIR} / OTP {otp or DEFAULT_OTP}"
+            )
+        return {
+            "mode": "dockerfile",
+            "dockerfile": "Dockerfile",
+            "generated": not (repo and repo.has_dockerfile),
+            "elixir_version": elixir or DEFAULT_ELIXIR,
+            "otp_version": otp or DEFAULT_OTP,
+            "versions_source": (repo.versions_source if repo else None) or "default",
+            "image": f"hexpm/elixir:{elixir or DEFAULT_ELIXIR}-erlang-{otp or DEFAULT_OTP}"
+            f"-debian-{DEBIAN_VERSION}",
+        }
+    if repo and repo.has_dockerfile:
+        return {"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": False}
+    stack = (inventory.app.stack if inventory.app else None) or (repo.stack if repo else None)
+    number = stack.split("-", 1)[1] if stack and re.fullmatch(r"heroku-\d+", stack) else "24"
+    buildpacks = list(inventory.app.buildpacks) if inventory.app else []
+    custom = [b for b in buildpacks if not b.startswith("heroku/")]
+    if custom:
+        notes.append(
+            "Custom buildpacks are not part of Heroku's Cloud Native Buildpacks builder: "
+            + ", ".join(custom)
+        )
+    notes.append(
+        f"Builds with Heroku's Cloud Native Buildpacks (heroku/builder:{number}) so the app "
+        "builds on Fly without a Dockerfile"
+    )
+    return {
+        "mode": "buildpacks",
+        "builder": f"heroku/builder:{number}",
+        "stack": stack or "heroku-24",
+        "heroku_buildpacks": buildpacks,
+    }
+
+
+def _processes(inventory: Inventory, build: dict):
+    """(Fly group -> command, Fly group -> Heroku type, release command, notes)."""
+    repo = inventory.repo
+    procfile = dict(repo.procfile) if repo else {}
+    commands = {f.type: f.command for f in inventory.formation if f.command}
+    for kind, command in procfile.items():
+        commands.setdefault(kind, command)
+    release = commands.pop("release", None)
+    notes = []
+    if "web" not in commands and repo and repo.framework == "phoenix":
+        # What Heroku's Phoenix buildpack runs when the Procfile has no web process.
+        commands["web"] = "mix phx.server"
+        notes.append("No web process in the Procfile; planned Phoenix's `mix phx.server`")
+    elixir_release = "elixir_version" in build  # a Mix release built by the Dockerfile
+    app_bin = f"/app/bin/{repo.mix_app}" if repo and repo.mix_app else "/app/bin/app"
+    processes, sources = {}, {}
+    for kind in sorted(commands, key=lambda k: (k != "web", k)):
+        group = WEB_GROUP if kind == "web" else names.suggest_fly_app_name(kind) or kind
+        command = commands[kind]
+        if elixir_release:
+            translated = _release_command_for(command, app_bin)
+            if translated is None:
+                notes.append(
+                    f"Process '{kind}' runs `{command}`, which needs Mix; a release has no Mix. "
+                    f"It is planned as `{app_bin} start`: check it"
+                )
+                translated = f"{app_bin} start"
+            command = translated
+        processes[group] = command
+        sources[group] = kind
+    if elixir_release:
+        has_ecto = bool(repo and repo.has_ecto)
+        release_command = "/app/bin/migrate" if (has_ecto or release) else None
+    else:
+        release_command = release
+    return processes, sources, release_command, notes
+
+
+def _release_command_for(command: str, app_bin: str) -> str | None:
+    cmd = command.strip()
+    if re.match(r"^(?:MIX_ENV=\S+\s+)?(?:elixir\s+.*-S\s+)?mix\s+phx\.server\b", cmd):
+        return "/app/bin/server"
+    if re.match(r"^(?:MIX_ENV=\S+\s+)?(?:elixir\s+.*-S\s+)?mix\s+run\s+--no-halt\s*$", cmd):
+        return f"{app_bin} start"
+    if cmd.startswith("/app/bin/"):
+        return cmd
+    return None
+
+
+def _vms(inventory: Inventory, processes: dict, sources: dict, notes: list[str]) -> dict:
+    by_type = {f.type: f for f in inventory.formation}
+    vms = {}
+    for group in processes:
+        formation = by_type.get(sources[group])
+        size = pricing.normalize_dyno(formation.size) if formation else "standard-1x"
+        count = formation.quantity if formation else 1
+        preset = DYNO_TO_VM.get(size)
+        if preset is None:
+            preset = UNKNOWN_DYNO_VM
+            notes.append(f"Unknown dyno size '{size}' for '{sources[group]}'; planned 1 GB of memory")
+        dyno = pricing.heroku_dyno(size)
+        memory = max(preset[3], dyno["memory_mb"] if dyno else 0)
+        if count == 0:
+            notes.append(f"'{sources[group]}' runs 0 dynos on Heroku; on Fly, scale it with "
+                         f"`fly scale count {group}=0` after the first deploy")
+        vms[group] = {
+            "size": preset[0],
+            "cpu_kind": preset[1],
+            "cpus": preset[2],
+            "memory_mb": memory,
+            "count": count,
+            "heroku_size": formation.size if formation else "standard-1x",
+            "heroku_quantity": count,
+        }
+    return vms
+
+
+def _http_service(framework, processes, vm, inventory) -> dict | None:
+    if WEB_GROUP not in processes:
+        return None
+    port = 4000 if framework in ("phoenix", "elixir") else 8080
+    web_sizes = [f.size.lower() for f in inventory.formation if f.type == "web"]
+    sleeps = bool(web_sizes) and all(s in ("eco", "free") for s in web_sizes)
+    return {
+        "internal_port": port,
+        "processes": [WEB_GROUP],
+        # Heroku dynos run all the time (except Eco, which sleeps): keep that many running.
+        "min_machines_running": 0 if sleeps else vm[WEB_GROUP]["count"],
+        "auto_stop_machines": "stop",
+        "auto_start_machines": True,
+        "health_check_path": "/",
+    }
+
+
+def _env(framework, fly_app, http_service, inventory) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if http_service:
+        env["PORT"] = str(http_service["internal_port"])
+    if framework == "phoenix" and "PHX_HOST" not in inventory.config_var_names:
+        env["PHX_HOST"] = f"{fly_app}.fly.dev"
+    return env
+
+
+def _primary_postgres(addons: list[Addon]) -> Addon | None:
+    pgs = [a for a in addons if a.service == "heroku-postgresql"]
+    for addon in pgs:
+        if "DATABASE_URL" in addon.config_vars:
+            return addon
+    return pgs[0] if pgs else None
+
+
+def _postgres(addon, options, fly_app, region, notes) -> dict | None:
+    if addon is None:
+        return None
+    if options.postgres == "none":
+        notes.append("--postgres none: the Heroku database is not moved and Fly gets no DATABASE_URL")
+        return None
+    result = {
+        "source_addon": addon.name,
+        "source_plan": addon.plan,
+        "target": options.postgres,
+        "config_var": "DATABASE_URL",
+    }
+    if options.postgres == "managed":
+        mpg_region = names.managed_postgres_region(region)
+        plan = next(mpg for pattern, mpg in _PG_TO_MPG if re.search(pattern, addon.plan_short))
+        result.update(name=f"{fly_app}-db", plan=plan, region=mpg_region)
+        if mpg_region != region:
+            notes.append(f"Managed Postgres is not offered in {region}; the database goes to {mpg_region}")
+    elif options.postgres == "unmanaged":
+        result.update(name=f"{fly_app}-db", region=region, vm_size="shared-cpu-1x",
+                      memory_mb=1024, volume_gb=ASSUMED_DB_STORAGE_GB)
+    else:  # keep-heroku
+        result.update(name=addon.name, note="Fly points DATABASE_URL at the Heroku database")
+    return result
+
+
+def _redis(addon, inventory, fly_app, region) -> dict | None:
+    if addon is None:
+        return None
+    memory = _REDIS_MB.get(addon.plan_short)
+    plan = pricing.upstash_plan_for(memory) if memory else "fixed-250mb"
+    config_vars = [v for v in (addon.config_vars or ["REDIS_URL"]) if v.startswith("REDIS")]
+    if "REDIS_TLS_URL" in inventory.config_var_names and "REDIS_TLS_URL" not in config_vars:
+        config_vars.append("REDIS_TLS_URL")
+    return {
+        "source_addon": addon.name,
+        "source_plan": addon.plan,
+        "target": "upstash",
+        "name": f"{fly_app}-redis",
+        "plan": plan,
+        "region": region,
+        "config_vars": sorted(set(config_vars)),
+    }
+
+
+def _config(inventory, postgres, redis, options) -> tuple[list[str], list[dict]]:
+    """Split config var names into secrets to copy and names left behind (with why)."""
+    unmoved_vars: dict[str, str] = {}
+    for addon in inventory.addons:
+        if addon.service in ("heroku-postgresql", "heroku-redis"):
+            continue
+        for var in addon.config_vars or ADDON_CONFIG_VARS.get(addon.service, []):
+            unmoved_vars[var] = addon.service
+    secrets, excluded = [], []
+    for name in sorted(set(inventory.config_var_names)):
+        reason = None
+        if name == "PORT":
+            reason = "Fly sets the port from fly.toml ([env] PORT and internal_port)"
+        elif name in HEROKU_METADATA:
+            reason = "Heroku dyno metadata; Fly sets its own (FLY_APP_NAME, FLY_IMAGE_REF, ...)"
+        elif name == "DATABASE_URL" or re.fullmatch(r"HEROKU_POSTGRESQL_\w+_URL", name):
+            if options.postgres in ("managed", "unmanaged") and postgres:
+                reason = "set by Fly when the new Postgres is attached"
+            elif options.postgres == "none":
+                reason = "--postgres none: the database is not moved"
+            elif name != "DATABASE_URL":
+                reason = "Heroku Postgres attachment URL; Fly uses DATABASE_URL only"
+        elif name in ("REDIS_URL", "REDIS_TLS_URL") and redis:
+            reason = "pointed at the new Upstash Redis by the provision stage"
+        elif name in unmoved_vars:
+            reason = f"set by the {unmoved_vars[name]} add-on, which is not moved (see manual steps)"
+        if reason:
+            excluded.append({"name": name, "reason": reason})
+        else:
+            secrets.append(name)
+    return secrets, excluded
+
+
+def _manual_steps(inventory, postgres_addon, redis_addon, build, excluded) -> list[dict]:
+    steps = []
+    for addon in inventory.addons:
+        service = addon.service
+        if addon is postgres_addon or addon is redis_addon:
+            continue
+        if service == "heroku-postgresql":
+            steps.append(_step(f"Extra Heroku Postgres database {addon.name} ({addon.plan})",
+                               "Only the database attached as DATABASE_URL is moved",
+                               "Create another Fly Postgres and copy it with pg_dump/pg_restore, "
+                               "or keep it on Heroku"))
+        elif service == "heroku-redis":
+            steps.append(_step(f"Extra Heroku Key-Value Store {addon.name}",
+                               "Only one Redis is provisioned on Fly",
+                               "Create another with `fly redis create` and set its URL as a secret"))
+        elif service == "scheduler":
+            steps.append(_step("Heroku Scheduler jobs",
+                               "Fly has no Scheduler add-on and Heroku's API does not list the jobs",
+                               "Recreate each job as a scheduled Machine "
+                               "(`fly machine run . --schedule daily --command ...`) "
+                               "or a cron process group (e.g. supercronic)"))
+        elif service in _LOGGING:
+            steps.append(_step(f"Log drain add-on {service}",
+                               "Heroku add-ons end with the Heroku app; Fly apps do not use Logplex",
+                               "Ship logs with fly-log-shipper to the vendor (open a direct account) "
+                               "and set its token with `fly secrets set`"))
+        elif service in _MAIL:
+            steps.append(_step(f"Mail add-on {service}",
+                               "The add-on's account and API key are deleted with the Heroku app",
+                               "Open a direct account with the provider and set its keys under the "
+                               "same names with `fly secrets set`"))
+        elif service in _MONITORING:
+            steps.append(_step(f"Monitoring add-on {service}",
+                               "The add-on's account is deleted with the Heroku app",
+                               "Use a direct account with the vendor (Fly also offers Sentry via "
+                               "`fly ext sentry create`) and set its keys as secrets"))
+        else:
+            steps.append(_step(f"Add-on {service} ({addon.plan})",
+                               "herokufly does not know how to move this add-on",
+                               "Provision an equivalent service and set its config vars on Fly "
+                               "with `fly secrets set`"))
+    app_json = (inventory.repo.app_json if inventory.repo else None) or {}
+    if isinstance(app_json.get("environments"), dict) and app_json["environments"].get("review"):
+        steps.append(_step("Review apps and pipelines",
+                           "Heroku Pipelines and review apps have no Fly equivalent",
+                           "Use a GitHub workflow that deploys pull requests to their own Fly app "
+                           "(e.g. superfly/fly-pr-review-apps)"))
+    if inventory.app and inventory.app.space:
+        steps.append(_step(f"Private Space {inventory.app.space}",
+                           "Trusted IP ranges, VPN and peering do not carry over",
+                           "Use Fly's private network (WireGuard) and static egress IPs where needed"))
+    if build.get("mode") == "buildpacks" and any(
+        not b.startswith("heroku/") for b in build.get("heroku_buildpacks", [])
+    ):
+        steps.append(_step("Custom buildpacks",
+                           "Heroku's CNB builder only runs Heroku's own buildpacks",
+                           "Add a Dockerfile that does what the custom buildpacks did"))
+    if inventory.offline:
+        steps.append(_step("Complete the plan online",
+                           "Offline plans only see the repo",
+                           "Run `herokufly plan` with HEROKU_API_KEY set to read the live app"))
+    return steps
+
+
+def _step(item: str, why: str, how: str) -> dict:
+    return {"item": item, "why": why, "how": how}
+
+
+def _scaffold_facts(repo: Repo | None) -> dict:
+    if repo is None:
+        return {}
+    return {
+        "mix_app": repo.mix_app,
+        "mix_module": repo.mix_module,
+        "release_module": repo.release_module,
+        "has_dockerfile": repo.has_dockerfile,
+        "has_fly_toml": repo.has_fly_toml,
+    }
+
+
+# -- estimate ---------------------------------------------------------------------------------
+
+
+def estimate(plan: Plan, inventory: Inventory) -> dict:
+    """Monthly cost now on Heroku and after the move, with the line items behind both."""
+    items: list[dict] = []
+    notes: list[str] = []
+
+    def add(side, item, quantity, unit, note=None):
+        monthly = None if unit is None else round(unit * quantity, 2)
+        items.append({"side": side, "item": item, "quantity": quantity, "unit_usd": unit,
+                      "monthly_usd": monthly, **({"note": note} if note else {})})
+
+    eco = [f for f in inventory.formation if f.size.lower() == "eco" and f.quantity]
+    for f in inventory.formation:
+        if f.size.lower() == "eco":
+            continue
+        add("heroku", f"{f.type} dynos ({f.size})", f.quantity, pricing.heroku_dyno_monthly(f.size))
+    if eco:
+        add("heroku", "Eco dynos plan (1000 hours, shared)", 1, pricing.heroku_dyno_monthly("eco"))
+    for addon in inventory.addons:
+        add("heroku", f"add-on {addon.plan}", 1, pricing.heroku_addon_monthly(addon))
+
+    for group, vm in plan.vm.items():
+        unit = pricing.fly_machine_monthly(vm["cpu_kind"], vm["cpus"], vm["memory_mb"], plan.region)
+        add("fly", f"{group} Machines ({vm['size']}, {vm['memory_mb']} MB, {plan.region})",
+            vm["count"], unit)
+    pg = plan.postgres
+    if pg and pg["target"] == "managed":
+        mpg = pricing.managed_postgres_plan(pg["plan"])
+        add("fly", f"Managed Postgres {pg['plan']} ({mpg['memory_mb']} MB)", 1, mpg["monthly_usd"])
+        add("fly", f"Managed Postgres storage ({ASSUMED_DB_STORAGE_GB} GB assumed)", 1,
+            pricing.managed_postgres_storage_monthly(ASSUMED_DB_STORAGE_GB))
+    elif pg and pg["target"] == "unmanaged":
+        add("fly", "Postgres Machine (shared-cpu-1x, 1024 MB, single node)", 1,
+            pricing.fly_machine_monthly("shared", 1, pg["memory_mb"], plan.region))
+        add("fly", f"Postgres volume ({pg['volume_gb']} GB)", 1,
+            pricing.fly_volume_monthly(pg["volume_gb"]))
+    elif pg and pg["target"] == "keep-heroku":
+        addon = next(a for a in inventory.addons if a.name == pg["source_addon"])
+        add("fly", f"Heroku Postgres kept ({addon.plan})", 1, pricing.heroku_addon_monthly(addon))
+    if plan.redis:
+        add("fly", f"Upstash Redis {plan.redis['plan']}", 1,
+            pricing.upstash_plan(plan.redis["plan"])["monthly_usd"] if plan.redis["plan"] else None)
+    if plan.domains:
+        add("fly", f"TLS certificates ({len(plan.domains)}; first 10 free)", 1,
+            pricing.certificates_monthly(len(plan.domains)))
+    add("fly", "Shared IPv4 and IPv6 addresses", 1, 0.0)
+
+    unpriced = [i["item"] for i in items if i["monthly_usd"] is None]
+    if unpriced:
+        notes.append("No published price for: " + "; ".join(unpriced) + " (left out of the totals)")
+    unmoved = [s["item"] for s in plan.manual_steps if s["item"].split()[0] in
+               ("Log", "Mail", "Monitoring", "Add-on")]
+    if unmoved:
+        notes.append("Replacements for add-ons that are not moved are not in the Fly total")
+    notes.append("Fly prices assume Machines run all month; auto-stopped Machines cost less")
+
+    def total(side):
+        return round(sum(i["monthly_usd"] or 0 for i in items if i["side"] == side), 2)
+
+    return {
+        "heroku_monthly_usd": total("heroku"),
+        "fly_monthly_usd": total("fly"),
+        "currency": "USD",
+        "items": items,
+        "complete": not unpriced,
+        "notes": notes,
+        "prices_date": pricing.taken(),
+        "source": pricing.sources(),
+    }

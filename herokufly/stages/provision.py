@@ -1,0 +1,172 @@
+"""provision: the Fly app, its Postgres, Redis and public IPs, reused when they exist.
+
+Expected names: the app is --fly-app; Postgres is `<app>-db` (managed cluster or
+unmanaged Postgres app); Redis is `<app>-redis`. Anything with those names is
+reused, never duplicated. Connection strings flyctl prints once are handed to
+later stages in memory only.
+"""
+
+from __future__ import annotations
+
+from herokufly import masking
+from herokufly.errors import FlyError
+from herokufly.names import managed_postgres_region, validate_fly_app_name
+from herokufly.stages.base import StageContext, StageResult, field_of
+
+NAME = "provision"
+OWNED_SECRETS_KEY = "provisioned_secret_names"
+
+
+def run(ctx: StageContext) -> StageResult:
+    opts, fly, state = ctx.options, ctx.fly, ctx.state
+    validate_fly_app_name(opts.fly_app)
+    changes: list[str] = []
+    owned: set[str] = set(state.created(OWNED_SECRETS_KEY, []))
+
+    app = fly.app(opts.fly_app)
+    if app is None:
+        ctx.say(f"Creating Fly app {opts.fly_app} in {opts.org}")
+        fly.create_app(opts.fly_app, opts.org)
+        state.record("app", {"name": opts.fly_app, "org": opts.org, "created_by_herokufly": True})
+        changes.append(f"created app {opts.fly_app}")
+    else:
+        org = (app.get("Organization") or {}).get("Slug")
+        if state.created("app") is None:
+            state.record("app", {"name": opts.fly_app, "org": org, "created_by_herokufly": False})
+        ctx.say(f"Fly app {opts.fly_app} exists (org {org}); reusing it")
+
+    secrets = fly.secrets(opts.fly_app)
+    if opts.postgres == "managed":
+        changes += _managed_postgres(ctx, secrets, owned)
+    elif opts.postgres == "unmanaged":
+        changes += _unmanaged_postgres(ctx, secrets, owned)
+    elif opts.postgres == "keep-heroku":
+        changes += _keep_heroku_database(ctx, secrets, owned)
+
+    changes += _redis(ctx, secrets, owned)
+    changes += _ips(ctx)
+    state.record(OWNED_SECRETS_KEY, sorted(owned))
+    if changes:
+        return StageResult("done", "; ".join(changes), changes)
+    return StageResult("unchanged", "everything already provisioned; nothing to do")
+
+
+def _managed_postgres(ctx: StageContext, secrets: dict, owned: set) -> list[str]:
+    opts, fly, state = ctx.options, ctx.fly, ctx.state
+    name = f"{opts.fly_app}-db"
+    changes = []
+    cluster = next((c for c in fly.mpg_clusters(opts.org) if c.get("name") == name), None)
+    if cluster is None:
+        region = managed_postgres_region(opts.region)
+        ctx.say(f"Creating Managed Postgres cluster {name} in {region}")
+        fly.mpg_create(name, opts.org, region)
+        cluster = next((c for c in fly.mpg_clusters(opts.org) if c.get("name") == name), None)
+        if cluster is None:
+            raise FlyError(f"Managed Postgres cluster {name} was created but is not listed",
+                           hint="Check `fly mpg list` and re-run the same command")
+        changes.append(f"created Managed Postgres cluster {name}")
+    state.record("postgres", {"kind": "managed", "cluster_id": cluster["id"], "name": name})
+    owned.add("DATABASE_URL")
+    if "DATABASE_URL" not in secrets:
+        url = fly.mpg_attach(cluster["id"], opts.fly_app)
+        if url:
+            ctx.runtime["fly_database_url"] = url
+        changes.append(f"attached {name} (DATABASE_URL set)")
+    return changes
+
+
+def _unmanaged_postgres(ctx: StageContext, secrets: dict, owned: set) -> list[str]:
+    opts, fly, state = ctx.options, ctx.fly, ctx.state
+    name = f"{opts.fly_app}-db"
+    changes = []
+    if fly.app(name) is None:
+        ctx.say(f"Creating Postgres app {name} in {opts.region}")
+        fly.postgres_create(name, opts.org, opts.region)
+        changes.append(f"created Postgres app {name}")
+    state.record("postgres", {"kind": "unmanaged", "app": name, "name": name})
+    owned.add("DATABASE_URL")
+    if "DATABASE_URL" not in secrets:
+        url = fly.postgres_attach(name, opts.fly_app)
+        if url:
+            ctx.runtime["fly_database_url"] = url
+        changes.append(f"attached {name} (DATABASE_URL set)")
+    return changes
+
+
+def _keep_heroku_database(ctx: StageContext, secrets: dict, owned: set) -> list[str]:
+    """Point Fly's DATABASE_URL at Heroku's database, as Fly's guide describes."""
+    opts, fly, state = ctx.options, ctx.fly, ctx.state
+    source_var = ((ctx.plan.get("postgres") or {}).get("config_var")) or "DATABASE_URL"
+    url = ctx.heroku.config_vars(opts.heroku_app).get(source_var)
+    if not url:
+        raise FlyError(f"Heroku app {opts.heroku_app} has no {source_var} to point Fly at",
+                       hint="Use --postgres managed or none")
+    masking.register(url)
+    owned.add("DATABASE_URL")
+    fingerprint = state.fingerprint("DATABASE_URL", url)
+    record = state.secret_record("DATABASE_URL")
+    current = secrets.get("DATABASE_URL")
+    if current and record and record["fingerprint"] == fingerprint and record["fly_digest"] == current.get("digest"):
+        return []
+    fly.import_secrets(opts.fly_app, {"DATABASE_URL": url}, stage=True)
+    digest = fly.secrets(opts.fly_app).get("DATABASE_URL", {}).get("digest")
+    state.record_secret("DATABASE_URL", fly_digest=digest, fingerprint=fingerprint)
+    state.record("postgres", {"kind": "keep-heroku"})
+    return ["DATABASE_URL points at the Heroku database"]
+
+
+def _redis_vars(ctx: StageContext) -> list[str]:
+    """Config vars of the Heroku Redis add-on, from the plan (or the add-on list)."""
+    redis = ctx.plan.get("redis")
+    if not redis:
+        return []
+    names: list[str] = []
+    if isinstance(redis, dict):
+        names = list(redis.get("config_vars") or [])
+    elif isinstance(redis, list):
+        for item in redis:
+            names += list(field_of(item, "config_vars", []) or [])
+    names = [n for n in names if n in ("REDIS_URL", "REDIS_TLS_URL")] or ["REDIS_URL"]
+    return sorted(set(names))
+
+
+def _redis(ctx: StageContext, secrets: dict, owned: set) -> list[str]:
+    opts, fly, state = ctx.options, ctx.fly, ctx.state
+    variables = _redis_vars(ctx)
+    if not variables:
+        return []
+    owned.update(variables)
+    missing = [v for v in variables if v not in secrets]
+    if not missing:
+        return []
+    name = f"{opts.fly_app}-redis"
+    if state.created("redis") and not ctx.runtime.get("redis_url"):
+        # flyctl shows a Redis URL only once, at creation; it cannot be read back.
+        raise FlyError(f"Redis {name} exists but {', '.join(missing)} is not set on {opts.fly_app}",
+                       hint=f"Set it with `fly redis status {name}` then `fly secrets set`, and re-run")
+    url = ctx.runtime.get("redis_url")
+    if not url:
+        ctx.say(f"Creating Upstash Redis {name}")
+        url = fly.redis_create(name, opts.org, opts.region)
+        state.record("redis", {"name": name})
+        if not url:
+            raise FlyError(f"flyctl created Redis {name} but printed no URL",
+                           hint="Set REDIS_URL by hand with `fly secrets set`, then re-run")
+        ctx.runtime["redis_url"] = url
+    fly.import_secrets(opts.fly_app, {v: url for v in missing}, stage=True)
+    return [f"created Redis {name}; set {', '.join(missing)}"]
+
+
+def _ips(ctx: StageContext) -> list[str]:
+    opts, fly = ctx.options, ctx.fly
+    if "http_service" in ctx.plan and not ctx.plan["http_service"]:
+        return []  # nothing listens publicly (e.g. a worker-only app)
+    kinds = {ip.get("Type") for ip in fly.ips(opts.fly_app)}
+    changes = []
+    if "v6" not in kinds:
+        fly.allocate_ipv6(opts.fly_app)
+        changes.append("allocated an IPv6 address")
+    if not kinds & {"v4", "shared_v4"}:
+        fly.allocate_shared_ipv4(opts.fly_app)
+        changes.append("allocated a shared IPv4 address")
+    return changes

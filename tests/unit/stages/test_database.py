@@ -1,0 +1,62 @@
+"""database: the real transfer inside the Heroku maintenance window (pg15, fake flyctl)."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+
+from herokufly.errors import HerokuflyError
+from herokufly.stages import database, provision
+from tests.unit.stages.conftest import FLY_APP, HEROKU_APP, base_plan
+
+
+@pytest.fixture
+def source(pg15, fake_heroku, monkeypatch):
+    monkeypatch.setenv("FAKE_FLYCTL_PG_ADMIN_URL", pg15.url())
+    name = "src_" + uuid.uuid4().hex[:8]
+    url = pg15.create_database(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create table jobs (id serial primary key, state text, args jsonb)")
+        conn.execute("insert into jobs (state, args) select 'available', jsonb_build_object('n', g) "
+                     "from generate_series(1, 500) g")
+    fake_heroku.set_config_vars(HEROKU_APP, {"DATABASE_URL": url})
+    yield url
+    pg15.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _heroku(fake_heroku):
+    app = fake_heroku.apps[HEROKU_APP]
+    return app["app"]["maintenance"], {f["type"]: f["quantity"] for f in app["formation"]}
+
+
+def test_copies_inside_window_and_keeps_heroku_down(make_ctx, fake_fly, fake_heroku, source):
+    plan = base_plan(redis=None)
+    provision.run(make_ctx(plan))
+    result = database.run(make_ctx(plan))  # a later job: the URL comes from `mpg status`
+    assert result.status == "done"
+    target = fake_fly.vault()[FLY_APP]["DATABASE_URL"]
+    with psycopg.connect(target) as conn:
+        assert conn.execute("select count(*) from jobs").fetchone() == (500,)
+    maintenance, formation = _heroku(fake_heroku)
+    assert maintenance is True and formation == {"web": 2, "worker": 0}
+    ctx = make_ctx(plan)
+    assert ctx.state.heroku["window"]["scaled_down"] == {"worker": 1}
+    assert database.run(ctx).status == "unchanged"
+
+
+def test_failed_copy_reopens_heroku_and_restores_workers(make_ctx, fake_fly, fake_heroku, source, monkeypatch):
+    plan = base_plan(redis=None)
+    provision.run(make_ctx(plan))
+    monkeypatch.setenv(database.TARGET_URL_ENV, "postgres://nobody:wrong@127.0.0.1:1/none")
+    with pytest.raises(HerokuflyError):
+        database.run(make_ctx(plan))
+    assert _heroku(fake_heroku) == (False, {"web": 2, "worker": 1})
+    monkeypatch.delenv(database.TARGET_URL_ENV)
+    assert database.run(make_ctx(plan)).status == "done"
+
+
+def test_skipped_when_fly_keeps_the_heroku_database(make_ctx):
+    result = database.run(make_ctx(postgres="keep-heroku"))
+    assert result.status == "skipped" and "keep-heroku" in result.summary

@@ -1,0 +1,319 @@
+"""herokufly.action: inputs, masking order, runner files, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from herokufly import action, errors, masking
+from herokufly.report import render_plan_markdown
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ENGINE_VARS = ("HEROKU_API_KEY", "FLY_API_TOKEN", "FLY_ACCESS_TOKEN", "GITHUB_TOKEN", "HEROKU_API_URL")
+
+
+def parse_output_file(text: str) -> dict[str, str]:
+    """Read $GITHUB_OUTPUT the way the runner does (name=value and name<<DELIM records)."""
+    outputs, lines = {}, text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            end = lines.index(delimiter, i + 1)
+            outputs[name] = "\n".join(lines[i + 1:end])
+            i = end + 1
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+            i += 1
+        else:
+            i += 1
+    return outputs
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    """A fake runner: workspace, output and summary files, GITHUB_ACTIONS=true, clean engine env."""
+    for name in list(os.environ):
+        if name.startswith("INPUT_"):
+            monkeypatch.delenv(name)
+    for name in ENGINE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # run() changes directory; this restores it afterwards
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def read(path: str) -> str:
+    return Path(path).read_text() if Path(path).exists() else ""
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["INPUT_HEROKU_APP", "INPUT_HEROKU-APP"])
+def test_inputs_are_read_in_either_spelling(key):
+    inputs = action.ActionInputs.from_env({key: "  acme-phoenix \n", "INPUT_FLY_APP": "acme-fly"})
+    assert inputs.heroku_app == "acme-phoenix"
+    assert inputs.fly_app == "acme-fly"
+
+
+def test_hyphenated_spelling_is_read_for_every_input():
+    env = {
+        "INPUT_COMMAND": "PLAN", "INPUT_FLY-ORG": "acme-org", "INPUT_WORKING-DIRECTORY": "app",
+        "INPUT_HEROKU-API-KEY": "hk-secret", "INPUT_FLY-API-TOKEN": "fly-secret", "INPUT_GITHUB-TOKEN": "gh-secret",
+    }
+    inputs = action.ActionInputs.from_env(env)
+    assert (inputs.command, inputs.fly_org, inputs.working_directory) == ("plan", "acme-org", "app")
+    assert inputs.secrets() == {"HEROKU_API_KEY": "hk-secret", "FLY_API_TOKEN": "fly-secret", "GITHUB_TOKEN": "gh-secret"}
+
+
+def test_empty_inputs_take_the_defaults():
+    inputs = action.ActionInputs.from_env({"INPUT_COMMAND": "", "INPUT_WORKING_DIRECTORY": "  "})
+    assert inputs.command == "plan"
+    assert inputs.working_directory == "."
+    assert inputs.secrets() == {}
+
+
+def test_secret_inputs_are_hidden_from_repr(canary):
+    inputs = action.ActionInputs.from_env(
+        {"INPUT_HEROKU_API_KEY": canary, "INPUT_FLY_API_TOKEN": canary, "INPUT_GITHUB_TOKEN": canary, "INPUT_HEROKU_APP": "acme"}
+    )
+    assert canary not in repr(inputs)
+    assert "acme" in repr(inputs)
+
+
+# --- runner files -----------------------------------------------------------------------------------
+
+
+def test_multi_line_output_round_trips(tmp_path):
+    files = action.RunnerFiles(str(tmp_path / "out"), None)
+    value = json.dumps({"a": [1, 2], "b": "x=y<<z"}, indent=2)
+    files.set_output("plan_json", value)
+    files.set_output("region", "iad")
+    assert parse_output_file((tmp_path / "out").read_text()) == {"plan_json": value, "region": "iad"}
+
+
+def test_output_delimiter_never_occurs_in_the_value():
+    record = action.format_output("x", "line\nghadelimiter_\nmore")
+    header, *body = record.split("\n")
+    delimiter = header.split("<<", 1)[1]
+    assert body[-2] == delimiter and delimiter not in "line\nghadelimiter_\nmore"
+
+
+def test_outputs_and_summary_are_redacted(tmp_path, canary):
+    masking.register(canary)
+    files = action.RunnerFiles(str(tmp_path / "out"), str(tmp_path / "summary.md"))
+    files.set_output("x", f"value {canary}")
+    files.add_summary(f"# plan\n{canary}")
+    assert canary not in (tmp_path / "out").read_text()
+    assert canary not in (tmp_path / "summary.md").read_text()
+    assert (tmp_path / "summary.md").read_text().endswith("***\n")
+
+
+def test_runner_files_are_optional():
+    files = action.RunnerFiles.from_env({})
+    files.set_output("x", "y")
+    files.add_summary("z")  # nothing to write to, nothing raised
+
+
+# --- run(): masking, errors, exit codes ------------------------------------------------------------
+
+
+def test_masks_come_before_any_other_line(runner, monkeypatch, capsys, canary):
+    def loud_handler(ctx):
+        print(f"working with {os.environ['HEROKU_API_KEY']}")
+        return 0
+
+    monkeypatch.setitem(action.HANDLERS, "loud", loud_handler)
+    monkeypatch.setenv("INPUT_COMMAND", "loud")
+    monkeypatch.setenv("INPUT_HEROKU_API_KEY", canary)
+    monkeypatch.setenv("INPUT_GITHUB_TOKEN", canary + "-gh")
+
+    assert action.run(os.environ) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(lines[:2]) == sorted([f"::add-mask::{canary}", f"::add-mask::{canary}-gh"])
+    assert os.environ["HEROKU_API_KEY"] == canary  # handed to the engine
+    assert os.environ["GITHUB_TOKEN"] == canary + "-gh"
+
+
+def test_secrets_given_as_env_are_masked_too(runner, monkeypatch, capsys, canary):
+    monkeypatch.setitem(action.HANDLERS, "quiet", lambda ctx: 0)
+    monkeypatch.setenv("INPUT_COMMAND", "quiet")
+    monkeypatch.setenv("FLY_API_TOKEN", canary)
+    assert action.run(os.environ) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"::add-mask::{canary}"
+
+
+def test_unknown_command_is_one_error_annotation(runner, monkeypatch, capsys):
+    monkeypatch.setenv("INPUT_COMMAND", "destroy-everything")
+    assert action.run(os.environ) == errors.EXIT_USER
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("::error title=herokufly destroy-everything failed (ConfigError)::unknown command")
+    assert "plan" in out[0]
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "title"),
+    [
+        (errors.HerokuError("HEROKU_API_KEY is not valid for app 'acme'", hint="make a new key"), 1, "HerokuError"),
+        (errors.VerificationFailed("row counts differ"), 3, "VerificationFailed"),
+        (RuntimeError("boom"), 2, "herokufly boom failed::internal error: RuntimeError: boom"),
+    ],
+)
+def test_errors_map_to_exit_codes_and_annotations(runner, monkeypatch, capsys, exc, code, title):
+    def failing(ctx):
+        raise exc
+
+    monkeypatch.setitem(action.HANDLERS, "boom", failing)
+    monkeypatch.setenv("INPUT_COMMAND", "boom")
+    assert action.run(os.environ) == code
+    captured = capsys.readouterr()
+    assert title in captured.out
+    assert captured.out.startswith("::error title=herokufly boom failed")
+    assert "Traceback" not in captured.out + captured.err
+
+
+def test_error_messages_are_redacted(runner, monkeypatch, capsys, canary):
+    def leaky(ctx):
+        raise errors.HerokuError(f"rejected token {canary}")
+
+    monkeypatch.setitem(action.HANDLERS, "leaky", leaky)
+    monkeypatch.setenv("INPUT_COMMAND", "leaky")
+    monkeypatch.setenv("INPUT_HEROKU_API_KEY", canary)
+    assert action.run(os.environ) == 1
+    out = capsys.readouterr().out
+    assert out.count(canary) == 1 and out.startswith(f"::add-mask::{canary}\n")
+    assert "rejected token ***" in out
+
+
+@pytest.mark.parametrize("directory", ["../elsewhere", "/etc", "missing"])
+def test_working_directory_must_be_a_directory_in_the_workspace(runner, monkeypatch, capsys, directory):
+    monkeypatch.setitem(action.HANDLERS, "quiet", lambda ctx: 0)
+    monkeypatch.setenv("INPUT_COMMAND", "quiet")
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", directory)
+    assert action.run(os.environ) == 1
+    assert "::error title=herokufly quiet failed (ConfigError)::working_directory" in capsys.readouterr().out
+
+
+def test_handler_runs_in_the_working_directory_with_the_event(runner, monkeypatch, tmp_path):
+    app = Path(runner["GITHUB_WORKSPACE"]) / "apps" / "web"
+    app.mkdir(parents=True)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "opened", "number": 7}))
+    seen = {}
+
+    def recording(ctx):
+        seen.update(cwd=Path.cwd(), event=ctx.event, name=ctx.event_name, inputs=ctx.inputs)
+        return 0
+
+    monkeypatch.setitem(action.HANDLERS, "record", recording)
+    monkeypatch.setenv("INPUT_COMMAND", "record")
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", "apps/web")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    assert action.run(os.environ) == 0
+    assert seen["cwd"] == app.resolve()
+    assert seen["event"] == {"action": "opened", "number": 7}
+    assert seen["name"] == "pull_request"
+
+
+# --- command: plan (the real CLI, offline: no Heroku key) ------------------------------------------
+
+
+def use_example_app(runner, monkeypatch):
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(REPO_ROOT))
+    runner["GITHUB_WORKSPACE"] = str(REPO_ROOT)
+    monkeypatch.setenv("INPUT_WORKING_DIRECTORY", "examples/phoenix_app")
+
+
+def test_plan_writes_summary_and_outputs(runner, monkeypatch, capsys):
+    use_example_app(runner, monkeypatch)
+    monkeypatch.setenv("INPUT_HEROKU_APP", "acme-phoenix")
+    monkeypatch.setenv("INPUT_FLY_APP", "acme-on-fly")
+    monkeypatch.setenv("INPUT_REGION", "fra")
+
+    assert action.run(os.environ) == 0
+
+    outputs = parse_output_file(read(runner["GITHUB_OUTPUT"]))
+    plan = json.loads(outputs["plan_json"])
+    assert (plan["heroku_app"], plan["fly_app"], plan["region"]) == ("acme-phoenix", "acme-on-fly", "fra")
+    assert (outputs["fly_app"], outputs["region"]) == ("acme-on-fly", "fra")
+    assert read(runner["GITHUB_STEP_SUMMARY"]).strip() == render_plan_markdown(plan).strip()
+    out = capsys.readouterr().out
+    assert out.startswith("::group::herokufly plan\n") and "::endgroup::" in out
+    assert '"heroku_app"' not in out  # the JSON goes to the outputs, not the log
+
+
+def test_plan_without_heroku_app_names_the_input(runner, monkeypatch, capsys):
+    use_example_app(runner, monkeypatch)
+    assert action.run(os.environ) == 1
+    out = capsys.readouterr().out
+    assert "::error title=herokufly plan failed (ConfigError)::the heroku_app input is required" in out
+    assert read(runner["GITHUB_OUTPUT"]) == "" and read(runner["GITHUB_STEP_SUMMARY"]) == ""
+
+
+def test_plan_with_a_bad_choice_is_a_config_error(runner, monkeypatch, capsys):
+    use_example_app(runner, monkeypatch)
+    monkeypatch.setenv("INPUT_HEROKU_APP", "acme-phoenix")
+    monkeypatch.setenv("INPUT_POSTGRES", "sqlite")
+    assert action.run(os.environ) == 1
+    out = capsys.readouterr().out
+    assert "::error title=herokufly plan failed (ConfigError)::invalid action input" in out
+    assert "sqlite" in out
+    assert read(runner["GITHUB_OUTPUT"]) == ""
+
+
+def test_workflow_commands_pass_through_the_capture(capsys):
+    import sys
+
+    capture = action._StdoutCapture(sys.stdout)
+    capture.write('{"a":\n')
+    capture.write("::add-mask::s3cret-value\n1}")
+    assert capture.captured() == '{"a":\n1}'
+    assert capsys.readouterr().out == "::add-mask::s3cret-value\n"
+
+
+# --- action.yml ------------------------------------------------------------------------------------
+
+
+def load_action_yml() -> dict:
+    import yaml
+
+    return yaml.safe_load((REPO_ROOT / "action.yml").read_text())
+
+
+def test_action_yml_is_valid_against_the_contract():
+    import jsonschema
+
+    schema_path = REPO_ROOT.parent / "shared" / "contracts" / "github-action.json"
+    if not schema_path.exists():
+        schema_path = Path("/work/shared/contracts/github-action.json")
+    schema = json.loads(schema_path.read_text())
+    jsonschema.validate(load_action_yml(), schema)
+
+
+def test_action_yml_declares_exactly_the_inputs_the_code_reads():
+    import dataclasses
+
+    spec = load_action_yml()
+    assert set(spec["inputs"]) == {f.name for f in dataclasses.fields(action.ActionInputs)}
+    assert spec["inputs"]["command"]["default"] == "plan"
+    assert set(spec["outputs"]) == {"plan_json", "fly_app", "region"}
+    assert spec["runs"] == {"using": "docker", "image": "Dockerfile"}
+    assert all("-" not in name for name in spec["inputs"])  # snake_case only

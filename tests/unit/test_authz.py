@@ -1,0 +1,114 @@
+"""Who may make herokufly run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from herokufly import authz
+from herokufly.authz import IGNORE, REFUSE, RUN, PullRequestInfo, authorize
+from herokufly.errors import ConfigError, UserError
+from herokufly.events import resolve
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
+HEAD = "f" * 40
+
+
+def request(name: str):
+    event = "pull_request" if name.startswith("pull_request") else "issue_comment"
+    return resolve(event, json.loads((FIXTURES / name).read_text()))
+
+
+def same_repo_pr(number=7, state="open"):
+    return PullRequestInfo(number=number, head_sha=HEAD, head_repository="acme/shop", base_repository="acme/shop", state=state)
+
+
+def fork_pr():
+    return PullRequestInfo(number=9, head_sha=HEAD, head_repository="mallory/shop", base_repository="acme/shop")
+
+
+def test_writer_may_migrate_and_the_head_read_now_is_pinned():
+    decision = authorize(request("issue_comment_writer_migrate.json"), role="write", pull_request=same_repo_pr())
+    assert decision.outcome == RUN and decision.allowed
+    assert decision.head_sha == HEAD
+
+
+@pytest.mark.parametrize("role", ["none", "read", "triage", None, "custom-role"])
+def test_reader_is_refused(role):
+    decision = authorize(request("issue_comment_reader_migrate.json"), role=role, pull_request=same_repo_pr())
+    assert decision.outcome == REFUSE and not decision.allowed
+    assert "needs write permission" in decision.reason and "@rita" in decision.reason
+    assert decision.head_sha is None
+
+
+def test_required_permission_is_configurable():
+    req = request("issue_comment_writer_migrate.json")
+    assert authorize(req, role="write", pull_request=same_repo_pr(), required="maintain").outcome == REFUSE
+    assert authorize(req, role="maintain", pull_request=same_repo_pr(), required="maintain").outcome == RUN
+    assert authorize(req, role="maintain", pull_request=same_repo_pr(), required="admin").outcome == REFUSE
+    assert authorize(req, role="admin", pull_request=same_repo_pr(), required="admin").outcome == RUN
+    with pytest.raises(ConfigError):
+        authorize(req, role="admin", pull_request=same_repo_pr(), required="read")
+
+
+def test_bot_is_ignored_even_with_admin():
+    decision = authorize(request("issue_comment_bot.json"), role="admin", pull_request=same_repo_pr())
+    assert decision.outcome == IGNORE
+
+
+def test_herokufly_own_login_is_ignored():
+    req = request("issue_comment_writer_migrate.json")
+    decision = authorize(req, role="admin", pull_request=same_repo_pr(), self_logins=frozenset({"alice"}))
+    assert decision.outcome == IGNORE
+
+
+def test_fork_pr_is_refused_by_default_and_allowed_on_request():
+    req = request("issue_comment_fork_pr.json")
+    refused = authorize(req, role="write", pull_request=fork_pr())
+    assert refused.outcome == REFUSE and "fork" in refused.reason
+    assert authorize(req, role="write", pull_request=fork_pr(), allow_forks=True).outcome == RUN
+
+
+def test_deleted_fork_counts_as_fork():
+    pr = PullRequestInfo(number=9, head_sha=HEAD, head_repository=None, base_repository="acme/shop")
+    assert authorize(request("issue_comment_fork_pr.json"), role="admin", pull_request=pr).outcome == REFUSE
+
+
+def test_fork_pull_request_event_is_refused():
+    decision = authorize(request("pull_request_fork.json"), role="read", pull_request=fork_pr())
+    assert decision.outcome == REFUSE
+
+
+def test_closed_pr_is_refused():
+    decision = authorize(request("issue_comment_writer_migrate.json"), role="admin", pull_request=same_repo_pr(state="closed"))
+    assert decision.outcome == REFUSE and "closed" in decision.reason
+
+
+def test_comment_on_a_plain_issue_is_refused():
+    decision = authorize(request("issue_comment_not_pr.json"), role="admin", pull_request=None)
+    assert decision.outcome == REFUSE and "pull request" in decision.reason
+
+
+def test_not_a_command_is_ignored():
+    req = request("issue_comment_edited.json")
+    assert authorize(req, role="admin", pull_request=same_repo_pr()).outcome == IGNORE
+
+
+def test_help_is_open_to_readers():
+    decision = authorize(request("issue_comment_unknown_command.json"), role="read", pull_request=same_repo_pr())
+    assert decision.outcome == RUN
+
+
+def test_plan_needs_write_too():
+    req = request("issue_comment_writer_plan.json")
+    assert authorize(req, role="read", pull_request=same_repo_pr()).outcome == REFUSE
+    assert authorize(req, role="write", pull_request=same_repo_pr()).outcome == RUN
+
+
+def test_head_moved_stops():
+    authz.ensure_head_unchanged("a" * 40, "a" * 40)
+    authz.ensure_head_unchanged(None, "a" * 40)
+    with pytest.raises(UserError, match="head moved"):
+        authz.ensure_head_unchanged("a" * 40, "b" * 40)

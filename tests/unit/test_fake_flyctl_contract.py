@@ -1,0 +1,90 @@
+"""The fake flyctl and herokufly's flyctl calls both match flyctl-commands.json."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.fakes.flyctl import contract
+from tests.fakes.flyctl.harness import FAKE_FLYCTL, TOKEN, FakeFly
+
+
+def test_embedded_surface_is_the_contract():
+    assert contract.embedded_surface() == contract.full_surface()
+    only_extra = set(contract.full_surface()) - set(contract.surface_from_contract())
+    assert only_extra == {"version"}
+
+
+@pytest.mark.parametrize("argv, error", [
+    (["apps", "create", "x", "--bogus"], "unknown flag: --bogus"),
+    (["apps", "create", "x", "-Z"], "unknown shorthand flag: 'Z' in -Z"),
+    (["deploy", "--vm-cpus", "two"], 'invalid argument "two" for "--vm-cpus"'),
+    (["deploy", "--max-unavailable", "lots"], "strconv.ParseFloat"),
+    (["tokens", "create", "deploy", "--expiry", "1 year"], "invalid duration"),
+    (["certs", "add"], "accepts 1 arg(s), received 0"),
+    (["certs", "list", "extra"], 'unknown command "extra" for "fly certs list"'),
+    (["secrets", "set"], "requires at least 1 arg(s), only received 0"),
+    (["frobnicate"], 'unknown command "frobnicate" for "fly"'),
+    (["apps", "frob"], 'unknown command "frob" for "fly apps"'),
+    (["apps", "create", "--name"], "flag needs an argument: --name"),
+])
+def test_fake_refuses_what_flyctl_refuses(tmp_path, argv, error):
+    env = {"PATH": "/usr/bin:/bin", "FLY_API_TOKEN": TOKEN, "FAKE_FLYCTL_STATE": str(tmp_path / "s.json")}
+    proc = subprocess.run([FAKE_FLYCTL, *argv], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Error: ") and error in proc.stderr
+    assert contract.check_argv(argv) is not None
+
+
+@pytest.mark.parametrize("argv", [
+    ["apps", "ls", "-j"], ["pg", "create", "--name", "x", "-r", "iad"], ["certs", "show", "a.b", "-a", "x"],
+    ["-t", "tok", "apps", "list"], ["launch", "--db"], ["launch", "--db=mpg"], ["deploy", "--ha=false"],
+    ["scale", "count", "web=2", "worker=1", "--yes"], ["machine", "run", "img", "--autostop"],
+])
+def test_real_spellings_are_accepted(argv):
+    assert contract.check_argv(argv) is None
+
+
+def test_every_flyctl_call_herokufly_makes_is_in_the_contract(tmp_path, monkeypatch):
+    """Exercise every FlyClient method against the fake and check each argv."""
+    fake = FakeFly(tmp_path)
+    fake.install(monkeypatch, FAKE_FLYCTL_PG_ADMIN_URL="postgres://unused@127.0.0.1:1/x")
+    client = fake.client()
+    app = "contract-app"
+    client.check_version()
+    client.create_app(app, "personal")
+    client.apps("personal")
+    client.app(app)
+    client.status(app)
+    client.import_secrets(app, {"A": "1", "B": "two\r\nlines"}, stage=True)
+    client.secrets(app)
+    client.unset_secrets(app, ["A"])
+    client.mpg_clusters("personal")
+    client.ips(app)
+    client.allocate_ipv6(app)
+    client.allocate_shared_ipv4(app)
+    client.add_cert(app, "www.example.test")
+    client.check_cert(app, "www.example.test")
+    client.certs(app)
+    client.redis_create(f"{app}-redis", "personal", "iad")
+    (tmp_path / "fly.toml").write_text(f'app = "{app}"\n[build]\n  image = "nginx"\n')
+    client.deploy(app, str(tmp_path / "fly.toml"), str(tmp_path))
+    # Postgres calls need a database server; they are checked by argv only here.
+    argvs = list(client.calls) + [
+        ["mpg", "create", "--name", "n", "--org", "personal", "--region", "iad"],
+        ["mpg", "status", "id", "--json"], ["mpg", "attach", "id", "--app", app, "--variable-name", "DATABASE_URL"],
+        ["postgres", "create", "--name", "n", "--org", "personal", "--region", "iad"],
+        ["postgres", "attach", "n", "--app", app, "--variable-name", "DATABASE_URL", "--yes"],
+    ]
+    # Keep this list in step with FlyClient: every method that runs flyctl appears above.
+    methods = {"check_version", "create_app", "apps", "app", "status", "import_secrets", "secrets",
+               "unset_secrets", "mpg_clusters", "mpg_create", "mpg_status", "mpg_attach", "postgres_create",
+               "postgres_attach", "redis_create", "ips", "allocate_ipv6", "allocate_shared_ipv4", "certs",
+               "add_cert", "check_cert", "deploy"}
+    from herokufly.fly import FlyClient
+    public = {n for n in vars(FlyClient) if not n.startswith("_") and callable(getattr(FlyClient, n))}
+    assert public - {"run", "json", "from_settings"} == methods
+    problems = {" ".join(a): contract.check_argv(a) for a in argvs if contract.check_argv(a)}
+    assert problems == {}
+    assert all(e["exit"] == 0 for e in fake.log()), fake.log()

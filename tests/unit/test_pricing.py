@@ -1,0 +1,74 @@
+"""Price data: one file with its date and sources, and Fly's published figures reproduced."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+
+from herokufly import pricing
+from herokufly.inventory import Addon
+
+DATA = Path(pricing.__file__).parent / "data" / "prices.json"
+
+
+def test_price_file_has_date_and_sources():
+    data = json.loads(DATA.read_text())
+    datetime.date.fromisoformat(data["taken"])
+    assert pricing.taken() == data["taken"]
+    assert all(url.startswith("https://") for url in pricing.sources().values())
+    assert {"fly_machines", "heroku_dynos", "fly_managed_postgres", "fly_upstash_redis"} <= set(pricing.sources())
+
+
+@pytest.mark.parametrize(
+    "cpu_kind, cpus, memory_mb, published",
+    [
+        # fly.io/docs/about/pricing: iad prices for 30 days
+        ("shared", 1, 256, 2.19),
+        ("shared", 1, 512, 3.69),
+        ("shared", 1, 1024, 6.70),
+        ("shared", 2, 2048, 13.39),
+        ("performance", 1, 2048, 33.00),
+        ("performance", 2, 4096, 66.00),
+    ],
+)
+def test_machine_prices_match_published_figures(cpu_kind, cpus, memory_mb, published):
+    assert pricing.fly_machine_monthly(cpu_kind, cpus, memory_mb, "iad") == pytest.approx(published, abs=0.011)
+
+
+def test_region_multiplier_raises_price():
+    assert pricing.fly_machine_monthly("shared", 1, 1024, "fra") == pytest.approx(7.73, abs=0.011)
+    # A region missing from the price table is priced high, not low.
+    assert pricing.region_multiplier("zzz") == max(json.loads(DATA.read_text())["fly"]["region_multiplier"].values())
+
+
+def test_heroku_dyno_prices_and_memory():
+    assert pricing.heroku_dyno_monthly("Standard-1X") == 25
+    assert pricing.heroku_dyno_monthly("standard-2x") == 50
+    assert pricing.heroku_dyno_monthly("Performance-L") == 500
+    assert pricing.heroku_dyno_monthly("private-m") is None  # not published
+    assert pricing.heroku_dyno("performance-m")["memory_mb"] == 2560
+    assert pricing.heroku_dyno("nope") is None
+
+
+def test_addon_price_prefers_heroku_billed_price():
+    billed = Addon(name="pg", service="heroku-postgresql", plan="heroku-postgresql:standard-0", monthly_cents=4321)
+    assert pricing.heroku_addon_monthly(billed) == 43.21
+    table = Addon(name="pg", service="heroku-postgresql", plan="heroku-postgresql:essential-0")
+    assert pricing.heroku_addon_monthly(table) == 5
+    unknown = Addon(name="x", service="x", plan="x:y")
+    assert pricing.heroku_addon_monthly(unknown) is None
+
+
+def test_upstash_plan_for_memory():
+    assert pricing.upstash_plan_for(25) == "fixed-250mb"
+    assert pricing.upstash_plan_for(1024) == "fixed-1gb"
+    assert pricing.upstash_plan_for(7168) == "fixed-10gb"
+    assert pricing.upstash_plan_for(10 ** 6) is None
+
+
+def test_certificates_first_ten_free():
+    assert pricing.certificates_monthly(3) == 0
+    assert pricing.certificates_monthly(12) == pytest.approx(0.20)
