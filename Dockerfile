@@ -1,18 +1,24 @@
 # The herokufly GitHub Action: Python 3.13, pg_dump 17 (dumps every Heroku Postgres version),
-# flyctl and git on Debian 13. Layers go from least to most often changed, so a code edit
-# rebuilds only the last two COPY layers.
+# flyctl and git on Debian 13. Layers go from least to most often changed: a code edit
+# rebuilds only the last layer.
 
 # flyctl comes from the official image of a pinned version; the binary is /flyctl there.
 FROM flyio/flyctl:v0.4.101 AS flyctl
 
 # git and the PostgreSQL 17 client tools are installed here and only their files copied on:
 # their Debian packages pull in Perl (~50 MB) for wrappers and scripts herokufly never runs.
+# Everything is gathered under /out so the final stage copies it in one step.
 FROM debian:trixie-slim AS tools
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git postgresql-client-17 \
  && cd /usr/lib/git-core \
  && rm -rf git-daemon git-http-backend git-http-fetch git-http-push git-imap-send git-shell scalar \
-      mergetools git-instaweb git-web--browse git-svn git-send-email git-cvs* git-archimport
+      mergetools git-instaweb git-web--browse git-svn git-send-email git-cvs* git-archimport \
+ && mkdir -p /out/usr/bin /out/usr/lib /out/usr/share /out/usr/lib/postgresql \
+ && cp -a /usr/bin/git /out/usr/bin/ \
+ && cp -a /usr/lib/git-core /out/usr/lib/ \
+ && cp -a /usr/share/git-core /out/usr/share/ \
+ && cp -a /usr/lib/postgresql/17 /out/usr/lib/postgresql/
 
 FROM debian:trixie-slim
 
@@ -40,10 +46,7 @@ RUN printf '%s\n' \
       python3-yaml \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 
-COPY --from=tools /usr/bin/git /usr/bin/git
-COPY --from=tools /usr/lib/git-core /usr/lib/git-core
-COPY --from=tools /usr/share/git-core /usr/share/git-core
-COPY --from=tools /usr/lib/postgresql/17 /usr/lib/postgresql/17
+COPY --from=tools /out/ /
 COPY --from=flyctl /flyctl /usr/local/bin/flyctl
 
 # Fail the build, not a migration, if a copied binary misses a library.
@@ -57,9 +60,7 @@ ENV PYTHONPATH=/opt/herokufly \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     FLYCTL=/usr/local/bin/flyctl
-
-# The package last: the only layers a code change rebuilds.
-COPY herokufly /opt/herokufly/herokufly
-COPY entrypoint.py /opt/herokufly/entrypoint.py
-
 ENTRYPOINT ["python3", "/opt/herokufly/entrypoint.py"]
+
+# The package last, in one layer: .dockerignore lets only herokufly/ and entrypoint.py in.
+COPY . /opt/herokufly/

@@ -103,7 +103,8 @@ def _set_stage(progress: dict, stage: str, status: str, **fields) -> dict:
 
 
 def encode(progress: dict) -> str:
-    raw = json.dumps(progress, separators=(",", ":"), sort_keys=True).encode()
+    # Redact each string before encoding: base64 hides values from a later redact.
+    raw = json.dumps(_redact_strings(progress), separators=(",", ":"), sort_keys=True).encode()
     return f"<!-- herokufly:data {base64.b64encode(raw).decode()} -->"
 
 
@@ -166,6 +167,8 @@ def render(progress: dict, *, plan_markdown: str | None = None, limit: int = LIM
     plan is left to the job summary.
     """
     data = encode(progress) if with_data else ""
+    if len(data) > limit // 2:
+        data = encode(_compact(progress))
     body = _render(progress, plan_markdown)
     if len(body) + len(data) + 1 > limit:
         body = _render(progress, None, note_full_plan=bool(plan_markdown))
@@ -173,8 +176,9 @@ def render(progress: dict, *, plan_markdown: str | None = None, limit: int = LIM
         # Still too long (enormous DNS/workflow sections): keep the head, point to the summary.
         cut = limit - len(data) - 200
         body = body[:cut].rsplit("\n", 1)[0] + "\n\n… (cut to fit a GitHub comment; the job summary has everything)\n"
-    text = f"{body}\n{data}\n" if data else body
-    return masking.redact(text)
+    # `data` was redacted value by value in encode(); redacting the base64 again would be slow.
+    body = masking.redact(body)
+    return f"{body}\n{data}\n" if data else body
 
 
 def render_summary(progress: dict, *, plan_markdown: str | None = None) -> str:
@@ -347,6 +351,32 @@ def render_help() -> str:
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def _compact(progress: dict) -> dict:
+    """A smaller record to carry when the full one would crowd out the comment."""
+    small = copy.deepcopy(progress)
+    plan = small.get("plan") or {}
+    if plan:
+        keep = ("heroku_app", "fly_app", "region", "org", "processes", "postgres", "domains", "estimate")
+        small["plan"] = {k: plan[k] for k in keep if k in plan}
+        small["plan"]["secrets"] = [None] * len(plan.get("secrets") or [])  # the count, not the names
+        if isinstance(small["plan"].get("estimate"), dict):
+            small["plan"]["estimate"] = {k: v for k, v in small["plan"]["estimate"].items() if k != "items"}
+    small["dns_records"] = (small.get("dns_records") or [])[:50]
+    if small.get("workflow"):
+        small["workflow"] = {k: v for k, v in small["workflow"].items() if k != "files"}
+    return small
+
+
+def _redact_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return masking.redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_strings(v) for v in value]
+    return value
 
 
 def _template(name: str) -> Template:

@@ -323,8 +323,14 @@ def encode_import_line(name: str, value: str) -> str | None:
     """One `NAME=...` entry that flyctl parses back to exactly `value`, or None."""
     if "\r" in value or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         return None
-    candidate = f'{name}="""{value}"""\n' if "\n" in value else f'{name}="{value}"\n'
-    try:
-        return candidate if parse_import(candidate) == {name: value} else None
-    except ValueError:
-        return None
+    if "\n" in value:
+        candidates = [f'{name}="""{value}"""\n']
+    else:
+        candidates = [f'{name}="{value}"\n', f"{name}='{value}'\n", f'{name}="""{value}"""\n']
+    for candidate in candidates:
+        try:
+            if parse_import(candidate) == {name: value}:
+                return candidate
+        except ValueError:
+            continue
+    return None

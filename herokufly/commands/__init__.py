@@ -13,6 +13,7 @@ _MODULES = [
     "db",
     "migrate",
     "rollback",
+    "workflow",
 ]
 
 COMMANDS = [importlib.import_module(f"herokufly.commands.{name}").command for name in _MODULES]

@@ -99,6 +99,11 @@ def command(heroku_app, fly_app, org, region, postgres, repo_dir, fly_toml, only
 
     try:
         report = run_stages(ctx, stages, on_result=show)
+    except KeyboardInterrupt:
+        stopped = next((n for n, s in state.summary().items() if s == "interrupted"), None)
+        console.err(f"Interrupted during {stopped or 'start-up'}; the state is saved in {state.path}. "
+                    f"To continue, re-run the same command (or add --from {stopped or stages[0]}).")
+        raise
     except Exception as exc:
         if as_json:
             console.out(json.dumps({"ok": False, "state_file": str(state.path), "stages": state.summary(),

@@ -305,6 +305,9 @@ class _Run:
             self.report.bytes = total_bytes
             # Copy time includes the overlapped index builds; record the latter's share.
             self.report.phases["copy"] = round(time.monotonic() - copy_started, 3)
+        except BaseException:
+            self._abort()  # workers blocked in a COPY or an index build return at once
+            raise
         finally:
             pool.stop()
         with self.phases.run("constraints", total=len(tail), unit="steps"):
@@ -338,14 +341,21 @@ class _Run:
             src.close()
             tgt.close()
 
-    def close(self) -> None:
+    def _abort(self) -> None:
         self.children.kill_all()
-        for conn in [self.snapshot_conn] + self._ddl_conns:
-            if conn is not None and not conn.closed:
+        with self._lock:
+            conns = list(self._ddl_conns)
+        for conn in conns:
+            if not conn.closed:
                 try:
                     conn.cancel()
                 except psycopg.Error:
                     pass
+
+    def close(self) -> None:
+        self._abort()
+        for conn in [self.snapshot_conn] + self._ddl_conns:
+            if conn is not None and not conn.closed:
                 conn.close()
         if self.admin is not None and not self.admin.closed:
             try:

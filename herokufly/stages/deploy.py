@@ -39,7 +39,7 @@ def run(ctx: StageContext) -> StageResult:
                            f"nothing to do; {note}", details={"smoke": smoke})
 
     ctx.say(f"Deploying {opts.fly_app} with {config} (remote builder)")
-    result = fly.deploy(opts.fly_app, config, os.path.abspath(opts.repo), timeout=opts.deploy_timeout)
+    fly.deploy(opts.fly_app, config, os.path.abspath(opts.repo), timeout=opts.deploy_timeout)
     status = fly.status(opts.fly_app)
     images = sorted({str(m.get("image_ref")) for m in status.get("Machines") or [] if m.get("image_ref")})
     previous.update(config_sha256=config_digest, version=status.get("Version"), images=images)
@@ -50,7 +50,6 @@ def run(ctx: StageContext) -> StageResult:
     summary = f"deployed release v{status.get('Version')}"
     summary += "; smoke check skipped (--no-smoke-check)" if smoke.get("skipped") else \
         f"; {smoke['url']} answered {smoke['status']}"
-    del result
     return StageResult("done", summary, [summary], {"version": status.get("Version"), "smoke": smoke,
                                                      "rolled_out_secrets": staged})
 

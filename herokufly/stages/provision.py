@@ -8,6 +8,8 @@ later stages in memory only.
 
 from __future__ import annotations
 
+import time
+
 from herokufly import masking
 from herokufly.errors import FlyError
 from herokufly.names import managed_postgres_region, validate_fly_app_name
@@ -153,7 +155,15 @@ def _redis(ctx: StageContext, secrets: dict, owned: set) -> list[str]:
             raise FlyError(f"flyctl created Redis {name} but printed no URL",
                            hint="Set REDIS_URL by hand with `fly secrets set`, then re-run")
         ctx.runtime["redis_url"] = url
-    fly.import_secrets(opts.fly_app, {v: url for v in missing}, stage=True)
+    # The URL exists only in this process now: retry a failed set before giving up.
+    for attempt in range(3):
+        try:
+            fly.import_secrets(opts.fly_app, {v: url for v in missing}, stage=True)
+            break
+        except FlyError:
+            if attempt == 2:
+                raise
+            time.sleep(2 * (attempt + 1))
     return [f"created Redis {name}; set {', '.join(missing)}"]
 
 

@@ -88,3 +88,39 @@ def test_every_flyctl_call_herokufly_makes_is_in_the_contract(tmp_path, monkeypa
     problems = {" ".join(a): contract.check_argv(a) for a in argvs if contract.check_argv(a)}
     assert problems == {}
     assert all(e["exit"] == 0 for e in fake.log()), fake.log()
+
+
+def test_fake_runs_on_the_standard_library_alone(tmp_path):
+    """It is copied into a stand-in flyio/flyctl image without our packages: -I -S proves it."""
+    env = {"PATH": "/usr/bin:/bin", "FLY_API_TOKEN": TOKEN, "FAKE_FLYCTL_STATE": str(tmp_path / "s.json")}
+    for argv in (["version", "--json"], ["apps", "create", "std-only", "--json"], ["apps", "list", "--json"]):
+        proc = subprocess.run(["python3", "-I", "-S", FAKE_FLYCTL, *argv], capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+    source = open(FAKE_FLYCTL).read()
+    assert "psycopg" not in source and "import requests" not in source
+
+
+def test_fake_and_herokufly_read_the_import_grammar_alike():
+    """Two copies of flyctl's parser (the fake must stay stdlib-only): same answers on random input."""
+    import random
+
+    from herokufly.fly import encode_import_line, parse_import
+
+    fake = contract.load_fake()
+    rng = random.Random(4)
+    alphabet = ['"', "'", "#", "=", " ", "\n", "\r", "$", "`", "\\", "a", "Z", "é", "✓", '"""']
+    for _ in range(1500):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        text = f"K={value}\nOTHER=1\n"
+        try:
+            expected = parse_import(text)
+        except ValueError:
+            expected = None
+        try:
+            got = fake.parse_secrets_import(text)
+        except fake.Failure:
+            got = None
+        assert got == expected, repr(text)
+        line = encode_import_line("K", value)
+        if line is not None:
+            assert fake.parse_secrets_import(line) == {"K": value}, repr(value)

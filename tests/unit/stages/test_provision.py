@@ -83,3 +83,11 @@ def test_name_taken_by_another_org_is_one_clear_error(make_ctx, fake_fly, monkey
     with pytest.raises(FlyError) as info:
         provision.run(make_ctx(postgres="none"))
     assert "already taken" in info.value.one_line() and "--fly-app" in info.value.one_line()
+
+
+def test_fake_creates_real_databases_without_psql(make_ctx, fake_fly, pg_admin, monkeypatch):
+    """The built-in protocol client (SCRAM auth) stands in where an image has no psql."""
+    monkeypatch.setenv("FAKE_FLYCTL_PG_CLIENT", "wire")
+    provision.run(make_ctx(base_plan(redis=None)))
+    with psycopg.connect(fake_fly.vault()[FLY_APP]["DATABASE_URL"]) as conn:
+        assert conn.execute("select current_database()").fetchone()[0].startswith("acme_phoenix_fly_db")
