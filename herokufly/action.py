@@ -29,6 +29,7 @@ SECRET_INPUTS = {
     "heroku_api_key": "HEROKU_API_KEY",
     "fly_api_token": "FLY_API_TOKEN",
     "github_token": "GITHUB_TOKEN",
+    "workflow_token": "HEROKUFLY_WORKFLOW_TOKEN",
 }
 
 
@@ -57,6 +58,15 @@ class ActionInputs:
     region: str = ""
     postgres: str = ""
     stage: str = ""
+    # The pull-request flow (herokufly/pr_flow.py).
+    head_sha: str = ""
+    stages: str = ""
+    outcome: str = ""
+    required_permission: str = "write"
+    allow_fork_prs: str = "false"
+    branch: str = ""
+    environment: str = ""
+    workflow_token: str = dataclasses.field(default="", repr=False)
     working_directory: str = "."
     heroku_api_key: str = dataclasses.field(default="", repr=False)
     fly_api_token: str = dataclasses.field(default="", repr=False)
@@ -249,7 +259,17 @@ Handler = Callable[[ActionContext], int]
 # command input -> handler. Later: scaffold, migrate (with `stage`), rollback, workflow, auto.
 HANDLERS: dict[str, Handler] = {
     "plan": handle_plan,
+    # The pull-request flow (herokufly/pr_flow.py): gate, final report, workflow files.
+    "auto": lambda ctx: _pr_flow().handle_auto(ctx),
+    "report": lambda ctx: _pr_flow().handle_report(ctx),
+    "workflow": lambda ctx: _pr_flow().handle_workflow(ctx),
 }
+
+
+def _pr_flow():
+    from herokufly import pr_flow  # late: keeps `import herokufly.action` light
+
+    return pr_flow
 
 
 # --- the action ---------------------------------------------------------------------------------
@@ -304,6 +324,9 @@ def _dispatch(inputs: ActionInputs, env: MutableMapping[str, str]) -> int:
         workspace=workspace,
         files=RunnerFiles.from_env(env),
     )
+    if inputs.command in ("plan", "migrate", "rollback"):
+        # On a PR: head-SHA check, then the stage's row in the progress comment and the summary.
+        return _pr_flow().around(ctx, inputs.command, handler)
     return handler(ctx)
 
 

@@ -14,11 +14,14 @@ are used (plus `version`, to check flyctl is new enough); a unit test checks it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
+import time
 from dataclasses import dataclass, field
 
 from herokufly import masking
@@ -268,6 +271,42 @@ class FlyClient:
     def deploy(self, app: str, config: str, workdir: str, *, timeout: float | None = None) -> FlyResult:
         return self.run(["deploy", workdir, "--app", app, "--config", config, "--remote-only", "--yes"],
                         timeout=timeout)
+
+
+    @contextlib.contextmanager
+    def proxy(self, app: str, remote_host: str, remote_port: int, *, wait: float = 60.0):
+        """`flyctl proxy` to a Fly-private host; yields the local port, stops the proxy after."""
+        if not self.token:
+            raise FlyError("No Fly token is set", hint=TOKEN_HINT)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            local = probe.getsockname()[1]
+        args = ["proxy", f"{local}:{remote_port}", remote_host, "--app", app, "--bind-addr", "127.0.0.1",
+                "--quiet"]
+        self.calls.append(list(args))
+        proc = subprocess.Popen([self._binary(), *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, env=self._env(), cwd=self.cwd)
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                if proc.poll() is not None:
+                    raise _classify(args, proc.stderr.read() if proc.stderr else "")
+                try:
+                    socket.create_connection(("127.0.0.1", local), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise FlyError(f"flyctl proxy to {remote_host} did not open within {int(wait)}s",
+                                       hint="Check that WireGuard (UDP 51820) is allowed from here") from None
+                    time.sleep(0.2)
+            yield local
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _connection_string(text: str) -> str | None:

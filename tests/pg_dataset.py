@@ -46,7 +46,8 @@ CREATE TABLE public.orders (
     total numeric(12, 2) NOT NULL,
     note text,
     created_at timestamptz NOT NULL,
-    updated_at timestamptz
+    updated_at timestamptz,
+    total_cents bigint GENERATED ALWAYS AS ((total * 100)::bigint) STORED
 );
 CREATE INDEX orders_user_id_idx ON public.orders (user_id);
 CREATE INDEX orders_created_at_idx ON public.orders (created_at);
@@ -82,6 +83,7 @@ CREATE TABLE public.events_other PARTITION OF public.events DEFAULT;
 CREATE INDEX events_kind_idx ON public.events (kind);
 
 CREATE TABLE public.audit_log (          -- no primary key, like many real logs
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     logged_at timestamptz NOT NULL,
     actor citext,
     message text
@@ -116,7 +118,7 @@ SELECT CASE WHEN i = 1 THEN 'Alice@Example.com' ELSE 'user' || i || '@Example.co
        CASE WHEN i % 7 = 0 THEN NULL ELSE decode(md5(i::text) || md5((i * 3)::text), 'hex') END,
        CASE WHEN i % 4 = 0 THEN ARRAY['new', 'paid']::order_status[] ELSE NULL END,
        timestamptz '2024-01-01' + i * interval '37 seconds'
-FROM generate_series(1, {users}) AS i;
+FROM generate_series(1::bigint, {users}) AS i;
 -- Gaps in the users sequence: deleted rows and skipped values.
 DELETE FROM public.users WHERE id % 97 = 0 AND id > 1;
 SELECT setval('public.users_id_seq', (SELECT max(id) FROM public.users) + 40);
@@ -125,7 +127,7 @@ INSERT INTO public.orders (user_id, status, total, note, created_at)
 SELECT u.id, (ARRAY['new', 'paid', 'shipped', 'refunded'])[1 + i % 4]::order_status,
        (i % 100000) / 100.0, CASE WHEN i % 5 = 0 THEN NULL ELSE 'order note ' || md5(i::text) END,
        timestamptz '2024-01-01' + i * interval '11 seconds'
-FROM generate_series(1, {rows}) AS i
+FROM generate_series(1::bigint, {rows}) AS i
 JOIN public.users u ON u.id = 1 + (i * 7919) % {users}
 ON CONFLICT DO NOTHING;
 
@@ -137,7 +139,7 @@ INSERT INTO public.events (id, happened_at, kind, payload)
 SELECT i, timestamptz '2024-03-01' + i * interval '23 seconds',
        (ARRAY['click', 'view', 'signup', 'purchase'])[1 + i % 4],
        jsonb_build_object('path', '/p/' || (i % 1000), 'ms', i % 997, 'ua', 'Mozilla/5.0 ' || md5(i::text))
-FROM generate_series(1, {rows}) AS i;
+FROM generate_series(1::bigint, {rows}) AS i;
 
 INSERT INTO public.audit_log (logged_at, actor, message)
 SELECT timestamptz '2024-01-01' + i * interval '1 minute', 'Admin' || (i % 5),

@@ -22,6 +22,7 @@ _IDENT = r'(?:"(?:[^"]|"")+"|[^\s".(]+)'
 _QUALIFIED = rf"({_IDENT})\.({_IDENT})"
 _INDEX_TABLE = re.compile(rf"\bINDEX\b.*?\bON (?:ONLY )?{_QUALIFIED}", re.S)
 _ALTER_TABLE = re.compile(rf"^ALTER TABLE (?:ONLY )?{_QUALIFIED}", re.M)
+_REFERENCES = re.compile(rf"\bREFERENCES {_QUALIFIED}")
 _TRIGGER_TABLE = re.compile(rf"\bTRIGGER\b.*?\bON {_QUALIFIED}", re.S)
 # psql meta-commands pg_dump writes around the dump (harmless outside psql).
 _META = re.compile(r"^\\(restrict|unrestrict) ")
@@ -38,6 +39,7 @@ class Entry:
     schema: str
     sql: str
     table: str | None = None  # "schema.name" the entry builds on, when it has one
+    references: str | None = None  # for a foreign key: the referenced table
 
 
 def dump_section(tools: ClientTools, source: Database, section: str, snapshot: str | None) -> str:
@@ -108,6 +110,10 @@ def _entry(header: re.Match, lines: list[str]) -> Entry:
         m = pattern.search(sql)
         if m:
             entry.table = f"{_unquote(m.group(1))}.{_unquote(m.group(2))}"
+    if kind == "FK CONSTRAINT":
+        m = _REFERENCES.search(sql)
+        if m:
+            entry.references = f"{_unquote(m.group(1))}.{_unquote(m.group(2))}"
     return entry
 
 

@@ -80,9 +80,10 @@ class Chunk:
             where += f" AND ctid < '({self.end_page},0)'::tid"
         return f"COPY (SELECT {cols or '*'} FROM ONLY {t.sql_name} WHERE {where}) TO STDOUT{fmt}"
 
-    def insert_sql(self) -> str:
+    def insert_sql(self, freeze: bool = False) -> str:
         t = self.table
-        fmt = " (FORMAT binary)" if t.binary_ok else ""
+        options = (["FORMAT binary"] if t.binary_ok else []) + (["FREEZE"] if freeze else [])
+        fmt = f" ({', '.join(options)})" if options else ""
         cols = f" ({t.column_list})" if t.column_list else ""
         return f"COPY {t.sql_name}{cols} FROM STDIN{fmt}"
 
@@ -125,7 +126,15 @@ def copy_chunk(children: Children, tools: ClientTools, source: Database, target:
         begin.append(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
     # -q: command tags would otherwise land in the data stream.
     out_cmd = _psql(tools, source, *begin, chunk.select_sql(), "COMMIT", quiet=True)
-    in_cmd = _psql(tools, target, "SET synchronous_commit = off", chunk.insert_sql(), quiet=False)
+    if chunk.count == 1:
+        # The whole table in one transaction that also empties it: COPY FREEZE writes rows
+        # already frozen and visible, so verification, index builds and the next vacuum
+        # do not have to touch every page again.
+        in_cmd = _psql(tools, target, "SET synchronous_commit = off", "BEGIN",
+                       f"TRUNCATE ONLY {chunk.table.sql_name}", chunk.insert_sql(freeze=True),
+                       "COMMIT", quiet=False)
+    else:
+        in_cmd = _psql(tools, target, "SET synchronous_commit = off", chunk.insert_sql(), quiet=False)
     src = children.popen(out_cmd, env=source.tool_env(), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:

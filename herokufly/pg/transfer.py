@@ -39,7 +39,8 @@ class TransferOptions:
     verify: str = "counts"  # "counts" | "checksums" | "none"
     force: bool = False  # replace a non-empty target
     pg_bindir: str | None = None  # use these client tools instead of choosing
-    split_bytes: int = 128 * 1024 * 1024  # tables larger than this are copied in parallel parts
+    # Tables larger than this are copied as several parallel parts (default: from the size).
+    split_bytes: int | None = None
 
     def worker_count(self) -> int:
         return self.jobs if self.jobs and self.jobs > 0 else max(2, min(8, os.cpu_count() or 2))
@@ -250,26 +251,56 @@ class _Run:
         self.report.sequences = len(self.sequences)
 
     def _copy_and_build(self, prelude: str, entries: list[schema.Entry]) -> None:
-        """Rows and indexes in one pool: each table's indexes start when its rows are in."""
-        can_split = self.pre.source_major >= 14
-        chunks_by_table = {t.key: streams.plan_chunks(t, self.options.split_bytes, can_split)
-                           for t in self.tables}
-        parallel = [e for e in entries if e.type in _PARALLEL_DDL]
-        tail = [e for e in entries if e.type not in _PARALLEL_DDL]
+        """Rows, indexes and foreign keys in one pool: a table's indexes start when its rows
+        are in; a foreign key when both of its tables have their rows and indexes."""
+        workers = self.options.worker_count()
+        total_bytes = sum(t.bytes for t in self.tables)
+        split = self.options.split_bytes or max(16 << 20, total_bytes // (workers * 3))
+        can_split = self.pre.source_major >= 14  # TID range scans
+        chunks_by_table = {t.key: streams.plan_chunks(t, split, can_split) for t in self.tables}
         ddl_by_table: dict[str | None, list[schema.Entry]] = {}
-        for e in parallel:
-            key = e.table if e.table in chunks_by_table else None
-            ddl_by_table.setdefault(key, []).append(e)
+        foreign_keys: list[schema.Entry] = []
+        tail: list[schema.Entry] = []
+        for e in entries:
+            if e.type in _PARALLEL_DDL:
+                ddl_by_table.setdefault(e.table if e.table in chunks_by_table else None, []).append(e)
+            elif (e.type == "FK CONSTRAINT" and e.table in chunks_by_table
+                  and e.references in chunks_by_table):
+                foreign_keys.append(e)
+            else:
+                tail.append(e)  # in dump order, after everything else
         self._prelude = prelude
 
-        total_bytes = sum(t.bytes for t in self.tables)
-        remaining = {key: len(chunks) for key, chunks in chunks_by_table.items()}
+        # Work left per table (its chunks, then its indexes); 0 means rows and indexes are in.
+        left = {key: len(chunks) + len(ddl_by_table.get(key, []))
+                for key, chunks in chunks_by_table.items()}
+        chunks_left = {key: len(chunks) for key, chunks in chunks_by_table.items()}
+        waiting_fks = list(foreign_keys)
         rows = {key: 0 for key in chunks_by_table}
         first_start: dict[str, float] = {}
-        pool = WorkPool(self.options.worker_count(), name="transfer")
+        fk_lock = threading.Lock()  # one foreign key at a time: two could deadlock on locks
+        pool = WorkPool(workers, name="transfer")
 
-        def run_ddl(entry: schema.Entry) -> None:
+        def table_progressed(key: str | None) -> None:
+            if key is None:
+                return
+            with self._lock:
+                left[key] -= 1
+                if left[key]:
+                    return
+                ready = [fk for fk in waiting_fks if not left[fk.table] and not left[fk.references]]
+                for fk in ready:
+                    waiting_fks.remove(fk)
+            for fk in ready:
+                pool.submit(0, lambda fk=fk: run_fk(fk))
+
+        def run_fk(entry: schema.Entry) -> None:
+            with fk_lock:
+                self._ddl_conn().execute(entry.sql)
+
+        def run_ddl(entry: schema.Entry, key: str | None) -> None:
             self._ddl_conn().execute(entry.sql)
+            table_progressed(key)
 
         def run_chunk(chunk: streams.Chunk) -> None:
             key = chunk.table.key
@@ -280,21 +311,22 @@ class _Run:
             self.progress.advance(chunk.bytes, detail=key)
             with self._lock:
                 rows[key] += n
-                remaining[key] -= 1
-                finished = remaining[key] == 0
-            if finished:
+                chunks_left[key] -= 1
+                rows_in = chunks_left[key] == 0
+            if rows_in:
                 self.report.tables.append(TableReport(
                     name=key, rows=rows[key], bytes=chunk.table.bytes,
                     seconds=round(time.monotonic() - first_start[key], 3)))
                 for e in ddl_by_table.get(key, []):
-                    pool.submit(0, lambda e=e: run_ddl(e))
+                    pool.submit(0, lambda e=e: run_ddl(e, key))
+            table_progressed(key)
 
         try:
             with self.phases.run("copy", total=total_bytes):
                 copy_started = time.monotonic()
                 # DDL that belongs to no copied table (partitioned parents) can start at once.
                 for e in ddl_by_table.get(None, []):
-                    pool.submit(0, lambda e=e: run_ddl(e))
+                    pool.submit(0, lambda e=e: run_ddl(e, None))
                 # Largest first, so the longest stream does not start last.
                 all_chunks = [c for chunks in chunks_by_table.values() for c in chunks]
                 for c in sorted(all_chunks, key=lambda c: -c.bytes):

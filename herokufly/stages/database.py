@@ -11,8 +11,10 @@ app wrote since, so it takes --force-copy.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 from herokufly import masking
 from herokufly.errors import FlyError
@@ -47,9 +49,10 @@ def run(ctx: StageContext) -> StageResult:
     window = _open_window(ctx)
     report = None
     try:
-        report = transfer(source, target,
-                          TransferOptions(jobs=opts.transfer_jobs, verify=opts.verify, force=opts.force_copy),
-                          progress=ConsoleProgress())
+        with _reachable(ctx, target) as reachable_target:
+            report = transfer(source, reachable_target,
+                              TransferOptions(jobs=opts.transfer_jobs, verify=opts.verify, force=opts.force_copy),
+                              progress=ConsoleProgress())
     except BaseException:
         if not opts.keep_maintenance_on_failure:
             _close_window(ctx, window, reason="the copy failed")
@@ -88,6 +91,27 @@ def _target_url(ctx: StageContext) -> str:
                        hint=f"Open `fly proxy` to it and set {TARGET_URL_ENV}, then re-run --from database")
     masking.register(url)
     return url
+
+
+PRIVATE_SUFFIXES = (".flympg.net", ".flycast", ".internal")
+
+
+def is_fly_private(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith(PRIVATE_SUFFIXES) or host.startswith("fdaa:")
+
+
+@contextlib.contextmanager
+def _reachable(ctx: StageContext, url: str):
+    """The target URL as this machine can reach it: through `flyctl proxy` when Fly-private."""
+    if not is_fly_private(url):
+        yield url
+        return
+    parts = urlsplit(url)
+    ctx.say(f"Opening a flyctl proxy to {parts.hostname}:{parts.port or 5432}")
+    with ctx.fly.proxy(ctx.options.fly_app, parts.hostname, parts.port or 5432) as local_port:
+        credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+        yield urlunsplit(parts._replace(netloc=f"{credentials}127.0.0.1:{local_port}"))
 
 
 def _open_window(ctx: StageContext) -> dict:

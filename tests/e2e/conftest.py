@@ -132,6 +132,8 @@ def run_act(
     variables: dict[str, str],
     secrets: dict[str, str],
     event: dict | None = None,
+    event_name: str = "workflow_dispatch",
+    workflow_dir: Path | None = None,
 ) -> ActRun:
     """`act workflow_dispatch` on tests/e2e/workflows/<workflow> in `workspace` (bind-mounted).
 
@@ -152,8 +154,8 @@ def run_act(
     # every later `uses: ./` step, instead of rebuilding per step.
     subprocess.run(["docker", "image", "rm", "-f", ACTION_IMAGE], capture_output=True)
     args = [
-        act, "workflow_dispatch",
-        "-W", str(workspace / "tests" / "e2e" / "workflows" / workflow),
+        act, event_name,
+        "-W", str((workflow_dir or workspace / "tests" / "e2e" / "workflows") / workflow),
         "-e", str(event_file),
         "-P", f"ubuntu-latest={JOB_IMAGE}",
         "--pull=false",

@@ -60,6 +60,7 @@ def plan_run(act_ready, act_workspace, fake_heroku, canaries):
 
 def test_plan_step_succeeds_and_reads_the_fake_heroku(plan_run, fake_heroku):
     assert plan_run.step_result("plan") == "success"
+    assert [r.get("arg") for r in plan_run.for_step("plan") if r.get("command") == "group"] == ["herokufly plan"]
     assert fake_heroku.requests_to("GET", rf"^/apps/{HEROKU_APP}$"), "the action never asked Heroku for the app"
     assert not fake_heroku.violations
 

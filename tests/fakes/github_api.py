@@ -162,10 +162,16 @@ class FakeGitHub:
     def move_head(self, number: int, sha: str) -> None:
         self.issues[number]["pull"]["head_sha"] = sha
 
-    def add_comment(self, number: int, login: str, body: str) -> dict:
-        """A comment written by someone else (seeding)."""
+    def add_comment(self, number: int, login: str, body: str, *, comment_id: int | None = None,
+                    user_type: str = "User") -> dict:
+        """A comment written by someone else (seeding); `comment_id` to match an event payload."""
         with self._lock:
-            return self._new_comment(number, self.add_user(login), body)
+            c = self._new_comment(number, self.add_user(login, type=user_type), body)
+            if comment_id is not None:
+                del self.comments[c["id"]]
+                c["id"] = comment_id
+                self.comments[comment_id] = c
+            return c
 
     def comments_on(self, number: int) -> list[dict]:
         return [c for c in sorted(self.comments.values(), key=lambda c: c["id"]) if c["number"] == number]

@@ -69,7 +69,8 @@ def world(tmp_path, pg15, canary):
     for key in list(env):
         if key.startswith(("FAKE_FLYCTL", "FLY_", "HEROKU", "GITHUB_")):
             env.pop(key)
-    env.update(fly.env(FAKE_FLYCTL_PG_ADMIN_URL=pg15.url()), HEROKU_API_URL=heroku.url,
+    # Fly's database answers only on a Fly-private host: the copy must go through `flyctl proxy`.
+    env.update(fly.env(FAKE_FLYCTL_PG_ADMIN_URL=pg15.url(), FAKE_FLYCTL_PRIVATE_HOSTS="1"), HEROKU_API_URL=heroku.url,
                HEROKU_API_KEY=HEROKU_KEY, FLY_API_TOKEN=TOKEN, FLYCTL=FAKE_FLYCTL, PYTHONPATH=str(ROOT))
     w = World(tmp_path, heroku, fly, repo, env, smoke, source_url, secrets, pg15)
     w.cli("scaffold", "--heroku-app", HEROKU_APP, "--repo", str(repo), check=True)
@@ -77,6 +78,12 @@ def world(tmp_path, pg15, canary):
     smoke.shutdown()
     heroku.stop()
     pg15.execute(f'DROP DATABASE IF EXISTS "{src_name}" WITH (FORCE)')
+
+
+def _direct(url: str) -> str:
+    """The fake's Fly-private database host is really the local test server."""
+    head, tail = url.rsplit("@", 1)
+    return f"{head}@127.0.0.1:{tail.split(':', 1)[1]}"
 
 
 def _smoke_server():
@@ -147,7 +154,9 @@ def test_full_migration_rerun_and_rollback(world):
 
     fly_state, vault = world.fly.state(), world.fly.vault()["acme-phoenix"]
     # same data
-    with psycopg.connect(vault["DATABASE_URL"]) as conn:
+    assert ".flympg.net:" in vault["DATABASE_URL"] and [e["exit"] for e in world.fly.log()
+                                                         if e["command"] == "proxy"] == [143]
+    with psycopg.connect(_direct(vault["DATABASE_URL"])) as conn:
         assert conn.execute("select count(*), sum(length(bio)) from users").fetchone()[0] == 2000
         assert conn.execute("select count(*) from oban_jobs").fetchone() == (300,)
     # same secrets, byte for byte; the Heroku DATABASE_URL/REDIS_URL were not copied over Fly's

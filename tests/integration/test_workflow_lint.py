@@ -26,6 +26,23 @@ CONTRACTS = Path(os.environ.get("HEROKUFLY_CONTRACTS", "/work/shared/contracts")
 ACTIONLINT = ROOT / "scripts" / "actionlint"
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML as GitHub reads it: `on`/`yes`/`no` stay strings (YAML 1.1 would make them booleans)."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load(path: Path):
+    return yaml.load(path.read_text(), Loader=_Yaml12Loader)  # noqa: S506 (a SafeLoader subclass)
+
+
 def need(tool_ok: bool, what: str) -> None:
     if not tool_ok:
         if os.environ.get("HEROKUFLY_REQUIRE_ALL") == "1":
@@ -44,7 +61,7 @@ def generated(tmp_path_factory) -> list[Path]:
         "name: Heroku\non:\n  push:\n    branches: [main]\npermissions:\n  contents: read\njobs:\n  deploy:\n"
         "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n"
         "        with:\n          persist-credentials: false\n"
-        "      - uses: akhileshns/heroku-deploy@e3eb99d45a8e2ec5dca08735e089607befa4bf28 # v3.14.15\n"
+        "      - uses: akhileshns/heroku-deploy@v3.14.15\n"
         "        with:\n          heroku_app_name: shop\n"
     )
     code = cli.main(["workflow", "--repo", str(repo), "--heroku-app", "acme-phoenix", "--fly-app", "acme-phoenix",
@@ -69,13 +86,13 @@ def test_workflows_match_the_schemastore_schema(generated):
     schema = json.loads((CONTRACTS / "github-workflow.json").read_text())
     validator = jsonschema.Draft7Validator(schema)
     for path in shipped() + generated:
-        errors = [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text()))]
+        errors = [e.message for e in validator.iter_errors(load(path))]
         assert errors == [], f"{path}: {errors[:3]}"
 
 
 def test_action_yml_matches_the_action_schema():
     schema = json.loads((CONTRACTS / "github-action.json").read_text())
-    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    action = load(ROOT / "action.yml")
     errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(action)]
     assert errors == []
 

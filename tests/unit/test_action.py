@@ -292,20 +292,32 @@ def test_workflow_commands_pass_through_the_capture(capsys):
 # --- action.yml ------------------------------------------------------------------------------------
 
 
+def contract(name: str) -> dict:
+    """A published schema from shared/contracts (beside the checkout, as in CI)."""
+    return json.loads((REPO_ROOT.parent / "shared" / "contracts" / name).read_text())
+
+
 def load_action_yml() -> dict:
+    """action.yml, refusing duplicate keys (YAML loaders silently keep the last one)."""
     import yaml
 
-    return yaml.safe_load((REPO_ROOT / "action.yml").read_text())
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        keys = [loader.construct_object(key) for key, _ in node.value]
+        duplicates = {key for key in keys if keys.count(key) > 1}
+        assert not duplicates, f"action.yml line {node.start_mark.line + 1}: duplicate keys {duplicates}"
+        return loader.construct_mapping(node)
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return yaml.load((REPO_ROOT / "action.yml").read_text(), Loader=StrictLoader)
 
 
 def test_action_yml_is_valid_against_the_contract():
     import jsonschema
 
-    schema_path = REPO_ROOT.parent / "shared" / "contracts" / "github-action.json"
-    if not schema_path.exists():
-        schema_path = Path("/work/shared/contracts/github-action.json")
-    schema = json.loads(schema_path.read_text())
-    jsonschema.validate(load_action_yml(), schema)
+    jsonschema.validate(load_action_yml(), contract("github-action.json"))
 
 
 def test_action_yml_declares_exactly_the_inputs_the_code_reads():
@@ -314,6 +326,19 @@ def test_action_yml_declares_exactly_the_inputs_the_code_reads():
     spec = load_action_yml()
     assert set(spec["inputs"]) == {f.name for f in dataclasses.fields(action.ActionInputs)}
     assert spec["inputs"]["command"]["default"] == "plan"
-    assert set(spec["outputs"]) == {"plan_json", "fly_app", "region"}
+    assert {"plan_json", "fly_app", "region"} <= set(spec["outputs"])
     assert spec["runs"] == {"using": "docker", "image": "Dockerfile"}
     assert all("-" not in name for name in spec["inputs"])  # snake_case only
+
+
+def test_e2e_workflows_are_valid_workflows():
+    import jsonschema
+    import yaml
+
+    schema = contract("github-workflow.json")
+    workflows = sorted((REPO_ROOT / "tests" / "e2e" / "workflows").glob("*.yml"))
+    assert workflows
+    for path in workflows:
+        doc = yaml.safe_load(path.read_text())
+        doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as true
+        jsonschema.validate(doc, schema)

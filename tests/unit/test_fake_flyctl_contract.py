@@ -76,12 +76,13 @@ def test_every_flyctl_call_herokufly_makes_is_in_the_contract(tmp_path, monkeypa
         ["mpg", "status", "id", "--json"], ["mpg", "attach", "id", "--app", app, "--variable-name", "DATABASE_URL"],
         ["postgres", "create", "--name", "n", "--org", "personal", "--region", "iad"],
         ["postgres", "attach", "n", "--app", app, "--variable-name", "DATABASE_URL", "--yes"],
+        ["proxy", "15432:5432", "db.flympg.net", "--app", app, "--bind-addr", "127.0.0.1", "--quiet"],
     ]
     # Keep this list in step with FlyClient: every method that runs flyctl appears above.
     methods = {"check_version", "create_app", "apps", "app", "status", "import_secrets", "secrets",
                "unset_secrets", "mpg_clusters", "mpg_create", "mpg_status", "mpg_attach", "postgres_create",
                "postgres_attach", "redis_create", "ips", "allocate_ipv6", "allocate_shared_ipv4", "certs",
-               "add_cert", "check_cert", "deploy"}
+               "add_cert", "check_cert", "deploy", "proxy"}
     from herokufly.fly import FlyClient
     public = {n for n in vars(FlyClient) if not n.startswith("_") and callable(getattr(FlyClient, n))}
     assert public - {"run", "json", "from_settings"} == methods

@@ -35,6 +35,11 @@ def assert_behaves_like_source(source_url: str, target_url: str) -> None:
         # The trigger fires on the target.
         assert one("UPDATE orders SET note = 'changed' WHERE id = (SELECT min(id) FROM orders)"
                    " RETURNING updated_at") is not None
+        # Generated and identity columns: same values, still generated on insert.
+        q = "SELECT sum(total_cents) FROM orders"
+        assert one(q) == scalar(source_url, q)
+        assert one("INSERT INTO audit_log (logged_at, message) VALUES (now(), 'x') RETURNING seq") == \
+            scalar(source_url, "SELECT max(seq) FROM audit_log") + 1
         # The enum still refuses unknown values and keeps its order; enum arrays survived.
         with pytest.raises(psycopg.errors.InvalidTextRepresentation):
             t.execute("INSERT INTO orders (user_id, status, total, created_at)"

@@ -83,6 +83,7 @@ def test_split_entries_finds_each_entry_its_type_and_table():
     assert [e.type for e in entries] == ["CONSTRAINT", "INDEX", "INDEX ATTACH", "TRIGGER", "FK CONSTRAINT"]
     assert [e.table for e in entries] == ["billing.Invoices", "public.orders", None, "public.orders",
                                           "public.orders"]
+    assert entries[-1].references == "public.users" and entries[1].references is None
     assert entries[0].sql.startswith('ALTER TABLE ONLY billing."Invoices"')
     assert entries[-1].sql.count(";") == 1 and "\\unrestrict" not in entries[-1].sql
 

@@ -60,3 +60,18 @@ def test_failed_copy_reopens_heroku_and_restores_workers(make_ctx, fake_fly, fak
 def test_skipped_when_fly_keeps_the_heroku_database(make_ctx):
     result = database.run(make_ctx(postgres="keep-heroku"))
     assert result.status == "skipped" and "keep-heroku" in result.summary
+
+
+def test_fly_private_database_is_reached_through_flyctl_proxy(make_ctx, fake_fly, fake_heroku, source,
+                                                               monkeypatch, pg15):
+    monkeypatch.setenv("FAKE_FLYCTL_PRIVATE_HOSTS", "1")
+    plan = base_plan(redis=None)
+    provision.run(make_ctx(plan))
+    private = fake_fly.vault()[FLY_APP]["DATABASE_URL"]
+    assert database.is_fly_private(private)
+    assert database.run(make_ctx(plan)).status == "done"
+    [proxy] = [e for e in fake_fly.log() if e["command"] == "proxy"]
+    assert proxy["exit"] == 143  # stopped by herokufly once the copy was done
+    direct = private.replace(private.split("@")[1].split(":")[0], "127.0.0.1")
+    with psycopg.connect(direct) as conn:
+        assert conn.execute("select count(*) from jobs").fetchone() == (500,)

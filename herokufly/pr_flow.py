@@ -1,0 +1,399 @@
+"""The pull-request side of the action: who asked, may it run, and the progress comment.
+
+`handle_auto`    the gate: event -> command, authorization, eyes reaction, the
+                 first progress comment; step outputs run/command/stages/head_sha.
+`around`         wraps plan/migrate/rollback: stops if the PR head moved since the
+                 gate, marks the stage running, then done/failed, re-renders the
+                 sticky comment and the job summary.
+`handle_report`  the last job: rocket or confused on the command, settles the comment.
+`handle_workflow` writes the deploy workflows: commits them with a token that may,
+                 else shows them ready to commit, and says which happened.
+
+Everything here is outside the engine: a failure to talk to GitHub is reported,
+but never hides the command's own result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from herokufly import authz, comment, console, errors, events, masking
+from herokufly.github import GitHubClient
+
+STAGE_COMMANDS = ("plan", "migrate", "rollback")
+
+
+# ------------------------------------------------------------------ shared bits
+
+
+def _input(ctx, name: str, default: str = "") -> str:
+    value = getattr(ctx.inputs, name, None)
+    if value:
+        return str(value)
+    from herokufly.action import read_input  # late: the action module imports us
+
+    return read_input(os.environ, name) or default
+
+
+def _app(ctx) -> str:
+    return _input(ctx, "fly_app") or _input(ctx, "heroku_app") or "app"
+
+
+def _pr_number(ctx) -> int | None:
+    event = ctx.event or {}
+    if ctx.event_name == "issue_comment" and (event.get("issue") or {}).get("pull_request"):
+        return (event.get("issue") or {}).get("number")
+    if ctx.event_name in ("pull_request", "pull_request_target"):
+        return (event.get("pull_request") or {}).get("number") or event.get("number")
+    return None
+
+
+def _comment_id(ctx) -> int | None:
+    if ctx.event_name == "issue_comment":
+        return (ctx.event.get("comment") or {}).get("id")
+    return None
+
+
+def _repository(ctx) -> str:
+    return (ctx.event.get("repository") or {}).get("full_name") or os.environ.get("GITHUB_REPOSITORY", "")
+
+
+def _client(ctx, token: str | None = None) -> GitHubClient | None:
+    token = token or _input(ctx, "github_token") or os.environ.get("GITHUB_TOKEN", "")
+    repository = _repository(ctx)
+    if not token or not repository:
+        return None
+    return GitHubClient(
+        repository,
+        token=token,
+        api_url=os.environ.get("GITHUB_API_URL") or "https://api.github.com",
+        throttle=os.environ.get("HEROKUFLY_GITHUB_THROTTLE", "1") != "0",
+    )
+
+
+def run_url() -> str | None:
+    server, repo, run_id = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    if not (server and repo and run_id):
+        return None
+    attempt = os.environ.get("GITHUB_RUN_ATTEMPT")
+    return f"{server}/{repo}/actions/runs/{run_id}" + (f"/attempts/{attempt}" if attempt else "")
+
+
+def _warn(what: str, exc: Exception) -> None:
+    text = exc.one_line() if isinstance(exc, errors.HerokuflyError) else f"{type(exc).__name__}: {exc}"
+    console.err(f"warning: could not {what}: {masking.redact(text)}")
+
+
+def _set_outputs(ctx, **values: str) -> None:
+    for name, value in values.items():
+        ctx.files.set_output(name, value)
+
+
+# ------------------------------------------------------------------ the gate
+
+
+def handle_auto(ctx) -> int:
+    """`command: auto`: decide, acknowledge, and hand the decision to later steps/jobs."""
+    request = events.resolve(ctx.event_name, ctx.event)
+    _set_outputs(ctx, run="false", command="", stages="[]", head_sha="")
+    if request.command is None:
+        console.out(f"Nothing to do: {request.ignored}.")
+        return errors.EXIT_OK
+
+    gh = _client(ctx)
+    if gh is None:
+        raise errors.ConfigError(
+            "command auto needs the github_token input to check who asked",
+            hint="add `github_token: ${{ github.token }}` to the herokufly step",
+        )
+    role = gh.role_of(request.actor) if not request.actor_is_bot else "none"
+    pull = gh.pull_request(request.pr_number) if request.is_pull_request and request.pr_number else None
+    required = authz.check_required(_input(ctx, "required_permission", authz.DEFAULT_REQUIRED))
+    decision = authz.authorize(
+        request,
+        role=role,
+        pull_request=pull,
+        required=required,
+        allow_forks=_input(ctx, "allow_fork_prs", "false").lower() == "true",
+        self_logins=frozenset({gh.self_login()}),
+    )
+    console.out(f"{request.command.as_comment()} from @{request.actor}: {decision.outcome} ({decision.reason}).")
+
+    if decision.outcome == authz.IGNORE:
+        return errors.EXIT_OK
+    if decision.outcome == authz.REFUSE:
+        ctx.files.add_summary(f"herokufly did not run `{request.command.as_comment()}`: {decision.reason}.\n")
+        if request.pr_number and request.event_name == "issue_comment":
+            gh.reply(request.pr_number, comment.render_refusal(decision.reason, required=required))
+            if request.comment_id:
+                gh.react(request.comment_id, "confused")
+            return errors.EXIT_OK
+        if request.pr_number is None and request.event_name != "issue_comment":
+            raise errors.UserError(f"refused: {decision.reason}")
+        return errors.EXIT_OK
+    if request.command.name == "help":
+        if request.pr_number:
+            gh.reply(request.pr_number, comment.render_help())
+        return errors.EXIT_OK
+
+    # Allowed: acknowledge, open the progress comment, hand over the pinned head.
+    if request.comment_id:
+        gh.react(request.comment_id, "eyes")
+    stages = list(request.command.stages) or (["rollback"] if request.command.name == "rollback" else [])
+    progress = comment.new_progress(
+        app=_app(ctx), heroku_app=_input(ctx, "heroku_app"), command=request.command,
+        actor=request.actor, head_sha=decision.head_sha, stages=stages,
+    )
+    if request.command.name == "plan":
+        progress["stages"] = {"plan": {"status": "pending"}}
+    _publish(ctx, gh, request.pr_number, progress)
+    _set_outputs(
+        ctx, run="true", command=request.command.name, stages=json.dumps(stages),
+        head_sha=decision.head_sha or "",
+    )
+    return errors.EXIT_OK
+
+
+# ------------------------------------------------------------------ around a command
+
+
+class _RecordingFiles:
+    """The runner's files, remembering the outputs a handler sets (plan_json...)."""
+
+    def __init__(self, files):
+        self._files = files
+        self.outputs: dict[str, str] = {}
+
+    def set_output(self, name: str, value: str) -> None:
+        self.outputs[name] = value
+        self._files.set_output(name, value)
+
+    def add_summary(self, markdown: str) -> None:
+        self._files.add_summary(markdown)
+
+    def __getattr__(self, name):
+        return getattr(self._files, name)
+
+
+def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
+    """Run one command's handler inside the progress comment's bookkeeping."""
+    number = _pr_number(ctx)
+    gh = _client(ctx) if number else None
+    if gh is None:
+        return handler(ctx)
+
+    pinned = _input(ctx, "head_sha")
+    if pinned and command in ("migrate", "rollback"):
+        authz.ensure_head_unchanged(pinned, gh.pull_request(number).head_sha)
+
+    stage = _input(ctx, "stage") if command == "migrate" else command
+    progress = _load_progress(ctx, gh, number, command, stage)
+    progress = comment.start_stage(progress, stage, run_url=run_url())
+    _publish_quietly(ctx, gh, number, progress)
+
+    recorder = _RecordingFiles(ctx.files)
+    original, ctx.files = ctx.files, recorder
+    try:
+        code = handler(ctx)
+    except errors.HerokuflyError as exc:
+        progress = comment.finish_stage(progress, stage, "failed", summary=exc.one_line()[:300])
+        progress["error"] = exc.one_line()
+        _collect_details(progress, ctx, stage)
+        _publish_quietly(ctx, gh, number, progress, summary_files=original)
+        raise
+    except KeyboardInterrupt:
+        progress = comment.finish_stage(progress, stage, "interrupted")
+        _publish_quietly(ctx, gh, number, progress, summary_files=original)
+        raise
+    finally:
+        ctx.files = original
+
+    if "plan_json" in recorder.outputs:
+        try:
+            progress["plan"] = json.loads(recorder.outputs["plan_json"])
+        except ValueError:
+            pass
+    status, summary = _stage_result(ctx, stage, code)
+    progress = comment.finish_stage(progress, stage, status, summary=summary)
+    progress["error"] = None if code == errors.EXIT_OK else progress.get("error")
+    _collect_details(progress, ctx, stage)
+    _publish_quietly(ctx, gh, number, progress)
+    return code
+
+
+def _load_progress(ctx, gh: GitHubClient, number: int, command: str, stage: str) -> dict:
+    found = None
+    try:
+        found = gh.find_sticky(number, _app(ctx))
+    except errors.GitHubError as exc:
+        _warn("read the progress comment", exc)
+    progress = comment.decode(found[1]) if found else None
+    if progress is None:
+        cmd = events.Command("migrate", stage) if command == "migrate" and stage else events.Command(
+            command if command in events.COMMANDS else "plan")
+        progress = comment.new_progress(
+            app=_app(ctx), heroku_app=_input(ctx, "heroku_app"), command=cmd,
+            actor=os.environ.get("GITHUB_ACTOR", ""), head_sha=_input(ctx, "head_sha") or None, stages=[],
+        )
+    return progress
+
+
+def _stage_result(ctx, stage: str, code: int) -> tuple[str, str | None]:
+    """done/unchanged/skipped/failed and the one-line summary, from the migration state when there is one."""
+    entry = _state_stage(ctx, stage)
+    state_status = entry.get("status")
+    if code != errors.EXIT_OK:
+        return "failed", entry.get("error")
+    if state_status in ("skipped", "unchanged", "done"):
+        return state_status, entry.get("summary")
+    return "done", entry.get("summary")
+
+
+def _state_stage(ctx, stage: str) -> dict:
+    fly_app = _input(ctx, "fly_app")
+    if not fly_app:
+        return {}
+    try:
+        from herokufly import state as state_module
+
+        path = state_module.default_path(fly_app)
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, ImportError):
+        return {}
+    return (data.get("stages") or {}).get(stage) or {}
+
+
+def _collect_details(progress: dict, ctx, stage: str) -> None:
+    """DNS records (domains) and copy verification figures (database) from the state."""
+    entry = _state_stage(ctx, stage)
+    if stage == "domains" and entry.get("domains"):
+        rows = []
+        for domain in entry["domains"]:
+            for record in domain.get("records") or []:
+                rows.append({"hostname": record.get("name") or domain.get("hostname"), "type": record.get("type"),
+                             "value": record.get("value"), "status": domain.get("status") or ""})
+        progress["dns_records"] = rows
+    if stage == "database" and entry.get("report"):
+        figures: dict[str, Any] = {}
+        for key, value in entry["report"].items():
+            if isinstance(value, dict):
+                figures.update({f"{key} {k}": v for k, v in value.items() if comment._is_scalar(v)})
+            elif comment._is_scalar(value):
+                figures[key] = value
+        if (entry.get("window") or {}).get("seconds") is not None:
+            figures["maintenance window seconds"] = entry["window"]["seconds"]
+        progress["database"] = figures
+
+
+def _publish(ctx, gh: GitHubClient, number: int | None, progress: dict, *,
+             summary_files=None) -> None:
+    plan_md = _plan_markdown(progress.get("plan"))
+    if number:
+        gh.upsert_sticky(number, _app(ctx), comment.render(progress, plan_markdown=plan_md))
+    (summary_files or ctx.files).add_summary(comment.render_summary(progress, plan_markdown=plan_md))
+
+
+def _publish_quietly(ctx, gh, number, progress, *, summary_files=None) -> None:
+    try:
+        _publish(ctx, gh, number, progress, summary_files=summary_files)
+    except errors.GitHubError as exc:
+        _warn("update the progress comment", exc)
+
+
+def _plan_markdown(plan: dict | None) -> str | None:
+    if not plan:
+        return None
+    try:
+        from herokufly.report import render_plan_markdown
+
+        return render_plan_markdown(plan)
+    except Exception:  # noqa: BLE001  (an older or partial plan dict: the short summary still shows)
+        return None
+
+
+# ------------------------------------------------------------------ the last job
+
+
+def handle_report(ctx) -> int:
+    """`command: report`: the final reaction and a settled comment."""
+    outcome = _input(ctx, "outcome", "success")
+    success = outcome == "success"
+    number = _pr_number(ctx)
+    gh = _client(ctx)
+    if gh is None or not number:
+        console.out(f"herokufly finished: {outcome}.")
+        return errors.EXIT_OK
+    found = gh.find_sticky(number, _app(ctx))
+    progress = comment.decode(found[1]) if found else None
+    if progress is not None:
+        for name, entry in progress["stages"].items():
+            if entry.get("status") == "pending":
+                progress = comment.finish_stage(progress, name, "skipped",
+                                                summary=None if success else "not run: an earlier job failed")
+            elif entry.get("status") == "running":
+                progress = comment.finish_stage(progress, name, "failed" if not success else "done",
+                                                summary="the job stopped before reporting")
+        _publish(ctx, gh, number, progress)
+    comment_id = _comment_id(ctx)
+    if comment_id:
+        gh.finish_reaction(comment_id, success)
+    console.out(f"herokufly finished: {outcome}.")
+    return errors.EXIT_OK
+
+
+# ------------------------------------------------------------------ workflow files
+
+
+def handle_workflow(ctx) -> int:
+    """Generate the deploy workflows; commit them with a token that may, else show them."""
+    from herokufly import workflow
+
+    default_branch = (ctx.event.get("repository") or {}).get("default_branch") or "main"
+    plan = workflow.plan_workflows(
+        Path("."), branch=_input(ctx, "branch") or default_branch,
+        environment=_input(ctx, "environment") or None,
+        heroku_app=_input(ctx, "heroku_app") or None, fly_app=_input(ctx, "fly_app") or None,
+    )
+    files = plan.files
+    number = _pr_number(ctx)
+    record: dict[str, Any] = {"committed": False, "files": files, "notes": plan.notes() + workflow.token_instructions(
+        _input(ctx, "fly_app") or None)}
+    token = _input(ctx, "workflow_token")
+    if not files:
+        record["reason"] = "the workflow files are already up to date"
+    elif not token:
+        record["reason"] = ("the default GITHUB_TOKEN cannot write .github/workflows/; give the workflow_token input "
+                            "a token with the workflows permission to have them committed")
+    elif not number:
+        record["reason"] = "there is no pull request branch to commit to"
+    else:
+        writer = _client(ctx, token=token)
+        try:
+            branch = writer.pull_request_branch(number)
+            writer.commit_files(branch, files, "Deploy to Fly.io with GitHub Actions (herokufly workflow)")
+            record.update(committed=True, branch=branch)
+        except errors.GitHubError as exc:
+            record["reason"] = f"GitHub refused the commit: {exc.one_line()}"
+    verdict = (f"Committed {len(files)} workflow file(s) to {record.get('branch')}." if record["committed"]
+               else f"Not committed: {record['reason']}.")
+    console.out(verdict)
+    ctx.files.set_output("workflow_committed", "true" if record["committed"] else "false")
+    gh = _client(ctx)
+    if gh is not None and number:
+        found = gh.find_sticky(number, _app(ctx))
+        progress = comment.decode(found[1]) if found else None
+        if progress is None:
+            progress = comment.new_progress(app=_app(ctx), heroku_app=_input(ctx, "heroku_app"),
+                                            command=events.Command("plan"), actor=os.environ.get("GITHUB_ACTOR", ""),
+                                            head_sha=None, stages=[])
+        progress["workflow"] = record
+        _publish(ctx, gh, number, progress)
+    else:
+        progress = comment.new_progress(app=_app(ctx), heroku_app=_input(ctx, "heroku_app"),
+                                        command=events.Command("plan"), actor="", head_sha=None, stages=[])
+        progress["workflow"] = record
+        ctx.files.add_summary(comment.render_summary(progress))
+    return errors.EXIT_OK
