@@ -69,6 +69,29 @@ def new_progress(
     }
 
 
+ROW_ORDER = ("plan", *events.MIGRATE_STAGES, "rollback")
+
+
+def restart(progress: dict | None, fresh: dict) -> dict:
+    """A new command on a PR that already has a progress comment: keep the rows of
+    stages it does not run (their last result still holds), reset the ones it runs."""
+    if not progress:
+        return fresh
+    merged = copy.deepcopy(progress)
+    for key in ("command", "actor", "head_sha", "app", "heroku_app"):
+        merged[key] = fresh[key]
+    merged["error"] = None
+    stages = dict(merged.get("stages", {}))
+    stages.update(copy.deepcopy(fresh["stages"]))
+    merged["stages"] = {name: stages[name] for name in sorted(stages, key=_row_rank)}
+    merged["updated_at"] = now()
+    return merged
+
+
+def _row_rank(name: str) -> int:
+    return ROW_ORDER.index(name) if name in ROW_ORDER else len(ROW_ORDER)
+
+
 def start_stage(progress: dict, stage: str, *, run_url: str | None = None, at: str | None = None) -> dict:
     return _set_stage(progress, stage, "running", run_url=run_url, started_at=at or now(), finished_at=None)
 
@@ -128,7 +151,9 @@ def decode(body: str | None) -> dict | None:
 def next_step(progress: dict) -> str:
     """The exact comment to write next, and why."""
     stages = progress.get("stages", {})
-    failed = [n for n, s in stages.items() if s.get("status") in ("failed", "interrupted")]
+    failed = [n for n, s in stages.items() if s.get("status") in ("failed", "interrupted") and n != "plan"]
+    if stages.get("plan", {}).get("status") in ("failed", "interrupted"):
+        return "Fix what the plan job reports, then comment `/herokufly plan` again."
     if failed:
         stage = failed[0]
         return (
@@ -137,7 +162,7 @@ def next_step(progress: dict) -> str:
         )
     if any(s.get("status") in ("running", "pending") for s in stages.values()):
         return "Wait: the jobs are running and this comment fills in as each one finishes."
-    names = set(stages)
+    names = set(stages) - {"plan"}
     if progress.get("command") == "/herokufly rollback":
         return "Heroku serves the app again. Comment `/herokufly migrate` to try the move again."
     if "cutover" in names:
@@ -208,14 +233,15 @@ def _render(progress: dict, plan_markdown: str | None, *, note_full_plan: bool =
 
 
 def _headline(progress: dict) -> str:
-    statuses = [s.get("status") for s in progress.get("stages", {}).values()]
+    stages = progress.get("stages", {})
+    statuses = [s.get("status") for s in stages.values()]
     if any(s in ("failed", "interrupted") for s in statuses):
         return "**Stopped: a stage failed.** What ran is kept; fix the cause and resume."
     if any(s == "running" for s in statuses):
         return "**In progress.**"
     if any(s == "pending" for s in statuses):
         return "**Queued.**"
-    if not statuses:
+    if not statuses or set(stages) == {"plan"}:
         return "**Plan ready.** Nothing has been changed on Heroku or Fly."
     return "**Finished.**"
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
+from urllib.parse import quote
 from typing import Callable, TypeVar
 
 from github import Auth, Github, GithubException
+from github.Issue import Issue
 from github.IssueComment import IssueComment
 
 from herokufly import masking
@@ -67,7 +70,10 @@ class GitHubClient:
         # retry=None: a refused request is reported at once; transient 5xx are rare and a job re-run resumes.
         # lazy: objects addressed by number are fetched only when a field is read.
         self._gh = Github(auth=Auth.Token(token), base_url=api_url.rstrip("/"), retry=None, timeout=30, lazy=True, **kwargs)
-        self._repo = self._gh.get_repo(repository)
+        with warnings.catch_warnings():
+            # PyGithub < 2.7 fetches the repository unless told lazy here; >= 2.7 warns that it is implied.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._repo = self._gh.get_repo(repository, lazy=True)
 
     @classmethod
     def from_settings(cls, settings: Settings, repository: str, **kwargs) -> "GitHubClient":
@@ -93,30 +99,39 @@ class GitHubClient:
     def self_login(self) -> str:
         """The login comments by this token appear under."""
         if self._bot_login is None:
-            try:
-                self._bot_login = self._gh.get_user().login
-            except GithubException as exc:
-                if exc.status not in (401, 403):
-                    raise GitHubError(f"cannot read the token's user ({exc.status})") from None
-                self._bot_login = ACTIONS_BOT  # an installation token: /user is closed to it
+
+            def read() -> str:
+                try:
+                    return self._gh.get_user().login
+                except GithubException as exc:
+                    if exc.status != 403:
+                        raise
+                    # An installation token (GITHUB_TOKEN): /user is closed to it.
+                    return ACTIONS_BOT
+
+            self._bot_login = self._call("read the token's user", read)
         return self._bot_login
 
     def role_of(self, login: str) -> str:
         """The user's repository role (none/read/triage/write/maintain/admin)."""
 
-        def read(getter) -> str:
+        def read() -> dict:
+            # One request for both fields; Repository.get_collaborator_role_name is missing before PyGithub 2.7.
             try:
-                return getter(login)
+                _, data = self._repo.requester.requestJsonAndCheck(
+                    "GET", f"{self._repo.url}/collaborators/{quote(login, safe='')}/permission"
+                )
             except GithubException as exc:
                 if exc.status == 404:  # not a collaborator / no such user
-                    return "none"
+                    return {}
                 raise
+            return data if isinstance(data, dict) else {}
 
-        role = self._call(f"read the permission of {login}", lambda: read(self._repo.get_collaborator_role_name))
+        data = self._call(f"read the permission of {login}", read)
+        role, legacy = data.get("role_name"), data.get("permission")
         if role in ROLES:
             return role
         # A custom role: count it as its legacy base permission (admin/write/read/none).
-        legacy = self._call(f"read the permission of {login}", lambda: read(self._repo.get_collaborator_permission))
         return legacy if legacy in ROLES else "none"
 
     def pull_request(self, number: int) -> PullRequestInfo:
@@ -137,8 +152,9 @@ class GitHubClient:
         return self._call(f"read pull request #{number}", lambda: self._repo.get_pull(number).head.ref)
 
     # -- comments ----------------------------------------------------------
-    def _issue(self, number: int):
-        return self._repo.get_issue(number)  # lazy: no GET /issues/{n}
+    def _issue(self, number: int) -> Issue:
+        # Addressed by URL: never GET /issues/{n} (Repository.get_issue fetches it before PyGithub 2.7).
+        return Issue(self._repo.requester, url=f"{self._repo.url}/issues/{number}")
 
     def reply(self, number: int, body: str) -> int:
         """A plain new comment (help, refusal)."""
@@ -177,7 +193,7 @@ class GitHubClient:
     # -- reactions ---------------------------------------------------------
     def _issue_comment(self, comment_id: int) -> IssueComment:
         # Repository.get_comment is for commit comments; address the issue comment lazily by URL.
-        return IssueComment(self._repo._requester, url=f"{self._repo.url}/issues/comments/{comment_id}")
+        return IssueComment(self._repo.requester, url=f"{self._repo.url}/issues/comments/{comment_id}")
 
     def react(self, comment_id: int, content: str) -> int:
         comment = self._issue_comment(comment_id)

@@ -69,7 +69,8 @@ def _client(ctx, token: str | None = None) -> GitHubClient | None:
     return GitHubClient(
         repository,
         token=token,
-        api_url=os.environ.get("GITHUB_API_URL") or "https://api.github.com",
+        # HEROKUFLY_GITHUB_API_URL wins: act (and some proxies) force GITHUB_API_URL to github.com.
+        api_url=os.environ.get("HEROKUFLY_GITHUB_API_URL") or os.environ.get("GITHUB_API_URL") or "https://api.github.com",
         throttle=os.environ.get("HEROKUFLY_GITHUB_THROTTLE", "1") != "0",
     )
 
@@ -149,6 +150,9 @@ def handle_auto(ctx) -> int:
     )
     if request.command.name == "plan":
         progress["stages"] = {"plan": {"status": "pending"}}
+    if request.pr_number:
+        found = gh.find_sticky(request.pr_number, _app(ctx))
+        progress = comment.restart(comment.decode(found[1]) if found else None, progress)
     _publish(ctx, gh, request.pr_number, progress)
     _set_outputs(
         ctx, run="true", command=request.command.name, stages=json.dumps(stages),
@@ -161,18 +165,25 @@ def handle_auto(ctx) -> int:
 
 
 class _RecordingFiles:
-    """The runner's files, remembering the outputs a handler sets (plan_json...)."""
+    """The runner's files, remembering the outputs a handler sets (plan_json...) and
+    holding back its summary until we know whether ours already contains it."""
 
     def __init__(self, files):
         self._files = files
         self.outputs: dict[str, str] = {}
+        self.summaries: list[str] = []
 
     def set_output(self, name: str, value: str) -> None:
         self.outputs[name] = value
         self._files.set_output(name, value)
 
     def add_summary(self, markdown: str) -> None:
-        self._files.add_summary(markdown)
+        self.summaries.append(markdown)
+
+    def flush_summaries(self) -> None:
+        for markdown in self.summaries:
+            self._files.add_summary(markdown)
+        self.summaries = []
 
     def __getattr__(self, name):
         return getattr(self._files, name)
@@ -192,19 +203,21 @@ def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
     stage = _input(ctx, "stage") if command == "migrate" else command
     progress = _load_progress(ctx, gh, number, command, stage)
     progress = comment.start_stage(progress, stage, run_url=run_url())
-    _publish_quietly(ctx, gh, number, progress)
+    _publish_quietly(ctx, gh, number, progress, with_summary=False)  # the summary is written once, at the end
 
     recorder = _RecordingFiles(ctx.files)
     original, ctx.files = ctx.files, recorder
     try:
         code = handler(ctx)
     except errors.HerokuflyError as exc:
+        recorder.flush_summaries()
         progress = comment.finish_stage(progress, stage, "failed", summary=exc.one_line()[:300])
         progress["error"] = exc.one_line()
         _collect_details(progress, ctx, stage)
         _publish_quietly(ctx, gh, number, progress, summary_files=original)
         raise
     except KeyboardInterrupt:
+        recorder.flush_summaries()
         progress = comment.finish_stage(progress, stage, "interrupted")
         _publish_quietly(ctx, gh, number, progress, summary_files=original)
         raise
@@ -216,6 +229,8 @@ def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
             progress["plan"] = json.loads(recorder.outputs["plan_json"])
         except ValueError:
             pass
+    if not (command == "plan" and progress.get("plan")):
+        recorder.flush_summaries()  # the plan's own summary is inside ours; anything else is kept
     status, summary = _stage_result(ctx, stage, code)
     progress = comment.finish_stage(progress, stage, status, summary=summary)
     progress["error"] = None if code == errors.EXIT_OK else progress.get("error")
@@ -289,16 +304,17 @@ def _collect_details(progress: dict, ctx, stage: str) -> None:
 
 
 def _publish(ctx, gh: GitHubClient, number: int | None, progress: dict, *,
-             summary_files=None) -> None:
+             summary_files=None, with_summary: bool = True) -> None:
     plan_md = _plan_markdown(progress.get("plan"))
     if number:
         gh.upsert_sticky(number, _app(ctx), comment.render(progress, plan_markdown=plan_md))
-    (summary_files or ctx.files).add_summary(comment.render_summary(progress, plan_markdown=plan_md))
+    if with_summary:
+        (summary_files or ctx.files).add_summary(comment.render_summary(progress, plan_markdown=plan_md))
 
 
-def _publish_quietly(ctx, gh, number, progress, *, summary_files=None) -> None:
+def _publish_quietly(ctx, gh, number, progress, *, summary_files=None, with_summary: bool = True) -> None:
     try:
-        _publish(ctx, gh, number, progress, summary_files=summary_files)
+        _publish(ctx, gh, number, progress, summary_files=summary_files, with_summary=with_summary)
     except errors.GitHubError as exc:
         _warn("update the progress comment", exc)
 
@@ -352,18 +368,23 @@ def handle_workflow(ctx) -> int:
     from herokufly import workflow
 
     default_branch = (ctx.event.get("repository") or {}).get("default_branch") or "main"
+    # The migration workflow is already there (it is running this); only the deploy workflow
+    # and the edits turning off old Heroku deploys are offered.
     plan = workflow.plan_workflows(
         Path("."), branch=_input(ctx, "branch") or default_branch,
         environment=_input(ctx, "environment") or None,
         heroku_app=_input(ctx, "heroku_app") or None, fly_app=_input(ctx, "fly_app") or None,
+        migrate=False,
     )
-    files = plan.files
+    # A workflow file the user already has with other content is never replaced from CI.
+    files = {path: text for path, text in plan.files.items() if path not in plan.conflicts}
+    notes = [f"{path} exists with other content and was left as it is" for path in plan.conflicts]
     number = _pr_number(ctx)
-    record: dict[str, Any] = {"committed": False, "files": files, "notes": plan.notes() + workflow.token_instructions(
-        _input(ctx, "fly_app") or None)}
+    record: dict[str, Any] = {"committed": False, "files": files, "notes": notes + plan.notes()
+                              + workflow.token_instructions(_input(ctx, "fly_app") or None)}
     token = _input(ctx, "workflow_token")
     if not files:
-        record["reason"] = "the workflow files are already up to date"
+        record["reason"] = ("nothing to commit: " + "; ".join(notes)) if notes else "the workflow files are already up to date"
     elif not token:
         record["reason"] = ("the default GITHUB_TOKEN cannot write .github/workflows/; give the workflow_token input "
                             "a token with the workflows permission to have them committed")

@@ -34,6 +34,7 @@ CREATE TABLE public.users (
     profile jsonb,
     avatar bytea,
     past_statuses order_status[],
+    last_seen_on date,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE public.users IS 'People who can sign in';
@@ -109,14 +110,16 @@ def fill_sql(rows: int) -> str:
     users = max(20, rows // 10)
     return rf"""
 SET search_path = public, heroku_ext;
-INSERT INTO public.users (email, name, attrs, password_hash, profile, avatar, past_statuses, created_at)
+INSERT INTO public.users (email, name, attrs, password_hash, profile, avatar, past_statuses, last_seen_on,
+                          created_at)
 SELECT CASE WHEN i = 1 THEN 'Alice@Example.com' ELSE 'user' || i || '@Example.com' END,
        'User ' || i,
        hstore(ARRAY['plan', 'seats'], ARRAY[(ARRAY['free', 'pro', 'team'])[1 + i % 3], (i % 50)::text]),
        CASE WHEN i = 1 THEN crypt('secret', gen_salt('bf', 4)) ELSE md5(i::text) END,
-       jsonb_build_object('age', 20 + i % 50, 'langs', jsonb_build_array('en', 'de'), 'bio', repeat('x', i % 40)),
+       jsonb_build_object('age', 20 + i % 50, 'langs', jsonb_build_array('en', 'de'), 'bio', repeat('x', (i % 40)::int)),
        CASE WHEN i % 7 = 0 THEN NULL ELSE decode(md5(i::text) || md5((i * 3)::text), 'hex') END,
        CASE WHEN i % 4 = 0 THEN ARRAY['new', 'paid']::order_status[] ELSE NULL END,
+       date '2024-01-01' + (i * 13 % 365)::int,
        timestamptz '2024-01-01' + i * interval '37 seconds'
 FROM generate_series(1::bigint, {users}) AS i;
 -- Gaps in the users sequence: deleted rows and skipped values.

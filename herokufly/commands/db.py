@@ -8,10 +8,9 @@ import click
 
 from herokufly import console, masking
 from herokufly.errors import VerificationFailed
-from herokufly.pg import report as render
-from herokufly.pg.progress import ConsoleProgress, Progress
-from herokufly.pg.transfer import VERIFY_MODES, TransferOptions, transfer
-from herokufly.pg.verify import verify
+
+# psycopg and the transfer machinery load only when a db command runs.
+VERIFY_MODES = ("counts", "checksums", "none")
 
 
 def _register(ctx, param, value):  # noqa: ARG001 - click callback signature
@@ -30,7 +29,7 @@ def command() -> None:
 @click.option("--to", "target", required=True, callback=_register, envvar="HEROKUFLY_DB_TO",
               help="Target database URL (an empty database).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Parallel streams (default: number of CPUs, 2 to 8).")
+              help="Parallel streams (default: number of CPUs + 1, 2 to 8).")
 @click.option("--verify", "verify_mode", type=click.Choice(VERIFY_MODES), default="counts",
               show_default=True, help="How to check the result.")
 @click.option("--force", is_flag=True, help="Replace everything in a non-empty target.")
@@ -38,7 +37,11 @@ def command() -> None:
 def transfer_command(source: str, target: str, jobs: int | None, verify_mode: str, force: bool,
                      as_json: bool) -> int:
     """Copy a database (schema, data, settings, extensions) and verify it."""
-    progress: Progress = ConsoleProgress()
+    from herokufly.pg import report as render
+    from herokufly.pg.progress import ConsoleProgress
+    from herokufly.pg.transfer import TransferOptions, transfer
+
+    progress = ConsoleProgress()
     options = TransferOptions(jobs=jobs, verify=verify_mode, force=force)
     try:
         report = transfer(source, target, options, progress=progress)
@@ -59,6 +62,9 @@ def transfer_command(source: str, target: str, jobs: int | None, verify_mode: st
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def verify_command(source: str, target: str, checksums: bool, as_json: bool) -> int:
     """Compare two databases: row counts, sequences, settings, extensions, large objects."""
+    from herokufly.pg import report as render
+    from herokufly.pg.verify import verify
+
     result = verify(source, target, checksums=checksums)
     _print(result.to_dict(), render.render_verify(result), as_json)
     if not result.ok:

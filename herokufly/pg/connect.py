@@ -29,6 +29,8 @@ class Database:
     params: dict = field(repr=False, default_factory=dict)
     # Server settings for every session (libpq `options`), e.g. "-c name=value".
     session_options: str = ""
+    # Encoding pg tools speak (PGCLIENTENCODING); empty: libpq's choice.
+    client_encoding: str = ""
 
     @classmethod
     def parse(cls, role: str, url: str) -> "Database":
@@ -70,6 +72,8 @@ class Database:
         env["PGCONNECT_TIMEOUT"] = "15"
         if self.session_options:
             env["PGOPTIONS"] = self.session_options
+        if self.client_encoding:
+            env["PGCLIENTENCODING"] = self.client_encoding
         return env
 
     def connect(self, *, autocommit: bool = True) -> psycopg.Connection:

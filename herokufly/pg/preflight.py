@@ -110,6 +110,11 @@ def _check_pair(src_conn, tgt_conn, report: PreflightReport, problems: list[str]
     if (src_conn.info.host, src_conn.info.port, src_conn.info.dbname) == \
             (tgt_conn.info.host, tgt_conn.info.port, tgt_conn.info.dbname):
         problems.append("the source and the target are the same database")
+    encoding = "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()"
+    src_enc, tgt_enc = src_conn.execute(encoding).fetchone()[0], tgt_conn.execute(encoding).fetchone()[0]
+    if src_enc != tgt_enc:
+        report.notes.append(f"the source database is {src_enc} and the target {tgt_enc}: text is "
+                            "converted, and a character the target cannot hold stops the copy")
     available = catalog.available_extensions(tgt_conn)
     missing = [name for name, _schema, _v in report.extensions if name not in available]
     if missing:

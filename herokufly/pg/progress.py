@@ -59,7 +59,9 @@ class ConsoleProgress(Progress):
             self._name, self._total, self._unit = name, total, unit
             self._done, self._detail = 0.0, ""
             self._started = self._last_print = time.monotonic()
-        cm = console.group(name) if self.actions else contextlib.nullcontext()
+        # Groups go to stderr like every progress line: stdout carries only the report
+        # (which may be --json); the Actions runner reads workflow commands on both.
+        cm = self._group(name) if self.actions else contextlib.nullcontext()
         with cm:
             if not self.tty and not self.actions:
                 console.err(f"{name} ...")
@@ -74,6 +76,15 @@ class ConsoleProgress(Progress):
                 self._clear_line()
                 console.err(f"{name}: done in {elapsed:.1f}s" + (
                     f" ({self._amount(self._done)})" if self._done else ""))
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _group(name: str):
+        console.err(f"::group::{name}")
+        try:
+            yield
+        finally:
+            console.err("::endgroup::")
 
     def advance(self, amount: float = 0, detail: str | None = None) -> None:
         with self._lock:

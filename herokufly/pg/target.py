@@ -14,6 +14,7 @@ from psycopg import sql
 
 from herokufly.pg import catalog
 from herokufly.pg.catalog import SYSTEM_SCHEMAS_SQL
+from herokufly.pg.connect import qualified
 
 # Settings whose value is a list (pg_dump quotes each element of these).
 _LIST_SETTINGS = {"search_path", "temp_tablespaces", "local_preload_libraries",
@@ -121,3 +122,23 @@ def split_list_setting(value: str) -> list[str]:
         i += 1
     items.append("".join(current).strip())
     return [item for item in items if item != ""]
+
+
+def pause_autovacuum(conn: psycopg.Connection, tables: list[str]) -> list[str]:
+    """Keep autovacuum off the tables being loaded: its locks would stall each index and
+    foreign key build for a second (deadlock_timeout) before it gives way. Tables whose
+    dump sets autovacuum_enabled itself are left alone. Returns the tables paused."""
+    explicit = {qualified(r[0], r[1]) for r in conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relkind = 'r'"
+        " AND EXISTS (SELECT 1 FROM unnest(c.reloptions) o WHERE o LIKE 'autovacuum_enabled=%')"
+    ).fetchall()}
+    paused = [t for t in tables if t not in explicit]
+    for t in paused:
+        conn.execute(f"ALTER TABLE {t} SET (autovacuum_enabled = false)")
+    return paused
+
+
+def resume_autovacuum(conn: psycopg.Connection, tables: list[str]) -> None:
+    for t in tables:
+        conn.execute(f"ALTER TABLE {t} RESET (autovacuum_enabled)")

@@ -11,6 +11,7 @@ interrupted run can be cleaned and started over.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
@@ -35,7 +36,7 @@ _PARALLEL_DDL = {"INDEX", "CONSTRAINT"}
 
 @dataclass
 class TransferOptions:
-    jobs: int | None = None  # parallel streams; default: CPUs, at least 2, at most 8
+    jobs: int | None = None  # parallel streams; default: CPUs + 1, at least 2, at most 8
     verify: str = "counts"  # "counts" | "checksums" | "none"
     force: bool = False  # replace a non-empty target
     pg_bindir: str | None = None  # use these client tools instead of choosing
@@ -43,7 +44,8 @@ class TransferOptions:
     split_bytes: int | None = None
 
     def worker_count(self) -> int:
-        return self.jobs if self.jobs and self.jobs > 0 else max(2, min(8, os.cpu_count() or 2))
+        # One more stream than CPUs: each stream waits on the other side part of the time.
+        return self.jobs if self.jobs and self.jobs > 0 else max(2, min(8, (os.cpu_count() or 2) + 1))
 
 
 @dataclass
@@ -92,24 +94,17 @@ class TransferReport:
 
 
 class _Phases:
+    """Times each phase into the report and shows it through the progress display."""
+
     def __init__(self, report: TransferReport, progress: Progress):
         self.report, self.progress = report, progress
 
+    @contextlib.contextmanager
     def run(self, name: str, total: float | None = None, unit: str = "bytes"):
-        phases = self
-
-        class _Timed:
-            def __enter__(self):
-                self.started = time.monotonic()
-                self.cm = phases.progress.phase(name, total, unit)
-                self.cm.__enter__()
-                return self
-
-            def __exit__(self, *exc):
-                phases.report.phases[name] = round(time.monotonic() - self.started, 3)
-                return self.cm.__exit__(*exc)
-
-        return _Timed()
+        started = time.monotonic()
+        with self.progress.phase(name, total, unit):
+            yield
+        self.report.phases[name] = round(time.monotonic() - started, 3)
 
 
 def transfer(source_url: str, target_url: str, options: TransferOptions | None = None,
@@ -185,6 +180,16 @@ class _Run:
         self.sequences = catalog.sequence_states(conn)
         self.settings = catalog.database_settings(conn)
         self.source_comment = catalog.database_comment(conn)
+        # Rows travel in the source's encoding with unambiguous date, interval and float
+        # formats, whatever either server's defaults are (as pg_dump does).
+        encoding = conn.execute("SELECT pg_encoding_to_char(encoding) FROM pg_database"
+                                " WHERE datname = current_database()").fetchone()[0]
+        formats = "-c datestyle=ISO -c intervalstyle=postgres -c extra_float_digits=3"
+        self.source = dataclasses.replace(self.source, session_options=formats,
+                                          client_encoding=encoding)
+        self.target = dataclasses.replace(
+            self.target, session_options=f"{self.target.session_options} {formats}".strip(),
+            client_encoding=encoding)
         self.admin = self.target.connect(autocommit=True)
 
     # -- act ----------------------------------------------------------------
@@ -260,9 +265,12 @@ class _Run:
         chunks_by_table = {t.key: streams.plan_chunks(t, split, can_split) for t in self.tables}
         ddl_by_table: dict[str | None, list[schema.Entry]] = {}
         foreign_keys: list[schema.Entry] = []
+        matviews: list[schema.Entry] = []  # refreshed once all rows are in, in dump order
         tail: list[schema.Entry] = []
         for e in entries:
-            if e.type in _PARALLEL_DDL:
+            if e.type == "MATERIALIZED VIEW DATA":
+                matviews.append(e)
+            elif e.type in _PARALLEL_DDL:
                 ddl_by_table.setdefault(e.table if e.table in chunks_by_table else None, []).append(e)
             elif (e.type == "FK CONSTRAINT" and e.table in chunks_by_table
                   and e.references in chunks_by_table):
@@ -275,10 +283,12 @@ class _Run:
         left = {key: len(chunks) + len(ddl_by_table.get(key, []))
                 for key, chunks in chunks_by_table.items()}
         chunks_left = {key: len(chunks) for key, chunks in chunks_by_table.items()}
+        all_chunks_left = [sum(chunks_left.values())]
         waiting_fks = list(foreign_keys)
         rows = {key: 0 for key in chunks_by_table}
         first_start: dict[str, float] = {}
         fk_lock = threading.Lock()  # one foreign key at a time: two could deadlock on locks
+        paused = target_db.pause_autovacuum(self.admin, [t.sql_name for t in self.tables])
         pool = WorkPool(workers, name="transfer")
 
         def table_progressed(key: str | None) -> None:
@@ -298,6 +308,11 @@ class _Run:
             with fk_lock:
                 self._ddl_conn().execute(entry.sql)
 
+        def refresh_matviews() -> None:
+            conn = self._ddl_conn()
+            for e in matviews:
+                conn.execute(e.sql)
+
         def run_ddl(entry: schema.Entry, key: str | None) -> None:
             self._ddl_conn().execute(entry.sql)
             table_progressed(key)
@@ -313,6 +328,10 @@ class _Run:
                 rows[key] += n
                 chunks_left[key] -= 1
                 rows_in = chunks_left[key] == 0
+                all_chunks_left[0] -= 1
+                all_rows_in = all_chunks_left[0] == 0
+            if all_rows_in and matviews:
+                pool.submit(0, refresh_matviews)
             if rows_in:
                 self.report.tables.append(TableReport(
                     name=key, rows=rows[key], bytes=chunk.table.bytes,
@@ -322,21 +341,23 @@ class _Run:
             table_progressed(key)
 
         try:
+            # "copy" covers the rows and the index and foreign key builds overlapping them.
             with self.phases.run("copy", total=total_bytes):
-                copy_started = time.monotonic()
                 # DDL that belongs to no copied table (partitioned parents) can start at once.
                 for e in ddl_by_table.get(None, []):
                     pool.submit(0, lambda e=e: run_ddl(e, None))
                 # Largest first, so the longest stream does not start last.
                 all_chunks = [c for chunks in chunks_by_table.values() for c in chunks]
-                for c in sorted(all_chunks, key=lambda c: -c.bytes):
+                if not all_chunks and matviews:
+                    pool.submit(0, refresh_matviews)
+                # Biggest table first, all its parts together, so its index builds (the
+                # longest tail) start as early as possible.
+                for c in sorted(all_chunks, key=lambda c: (-c.table.bytes, c.table.key, c.index)):
                     pool.submit(1, lambda c=c: run_chunk(c))
                 if self.pre.large_objects:
                     pool.submit(1, self._copy_large_objects)
                 pool.wait()
             self.report.bytes = total_bytes
-            # Copy time includes the overlapped index builds; record the latter's share.
-            self.report.phases["copy"] = round(time.monotonic() - copy_started, 3)
         except BaseException:
             self._abort()  # workers blocked in a COPY or an index build return at once
             raise
@@ -347,6 +368,7 @@ class _Run:
             for e in tail:
                 conn.execute(e.sql)
                 self.progress.advance(1, detail=e.name)
+            target_db.resume_autovacuum(self.admin, paused)
         self.report.tables.sort(key=lambda t: t.name)
 
     def _ddl_conn(self) -> psycopg.Connection:

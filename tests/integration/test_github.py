@@ -156,3 +156,19 @@ def test_fake_rejects_what_github_rejects(fake):
     assert requests.get(f"{base}/pulls/7").status_code == 401
     assert s.delete(f"{base}/issues/comments/{c['id']}").status_code == 204
     assert s.get(f"{base}/issues/comments/{c['id']}").status_code == 404
+
+
+def test_the_contract_check_catches_a_broken_response(fake):
+    from tests.fakes.github_api import Contract
+
+    contract = Contract()
+    op = contract.operation("GET", "/repos/acme/shop/issues/comments/5")
+    good = fake._comment(fake.add_comment(7, "alice", "hi"))
+    assert contract.response_errors(op, 200, good) == []
+    broken = dict(good)
+    del broken["user"]
+    assert any("user" in e for e in contract.response_errors(op, 200, broken))
+    assert contract.response_errors(op, 201, good) == ["status 201 is not a documented response"]
+    pull = contract.operation("GET", "/repos/acme/shop/pulls/7")
+    assert contract.response_errors(pull, 200, fake._pull(7)) == []
+    assert contract.operation("GET", "/repos/acme/shop/contents/x") is None  # not in the subset

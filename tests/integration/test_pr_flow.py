@@ -208,7 +208,7 @@ def test_workflow_files_are_committed_with_a_token_that_may(fake, runner):
     fake.add_token("ghp_wf_token_abcdef", "alice", workflows=True)
     code, outputs, _ = runner("issue_comment_writer_plan.json", command="workflow", workflow_token="ghp_wf_token_abcdef")
     assert code == 0 and outputs["workflow_committed"] == "true"
-    assert {c["path"] for c in fake.commits} == {".github/workflows/fly-deploy.yml", ".github/workflows/herokufly-migrate.yml"}
+    assert {c["path"] for c in fake.commits} == {".github/workflows/fly-deploy.yml"}  # the migrate one is running already
     assert {c["branch"] for c in fake.commits} == {"herokufly"}
     assert "Committed to `herokufly`" in sticky(fake)["body"]
 
@@ -219,3 +219,64 @@ def test_no_token_in_any_comment_or_output(fake, runner):
     assert reactions(fake, 2001) == ["rocket"]
     for c in fake.comments.values():
         assert TOKEN not in c["body"]
+
+
+def test_workflow_command_never_replaces_a_users_deploy_workflow(fake, runner):
+    fake.add_token("ghp_wf_token_abcdef", "alice", workflows=True)
+    mine = Path.cwd() / ".github" / "workflows" / "fly-deploy.yml"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("name: my own deploy\n")
+    code, outputs, _ = runner("issue_comment_writer_plan.json", command="workflow", workflow_token="ghp_wf_token_abcdef")
+    assert code == 0 and outputs["workflow_committed"] == "false"
+    assert fake.commits == [] and mine.read_text() == "name: my own deploy\n"
+    assert "exists with other content and was left as it is" in sticky(fake)["body"]
+
+
+def test_dns_records_and_copy_figures_come_from_the_migration_state(fake, runner, monkeypatch):
+    runner("issue_comment_writer_migrate.json", command="auto")
+    state_file = Path.cwd() / ".herokufly" / "shop-fly.state.json"
+
+    def stage_writes_state(stage_entry):
+        def handler(ctx):
+            state_file.parent.mkdir(exist_ok=True)
+            data = json.loads(state_file.read_text()) if state_file.exists() else {"stages": {}}
+            data["stages"][ctx.inputs.stage] = stage_entry
+            state_file.write_text(json.dumps(data))
+            return errors.EXIT_OK
+        return handler
+
+    monkeypatch.setitem(action.HANDLERS, "migrate", stage_writes_state({
+        "status": "done", "summary": "copied the database in a 41.2s maintenance window",
+        "report": {"tables": 14, "rows": {"source": 120034, "target": 120034}, "verified": True},
+        "window": {"seconds": 41.2}}))
+    runner("issue_comment_writer_migrate.json", command="migrate", stage="database", head_sha=HEAD)
+    monkeypatch.setitem(action.HANDLERS, "migrate", stage_writes_state({
+        "status": "unchanged", "summary": "certificates already exist",
+        "domains": [{"hostname": "shop.example.com", "status": "Awaiting configuration",
+                     "records": [{"type": "CNAME", "name": "shop.example.com", "value": "shop-fly.fly.dev"}]}]}))
+    runner("issue_comment_writer_migrate.json", command="migrate", stage="domains", head_sha=HEAD)
+    body = sticky(fake)["body"]
+    assert "| `database` | ✅ done: copied the database in a 41.2s maintenance window |" in body
+    assert "| rows source | 120,034 |" in body and "| verified | yes |" in body
+    assert "| maintenance window seconds | 41.2 |" in body
+    assert "| `domains` | ✅ done (no changes): certificates already exist |" in body
+    assert "| `shop.example.com` | CNAME | `shop-fly.fly.dev` | Awaiting configuration |" in body
+
+
+def test_plan_step_fills_the_comment_and_the_summary_once(fake, runner, monkeypatch):
+    runner("pull_request_opened.json", event_name="pull_request", command="auto")
+    plan = {"heroku_app": "shop", "fly_app": "shop-fly", "region": "iad", "processes": {"app": "bin/server"},
+            "secrets": ["SECRET_KEY_BASE"], "postgres": None, "domains": [], "manual_steps": [],
+            "estimate": {"heroku_monthly_usd": 50.0, "fly_monthly_usd": 20.0, "prices_date": "2026-10-01", "items": []}}
+
+    def fake_plan(ctx):
+        ctx.files.set_output("plan_json", json.dumps(plan))
+        ctx.files.add_summary("THE PLAN HANDLER'S OWN SUMMARY\n")
+        return errors.EXIT_OK
+
+    monkeypatch.setitem(action.HANDLERS, "plan", fake_plan)
+    code, outputs, summary = runner("pull_request_opened.json", event_name="pull_request", command="plan", head_sha=HEAD)
+    assert code == 0 and json.loads(outputs["plan_json"]) == plan
+    assert "THE PLAN HANDLER'S OWN SUMMARY" not in summary and summary.count("### Plan") == 1
+    body = sticky(fake)["body"]
+    assert "| `plan` | ✅ done |" in body and "**Plan ready.**" in body and "Fly after the move: **$20.00**" in body

@@ -148,3 +148,25 @@ def test_refusal_and_help():
 def test_unknown_status_is_rejected():
     with pytest.raises(ValueError):
         comment.finish_stage(progress_for(), "provision", "great")
+
+
+def test_plan_row_done_suggests_migrate():
+    p = progress_for(Command("plan"))
+    p["stages"] = {"plan": {"status": "done"}}
+    body = comment.render(p)
+    assert "**Plan ready.**" in body and "comment `/herokufly migrate` to run every stage" in body
+
+
+def test_restart_keeps_other_rows_and_resets_the_requested_ones():
+    old = progress_for()
+    old = comment.finish_stage(old, "provision", "done", summary="created")
+    old = comment.finish_stage(old, "secrets", "failed", summary="boom")
+    old["error"] = "boom"
+    fresh = comment.new_progress(app="shop-fly", heroku_app="shop", command=Command("migrate", "secrets"),
+                                 actor="bob", head_sha="b" * 40)
+    merged = comment.restart(old, fresh)
+    assert merged["stages"]["provision"]["status"] == "done"
+    assert merged["stages"]["secrets"] == {"status": "pending"}
+    assert merged["command"] == "/herokufly migrate secrets" and merged["actor"] == "bob" and merged["error"] is None
+    assert list(merged["stages"])[:2] == ["provision", "secrets"]
+    assert comment.restart(None, fresh) is fresh

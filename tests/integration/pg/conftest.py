@@ -58,8 +58,8 @@ def make_db(canary):
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run `herokufly` as a real process, capturing everything it prints."""
-    full_env = dict(os.environ, **(env or {}))
-    full_env.pop("GITHUB_ACTIONS", None)
+    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "herokufly", *args], cwd=REPO, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 

@@ -84,6 +84,9 @@ def assert_behaves_like_source(source_url: str, target_url: str) -> None:
 
 def test_transfer_15_to_15_with_host_tools(pg15, make_db):
     source = make_db(pg15, fill_rows=3000)
+    with psycopg.connect(source.url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE audit_log SET (autovacuum_enabled = false, fillfactor = 90)")
+        conn.execute("ALTER TABLE orders SET (fillfactor = 80)")
     target = make_db(pg15)
     report = transfer(source.url, target.url, TransferOptions(jobs=2, verify="checksums",
                                                               split_bytes=64 * 1024))
@@ -95,6 +98,12 @@ def test_transfer_15_to_15_with_host_tools(pg15, make_db):
     assert {"preflight", "schema", "copy", "constraints", "verify (checksums)"} <= set(report.phases)
     json.dumps(report.to_dict())  # JSON-able
     assert_behaves_like_source(source.url, target.url)
+    # Storage parameters as on the source: autovacuum was paused only during the load.
+    q = ("SELECT string_agg(c.relname || coalesce(array_to_string(c.reloptions, ','), ''), ' '"
+         " ORDER BY c.relname) FROM pg_class c WHERE c.relnamespace IN ('public'::regnamespace,"
+         " 'billing'::regnamespace) AND c.relkind = 'r'")
+    assert scalar(target.url, q) == scalar(source.url, q)
+    assert "audit_logautovacuum_enabled=false" in scalar(target.url, q)
 
 
 def test_transfer_client_17_into_server_15(pg15, make_db, pg17_client):
@@ -164,3 +173,42 @@ def test_verify_reports_injected_mismatch_exit_3(pg15, make_db, canary):
     data = json.loads(sums.stdout)
     assert set(data["mismatched_tables"]) == {"public.audit_log", "billing.Invoices"}
     assert canary not in counts.stdout + counts.stderr + sums.stdout + sums.stderr
+
+
+def test_cli_in_github_actions_groups_phases_and_keeps_json_clean(pg15, make_db, canary):
+    source = make_db(pg15, fill_rows=300)
+    target = make_db(pg15)
+    result = run_cli("db", "transfer", "--from", source.url, "--to", target.url, "--json",
+                     env={"GITHUB_ACTIONS": "true"})
+    assert result.returncode == 0, result.stderr
+    assert "::group::copy" in result.stderr and "::endgroup::" in result.stderr
+    # Only workflow commands precede the JSON report on stdout.
+    lines = result.stdout.splitlines()
+    commands = [ln for ln in lines if ln.startswith("::")]
+    assert all(ln.startswith("::add-mask::") for ln in commands)
+    assert json.loads("\n".join(ln for ln in lines if not ln.startswith("::")))["ok"] is True
+    # The password reaches the runner only to be masked.
+    assert canary not in result.stderr
+    assert all(ln.startswith("::add-mask::") for ln in lines if canary in ln)
+
+
+def test_transfer_of_an_empty_database(pg15, make_db):
+    source = make_db(pg15)
+    target = make_db(pg15)
+    report = transfer(source.url, target.url, TransferOptions(verify="checksums"))
+    assert report.ok and report.tables == [] and report.verification.tables == []
+
+
+def test_server_output_formats_of_the_source_do_not_change_values(pg15, make_db):
+    """Rows of a table copied as text (an enum array forces text) keep their dates although
+    the source's sessions default to another DateStyle and IntervalStyle than the target's."""
+    source = make_db(pg15, fill_rows=300)
+    pg15.execute(f"ALTER ROLE {source.role} SET datestyle = 'SQL, DMY'")
+    pg15.execute(f"ALTER ROLE {source.role} SET intervalstyle = 'sql_standard'")
+    pg15.execute(f"ALTER ROLE {source.role} SET extra_float_digits = -3")
+    target = make_db(pg15)
+    report = transfer(source.url, target.url, TransferOptions(verify="checksums"))
+    assert report.ok
+    q = ("SELECT md5(string_agg(to_char(last_seen_on, 'YYYY-MM-DD') || extract(epoch FROM created_at),"
+         " ',' ORDER BY id)) FROM users")
+    assert scalar(target.url, q) == scalar(source.url, q)

@@ -155,7 +155,8 @@ def test_progress_in_actions_groups_phases_and_throttles_lines(monkeypatch, caps
         for _ in range(50):
             progress.advance(1)
     captured = capsys.readouterr()
-    assert "::group::copy" in captured.out and "::endgroup::" in captured.out
+    assert captured.out == ""  # stdout is for the report (maybe JSON)
+    assert captured.err.startswith("::group::copy\n") and captured.err.endswith("::endgroup::\n")
     assert captured.err.count("copy:") == 1  # only the final line: updates are throttled
 
 
@@ -163,3 +164,10 @@ def test_setup_pg17_script_is_not_a_placeholder():
     path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts", "setup-pg17")
     text = io.open(path).read()
     assert "postgresql-17" in text and "pg17-bin" in text
+
+
+def test_cli_offers_the_verification_modes_transfer_knows():
+    from herokufly.commands import db
+    from herokufly.pg import transfer
+
+    assert db.VERIFY_MODES == transfer.VERIFY_MODES
