@@ -9,6 +9,8 @@ the token or a config value.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import email.utils
 import time
 from typing import Callable
@@ -85,13 +87,17 @@ class HerokuClient:
             raise
         return True
 
-    def config_vars(self, name: str, *, public: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
-        """All config vars with their values. Every value is registered with masking, except
-        Heroku's own dyno metadata and the names the caller knows are public (e.g. PHX_HOST):
-        masking those would hide the app name and hostnames in everything printed later."""
+    def config_vars(self, name: str, names: Iterable[str] | None = None) -> dict[str, str]:
+        """Config vars with their values: all of them, or only `names`. Every value returned is
+        registered with masking first, except Heroku's public dyno metadata. Callers ask only
+        for what they use, so public values they do not copy (PHX_HOST, a hostname) are not
+        masked in everything printed later."""
         values = self._request("GET", _app_path(name, "config-vars"), name).json()
+        if names is not None:
+            wanted = set(names)
+            values = {key: value for key, value in values.items() if key in wanted}
         for key, value in values.items():
-            if key not in public and key not in HEROKU_METADATA_VARS:
+            if key not in HEROKU_METADATA_VARS:
                 masking.register(value)
         return {key: value for key, value in values.items() if value is not None}
 

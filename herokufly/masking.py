@@ -17,7 +17,9 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 # Shorter values would mask ordinary words; they are still kept off argv.
 _MIN_LEN = 4
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
+# The lookbehind anchors a scheme at the start of a word: without it a long run of
+# letters is re-scanned from every position (quadratic on base64 blobs).
+_URL_PASSWORD = re.compile(r"(?<![a-zA-Z0-9+.-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
 
 
 def in_github_actions() -> bool:

@@ -90,6 +90,15 @@ def _check_source(conn, report: PreflightReport, problems: list[str], pg_bindir:
 def _check_target(conn, report: PreflightReport, problems: list[str], force: bool) -> None:
     report.target_major = catalog.server_major(conn)
     report.target_version = catalog.server_version(conn)
+    is_owner = conn.execute(
+        "SELECT pg_has_role(current_user, d.datdba, 'MEMBER')"
+        " OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+        " FROM pg_database d WHERE d.datname = current_database()").fetchone()[0]
+    if not is_owner:
+        problems.append(
+            f"the target user {conn.info.user} does not own the database {conn.info.dbname}: "
+            "database-level settings such as search_path need the owner; connect as the owner "
+            f"or run ALTER DATABASE {conn.info.dbname} OWNER TO {conn.info.user}")
     comment = catalog.database_comment(conn) or ""
     in_use = catalog.user_relation_count(conn) > 0 or catalog.large_object_count(conn) > 0 \
         or bool(catalog.extensions(conn))

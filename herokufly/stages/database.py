@@ -36,7 +36,7 @@ def run(ctx: StageContext) -> StageResult:
                            "(--force-copy copies again and overwrites Fly's data)")
 
     source_var = ((ctx.plan.get("postgres") or {}).get("config_var")) or "DATABASE_URL"
-    source = ctx.heroku.config_vars(opts.heroku_app).get(source_var)
+    source = ctx.heroku.config_vars(opts.heroku_app, [source_var]).get(source_var)
     if not source:
         raise FlyError(f"Heroku app {opts.heroku_app} has no {source_var}",
                        hint="Check the Heroku Postgres add-on or use --postgres none")

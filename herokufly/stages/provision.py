@@ -99,7 +99,7 @@ def _keep_heroku_database(ctx: StageContext, secrets: dict, owned: set) -> list[
     """Point Fly's DATABASE_URL at Heroku's database, as Fly's guide describes."""
     opts, fly, state = ctx.options, ctx.fly, ctx.state
     source_var = ((ctx.plan.get("postgres") or {}).get("config_var")) or "DATABASE_URL"
-    url = ctx.heroku.config_vars(opts.heroku_app).get(source_var)
+    url = ctx.heroku.config_vars(opts.heroku_app, [source_var]).get(source_var)
     if not url:
         raise FlyError(f"Heroku app {opts.heroku_app} has no {source_var} to point Fly at",
                        hint="Use --postgres managed or none")

@@ -22,7 +22,7 @@ def run(ctx: StageContext) -> StageResult:
     excluded |= set(state.created(OWNED_SECRETS_KEY, []))
     names = [n for n in wanted if n not in excluded]
 
-    values = ctx.heroku.config_vars(opts.heroku_app)  # registered with masking by the client
+    values = ctx.heroku.config_vars(opts.heroku_app, names)  # only these are registered with masking
     missing = [n for n in names if n not in values]
     current = fly.secrets(opts.fly_app)
 

@@ -197,6 +197,18 @@ def test_config_vars_registers_every_value(fake, client, canary):
     assert canary not in masking.redact(values["MULTI"])
 
 
+def test_config_vars_subset_registers_only_what_it_returns(fake, client, canary):
+    fake.set_config_vars(APP, {"SECRET_KEY_BASE": canary, "PHX_HOST": "www.public-host.test",
+                               "HEROKU_APP_NAME": "acme-phoenix"})
+    assert client.config_vars(APP, ["SECRET_KEY_BASE"]) == {"SECRET_KEY_BASE": canary}
+    assert canary not in masking.redact(canary)
+    shown = masking.redact("www.public-host.test acme-phoenix")
+    assert shown == "www.public-host.test acme-phoenix"
+    # Heroku's dyno metadata is public even when all values are read.
+    client.config_vars(APP)
+    assert masking.redact("acme-phoenix") == "acme-phoenix"
+
+
 def test_no_secret_in_errors_or_repr(fake, client, canary):
     fake.set_config_vars(APP, {"SECRET_KEY_BASE": canary})
     client.config_vars(APP)

@@ -35,3 +35,26 @@ def test_add_mask_is_emitted_in_actions(monkeypatch, capsys, canary):
 def test_short_values_are_not_masked_everywhere():
     masking.register("ab")
     assert masking.redact("abc") == "abc"
+
+
+def test_redact_is_linear_on_long_blobs():
+    # A quadratic scan took seconds here; one pass over 200 KB must be instant (counted, not timed).
+    import re as _re
+
+    calls = []
+    blob = "A" * 200_000
+    original = masking._URL_PASSWORD
+    pattern = _re.compile(original.pattern)
+
+    class Counting:
+        def sub(self, repl, text):
+            calls.append(len(text))
+            return pattern.sub(repl, text)
+
+    masking._URL_PASSWORD = Counting()
+    try:
+        assert masking.redact(blob) == blob
+    finally:
+        masking._URL_PASSWORD = original
+    assert calls == [200_000]
+    assert original.pattern.startswith("(?<![")

@@ -212,3 +212,24 @@ def test_transfer_refuses_same_database(pg15, make_db):
     db = make_db(pg15, fill_rows=100)
     with pytest.raises(DatabaseError, match="same database"):
         transfer(db.url, db.url, TransferOptions())
+
+
+def test_target_user_must_own_the_target_database(pg15, make_db, canary):
+    source = make_db(pg15, fill_rows=100)
+    target = make_db(pg15)
+    pg15.execute(f'ALTER DATABASE "{target.name}" OWNER TO postgres')
+    pg15.execute(f'GRANT ALL ON DATABASE "{target.name}" TO {target.role}')
+    with pytest.raises(DatabaseError) as info:
+        preflight(source.url, target.url)
+    assert f"does not own the database {target.name}" in info.value.one_line()
+    assert canary not in info.value.one_line()
+
+
+def test_client_tools_too_old_for_the_source_are_refused_in_preflight(pg15, pg17, make_db):
+    source = make_db(pg17, fill_rows=100)
+    target = make_db(pg15)
+    host_15 = pgserver.host_bindir(15)
+    with pytest.raises(DatabaseError) as info:
+        transfer(source.url, target.url, TransferOptions(pg_bindir=host_15))
+    assert "cannot dump a PostgreSQL 17 server" in info.value.one_line()
+    assert relation_names(target.url) == set()
