@@ -51,7 +51,7 @@ def read_input(environ: Mapping[str, str], name: str) -> str:
 class ActionInputs:
     """The inputs declared in action.yml. Secret values never show in repr."""
 
-    command: str = "plan"
+    command: str = "auto"
     heroku_app: str = ""
     fly_app: str = ""
     fly_org: str = ""
@@ -254,11 +254,37 @@ def render_plan_summary(plan: dict) -> str:
     return render_plan_markdown(plan)
 
 
+def handle_migrate(ctx: ActionContext) -> int:
+    """`herokufly migrate --only <stage> --yes`: one stage per step (the template has a job per stage)."""
+    require_inputs(ctx.inputs, "heroku_app", "fly_app", "stage")
+    args = ["migrate", *common_options(ctx.inputs), "--repo", ".", "--only", ctx.inputs.stage, "--yes"]
+    smoke_url = os.environ.get(SMOKE_URL_ENV, "").strip()
+    if smoke_url:
+        args += ["--smoke-url", smoke_url]
+    with console.group(f"herokufly migrate {ctx.inputs.stage}"):
+        code, _ = invoke_cli(args)
+    return code
+
+
+def handle_rollback(ctx: ActionContext) -> int:
+    """`herokufly rollback --yes`: Heroku back as it was before cutover; Fly left in place."""
+    require_inputs(ctx.inputs, "heroku_app", "fly_app")
+    args = ["rollback", "--heroku-app", ctx.inputs.heroku_app, "--fly-app", ctx.inputs.fly_app, "--yes"]
+    with console.group("herokufly rollback"):
+        code, _ = invoke_cli(args)
+    return code
+
+
+# The deploy stage's smoke check asks https://<app>.fly.dev/ unless the step's env names another address.
+SMOKE_URL_ENV = "HEROKUFLY_SMOKE_URL"
+
 Handler = Callable[[ActionContext], int]
 
-# command input -> handler. Later: scaffold, migrate (with `stage`), rollback, workflow, auto.
+# command input -> handler. plan/migrate/rollback run inside pr_flow.around (see _dispatch).
 HANDLERS: dict[str, Handler] = {
     "plan": handle_plan,
+    "migrate": handle_migrate,
+    "rollback": handle_rollback,
     # The pull-request flow (herokufly/pr_flow.py): gate, final report, workflow files.
     "auto": lambda ctx: _pr_flow().handle_auto(ctx),
     "report": lambda ctx: _pr_flow().handle_report(ctx),

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from herokufly import authz, comment, console, errors, events, masking
+from herokufly import authz, comment, console, errors, events, masking, state_sync
 from herokufly.github import GitHubClient
 
 STAGE_COMMANDS = ("plan", "migrate", "rollback")
@@ -202,6 +202,8 @@ def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
 
     stage = _input(ctx, "stage") if command == "migrate" else command
     progress = _load_progress(ctx, gh, number, command, stage)
+    if command in ("migrate", "rollback"):
+        _restore_state(ctx, progress)  # a later run: the state of earlier runs lives in the comment
     progress = comment.start_stage(progress, stage, run_url=run_url())
     _publish_quietly(ctx, gh, number, progress, with_summary=False)  # the summary is written once, at the end
 
@@ -214,11 +216,13 @@ def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
         progress = comment.finish_stage(progress, stage, "failed", summary=exc.one_line()[:300])
         progress["error"] = exc.one_line()
         _collect_details(progress, ctx, stage)
+        _carry_state(ctx, progress, command)
         _publish_quietly(ctx, gh, number, progress, summary_files=original)
         raise
     except KeyboardInterrupt:
         recorder.flush_summaries()
         progress = comment.finish_stage(progress, stage, "interrupted")
+        _carry_state(ctx, progress, command)
         _publish_quietly(ctx, gh, number, progress, summary_files=original)
         raise
     finally:
@@ -235,8 +239,39 @@ def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
     progress = comment.finish_stage(progress, stage, status, summary=summary)
     progress["error"] = None if code == errors.EXIT_OK else progress.get("error")
     _collect_details(progress, ctx, stage)
+    _carry_state(ctx, progress, command)
     _publish_quietly(ctx, gh, number, progress)
     return code
+
+
+def _state_path(ctx) -> Path | None:
+    fly_app = _input(ctx, "fly_app")
+    if not fly_app:
+        return None
+    from herokufly import state as state_module
+
+    return Path(state_module.default_path(fly_app))
+
+
+def _restore_state(ctx, progress: dict) -> None:
+    """Before a stage: the comment's copy of the state into the state file, if that is absent or older."""
+    path, heroku_app = _state_path(ctx), _input(ctx, "heroku_app")
+    if path is None or not heroku_app:
+        return
+    outcome = state_sync.restore(progress.get(state_sync.KEY), path,
+                                 heroku_app=heroku_app, fly_app=_input(ctx, "fly_app"))
+    if outcome == "restored":
+        console.out(f"Migration state restored from the progress comment into {path}.")
+
+
+def _carry_state(ctx, progress: dict, command: str) -> None:
+    """After a stage: the state file's public copy into the progress record (published with it)."""
+    path = _state_path(ctx)
+    if command not in ("migrate", "rollback") or path is None:
+        return
+    carried = state_sync.capture(path)
+    if carried is not None:
+        progress[state_sync.KEY] = carried
 
 
 def _load_progress(ctx, gh: GitHubClient, number: int, command: str, stage: str) -> dict:
@@ -246,6 +281,9 @@ def _load_progress(ctx, gh: GitHubClient, number: int, command: str, stage: str)
     except errors.GitHubError as exc:
         _warn("read the progress comment", exc)
     progress = comment.decode(found[1]) if found else None
+    if found and progress is None:
+        console.err("warning: the progress comment's data block is unreadable or of another version; "
+                    "starting a new record (each stage still checks Heroku and Fly themselves)")
     if progress is None:
         cmd = events.Command("migrate", stage) if command == "migrate" and stage else events.Command(
             command if command in events.COMMANDS else "plan")

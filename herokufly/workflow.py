@@ -46,7 +46,7 @@ _STAGE_SECRETS = {
     "provision": ("heroku", "fly"),
     "secrets": ("heroku", "fly"),
     "database": ("heroku", "fly"),
-    "deploy": ("fly",),
+    "deploy": ("heroku", "fly"),  # migrate reads the plan (processes, config var names) from Heroku
     "domains": ("heroku", "fly"),
     "cutover": ("heroku", "fly"),
     "rollback": ("heroku", "fly"),

@@ -2,7 +2,7 @@
 
 Everything the transfer must carry: `heroku_ext` with citext/hstore/pgcrypto and a
 database-level search_path that includes it, sequences with gaps, large objects,
-bytea, jsonb, a materialized view, a partitioned table, an enum (also as an array),
+bytea, jsonb, a view, a materialized view, a partitioned table, an enum (also as an array),
 a trigger, a table without a primary key, quoted mixed-case identifiers, a second
 schema, empty tables, comments, foreign keys.
 
@@ -68,6 +68,8 @@ CREATE TABLE billing."Invoices" (
     "IsPaid" boolean NOT NULL DEFAULT false
 );
 CREATE SEQUENCE billing.invoice_numbers START 1000;
+CREATE VIEW billing."Unpaid" AS
+    SELECT "Id", "Amount" FROM billing."Invoices" WHERE NOT "IsPaid";
 
 CREATE TABLE public.events (
     id bigint NOT NULL,

@@ -27,8 +27,9 @@ class Database:
     role: str  # "source" or "target": used in messages
     url: str = field(repr=False)
     params: dict = field(repr=False, default_factory=dict)
-    # Server settings for every session (libpq `options`), e.g. "-c name=value".
-    session_options: str = ""
+    # Settings for every session, sent as SET statements (not as startup options, which
+    # connection poolers such as PgBouncer refuse).
+    session_settings: tuple[tuple[str, str], ...] = ()
     # Encoding pg tools speak (PGCLIENTENCODING); empty: libpq's choice.
     client_encoding: str = ""
 
@@ -70,8 +71,6 @@ class Database:
         if self.params.get("password"):
             env["PGPASSWORD"] = str(self.params["password"])
         env["PGCONNECT_TIMEOUT"] = "15"
-        if self.session_options:
-            env["PGOPTIONS"] = self.session_options
         if self.client_encoding:
             env["PGCLIENTENCODING"] = self.client_encoding
         return env
@@ -80,18 +79,25 @@ class Database:
         params = dict(self.params)
         params.setdefault("application_name", "herokufly")
         params.setdefault("connect_timeout", 15)
-        if self.session_options:
-            params["options"] = (str(params.get("options", "")) + " " + self.session_options).strip()
         try:
-            return psycopg.connect(autocommit=autocommit, **params)
+            conn = psycopg.connect(autocommit=autocommit, **params)
         except psycopg.OperationalError as exc:
             raise DatabaseError(describe_connect_error(self, exc)) from None
+        if self.session_settings:
+            conn.execute(self.session_sql())
+            if not autocommit:
+                conn.commit()
+        return conn
+
+    def session_sql(self) -> str:
+        return " ".join(f"SET {name} = '{value}';" for name, value in self.session_settings)
 
 
 def describe_connect_error(db: Database, exc: Exception) -> str:
     """One line saying why a connection failed and what to do."""
     text = masking.redact(str(exc)).strip().splitlines()
-    detail = text[-1] if text else type(exc).__name__
+    # libpq: 'connection to server at "h", port 5432 failed: Connection refused' + hints
+    detail = text[0].rsplit("failed: ", 1)[-1] if text else type(exc).__name__
     for line in text:
         if "password authentication failed" in line or "no password supplied" in line:
             return (f"the {db.role} database {db.display} refused the password: "
@@ -100,6 +106,7 @@ def describe_connect_error(db: Database, exc: Exception) -> str:
             return f"the {db.role} database {db.display} does not exist: create it or fix the URL"
     lowered = " ".join(text).lower()
     if any(s in lowered for s in ("connection refused", "could not translate host", "timeout",
+                                  "failed to resolve host", "name or service not known",
                                   "no route", "network is unreachable", "could not connect")):
         return (f"cannot reach the {db.role} database at {db.display} ({detail.strip()}): "
                 "check the host and port and that the server is running")

@@ -113,6 +113,8 @@ def _psql(tools: ClientTools, db: Database, *commands: str, quiet: bool) -> list
     cmd = [tools.psql, "-X", "-v", "ON_ERROR_STOP=1", "--no-psqlrc", "-d", db.tool_conninfo()]
     if quiet:
         cmd.append("-q")
+    if db.session_settings:
+        commands = (db.session_sql(),) + commands
     for c in commands:
         cmd += ["-c", c]
     return cmd

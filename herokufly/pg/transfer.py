@@ -159,8 +159,8 @@ class _Run:
         self.source, self.pre = source, pre
         # A target session notices a vanished client within a second (PG 14+), so an
         # interrupted COPY is rolled back at once instead of when it next reads.
-        self.target = dataclasses.replace(target, session_options=(
-            "-c client_connection_check_interval=1000" if pre.target_major >= 14 else ""))
+        self.target = dataclasses.replace(target, session_settings=(
+            (("client_connection_check_interval", "1000"),) if pre.target_major >= 14 else ()))
         self.options, self.report, self.phases, self.progress = options, report, phases, progress
         self.tools = pre.client
         self.children = streams.Children()
@@ -184,11 +184,11 @@ class _Run:
         # formats, whatever either server's defaults are (as pg_dump does).
         encoding = conn.execute("SELECT pg_encoding_to_char(encoding) FROM pg_database"
                                 " WHERE datname = current_database()").fetchone()[0]
-        formats = "-c datestyle=ISO -c intervalstyle=postgres -c extra_float_digits=3"
-        self.source = dataclasses.replace(self.source, session_options=formats,
+        formats = (("datestyle", "ISO"), ("intervalstyle", "postgres"), ("extra_float_digits", "3"))
+        self.source = dataclasses.replace(self.source, session_settings=formats,
                                           client_encoding=encoding)
         self.target = dataclasses.replace(
-            self.target, session_options=f"{self.target.session_options} {formats}".strip(),
+            self.target, session_settings=self.target.session_settings + formats,
             client_encoding=encoding)
         self.admin = self.target.connect(autocommit=True)
 

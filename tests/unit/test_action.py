@@ -83,7 +83,7 @@ def test_hyphenated_spelling_is_read_for_every_input():
 
 def test_empty_inputs_take_the_defaults():
     inputs = action.ActionInputs.from_env({"INPUT_COMMAND": "", "INPUT_WORKING_DIRECTORY": "  "})
-    assert inputs.command == "plan"
+    assert inputs.command == "auto"  # issue 5: the command comes from the event
     assert inputs.working_directory == "."
     assert inputs.secrets() == {}
 
@@ -240,6 +240,7 @@ def use_example_app(runner, monkeypatch):
     monkeypatch.setenv("GITHUB_WORKSPACE", str(REPO_ROOT))
     runner["GITHUB_WORKSPACE"] = str(REPO_ROOT)
     monkeypatch.setenv("INPUT_WORKING_DIRECTORY", "examples/phoenix_app")
+    monkeypatch.setenv("INPUT_COMMAND", "plan")  # the default is auto since issue 5
 
 
 def test_plan_writes_summary_and_outputs(runner, monkeypatch, capsys):
@@ -325,7 +326,7 @@ def test_action_yml_declares_exactly_the_inputs_the_code_reads():
 
     spec = load_action_yml()
     assert set(spec["inputs"]) == {f.name for f in dataclasses.fields(action.ActionInputs)}
-    assert spec["inputs"]["command"]["default"] == "plan"
+    assert spec["inputs"]["command"]["default"] == "auto"
     assert {"plan_json", "fly_app", "region"} <= set(spec["outputs"])
     assert spec["runs"] == {"using": "docker", "image": "Dockerfile"}
     assert all("-" not in name for name in spec["inputs"])  # snake_case only

@@ -3,6 +3,7 @@ no password; an interrupted transfer can simply be run again."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -233,3 +234,43 @@ def test_client_tools_too_old_for_the_source_are_refused_in_preflight(pg15, pg17
         transfer(source.url, target.url, TransferOptions(pg_bindir=host_15))
     assert "cannot dump a PostgreSQL 17 server" in info.value.one_line()
     assert relation_names(target.url) == set()
+
+
+def test_transfer_that_loses_a_row_exits_3_and_can_be_redone(pg15, make_db, canary):
+    source = make_db(pg15, fill_rows=300)
+    target = make_db(pg15)
+    as_superuser = pg15.url(target.name)
+    # On the target only: a trigger that silently drops one audit_log row during the load.
+    with psycopg.connect(as_superuser, autocommit=True) as conn:
+        conn.execute("""
+            CREATE SCHEMA testhook;
+            CREATE FUNCTION testhook.drop_one() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.seq = 7 THEN RETURN NULL; END IF; RETURN NEW; END $$;
+            CREATE FUNCTION testhook.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
+            DECLARE r record;
+            BEGIN
+                FOR r IN SELECT * FROM pg_event_trigger_ddl_commands()
+                         WHERE command_tag = 'CREATE TABLE' AND object_identity = 'public.audit_log' LOOP
+                    EXECUTE 'CREATE TRIGGER lose BEFORE INSERT ON public.audit_log'
+                            ' FOR EACH ROW EXECUTE FUNCTION testhook.drop_one()';
+                END LOOP;
+            END $$;
+            CREATE EVENT TRIGGER lose_a_row ON ddl_command_end EXECUTE FUNCTION testhook.on_ddl();
+        """)
+        conn.execute(f"ALTER SCHEMA testhook OWNER TO {target.role}")
+        conn.execute(f"ALTER FUNCTION testhook.drop_one() OWNER TO {target.role}")
+
+    result = run_cli("db", "transfer", "--from", source.url, "--to", target.url, "--json")
+    assert result.returncode == 3, result.stderr
+    assert "public.audit_log" in result.stderr.splitlines()[-1]
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["verification"]["mismatched_tables"] == ["public.audit_log"]
+    assert canary not in result.stdout + result.stderr
+    assert scalar(target.url, "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+                              " WHERE datname = current_database()").startswith("herokufly:")
+
+    with psycopg.connect(as_superuser, autocommit=True) as conn:
+        conn.execute("DROP EVENT TRIGGER lose_a_row")
+    again = run_cli("db", "transfer", "--from", source.url, "--to", target.url)
+    assert again.returncode == 0, again.stderr
+    assert verify(source.url, target.url, checksums=True).ok

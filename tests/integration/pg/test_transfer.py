@@ -72,6 +72,8 @@ def assert_behaves_like_source(source_url: str, target_url: str) -> None:
             scalar(source_url, 'SELECT sum("Amount") FROM billing."Invoices"')
         q = "SELECT md5(string_agg(profile::text || coalesce(encode(avatar, 'hex'), '-'), ',' ORDER BY id)) FROM users"
         assert one(q) == scalar(source_url, q)
+        assert one('SELECT count(*) FROM billing."Unpaid"') == \
+            scalar(source_url, 'SELECT count(*) FROM billing."Unpaid"')
         # Comments came along; owners did not (everything belongs to the target's user).
         assert one("SELECT obj_description('public.users'::regclass, 'pg_class')") == "People who can sign in"
         assert one("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"

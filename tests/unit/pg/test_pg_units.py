@@ -171,3 +171,17 @@ def test_cli_offers_the_verification_modes_transfer_knows():
     from herokufly.pg import transfer
 
     assert db.VERIFY_MODES == transfer.VERIFY_MODES
+
+
+def test_session_settings_travel_as_sql_not_startup_options(canary):
+    """Poolers such as PgBouncer refuse startup `options`; SET statements pass everywhere."""
+    import dataclasses
+
+    db = dataclasses.replace(Database.parse("target", f"postgres://app:{canary}@h:5432/x"),
+                             session_settings=(("datestyle", "ISO"),), client_encoding="UTF8")
+    chunk = streams.Chunk(_table(1), 0, 1)
+    cmd = streams._psql(tools.ClientTools("/bin", 17, "17.0"), db, chunk.insert_sql(), quiet=False)
+    assert cmd[cmd.index("-c") + 1] == "SET datestyle = 'ISO';"
+    env = db.tool_env()
+    assert "PGOPTIONS" not in env and env["PGCLIENTENCODING"] == "UTF8"
+    assert all(canary not in arg for arg in cmd)
