@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from herokufly import console
+from herokufly import console, masking
+from herokufly.errors import HerokuError
 
 
 @dataclass
@@ -78,3 +79,13 @@ def field_of(obj, name: str, default=None):
 def formation_quantities(formation) -> dict[str, int]:
     """{process type: quantity} from the Heroku client's formation list."""
     return {field_of(f, "type"): int(field_of(f, "quantity", 0) or 0) for f in formation or []}
+
+
+def heroku_database_url(ctx: "StageContext", hint: str) -> str:
+    """The Heroku app's database URL (the plan's config var), registered with masking."""
+    var = ((ctx.plan.get("postgres") or {}).get("config_var")) or "DATABASE_URL"
+    url = ctx.heroku.config_vars(ctx.options.heroku_app, [var]).get(var)
+    if not url:
+        raise HerokuError(f"Heroku app {ctx.options.heroku_app} has no {var}", hint=hint)
+    masking.register(url)
+    return url

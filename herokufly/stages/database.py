@@ -18,7 +18,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from herokufly import masking
 from herokufly.errors import FlyError
-from herokufly.stages.base import StageContext, StageResult, field_of, formation_quantities
+from herokufly.stages.base import (
+    StageContext,
+    StageResult,
+    field_of,
+    formation_quantities,
+    heroku_database_url,
+)
 
 NAME = "database"
 TARGET_URL_ENV = "HEROKUFLY_TARGET_DATABASE_URL"
@@ -35,12 +41,7 @@ def run(ctx: StageContext) -> StageResult:
         return StageResult("unchanged", f"already copied at {copied}; nothing to do "
                            "(--force-copy copies again and overwrites Fly's data)")
 
-    source_var = ((ctx.plan.get("postgres") or {}).get("config_var")) or "DATABASE_URL"
-    source = ctx.heroku.config_vars(opts.heroku_app, [source_var]).get(source_var)
-    if not source:
-        raise FlyError(f"Heroku app {opts.heroku_app} has no {source_var}",
-                       hint="Check the Heroku Postgres add-on or use --postgres none")
-    masking.register(source)
+    source = heroku_database_url(ctx, hint="Check the Heroku Postgres add-on or use --postgres none")
     target = _target_url(ctx)
 
     from herokufly.pg.progress import ConsoleProgress

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import time
 
-from herokufly import masking
 from herokufly.errors import FlyError
 from herokufly.names import managed_postgres_region, validate_fly_app_name
-from herokufly.stages.base import StageContext, StageResult, field_of
+from herokufly.stages.base import StageContext, StageResult, field_of, heroku_database_url
 
 NAME = "provision"
 OWNED_SECRETS_KEY = "provisioned_secret_names"
@@ -98,12 +97,7 @@ def _unmanaged_postgres(ctx: StageContext, secrets: dict, owned: set) -> list[st
 def _keep_heroku_database(ctx: StageContext, secrets: dict, owned: set) -> list[str]:
     """Point Fly's DATABASE_URL at Heroku's database, as Fly's guide describes."""
     opts, fly, state = ctx.options, ctx.fly, ctx.state
-    source_var = ((ctx.plan.get("postgres") or {}).get("config_var")) or "DATABASE_URL"
-    url = ctx.heroku.config_vars(opts.heroku_app, [source_var]).get(source_var)
-    if not url:
-        raise FlyError(f"Heroku app {opts.heroku_app} has no {source_var} to point Fly at",
-                       hint="Use --postgres managed or none")
-    masking.register(url)
+    url = heroku_database_url(ctx, hint="Use --postgres managed or none")
     owned.add("DATABASE_URL")
     fingerprint = state.fingerprint("DATABASE_URL", url)
     record = state.secret_record("DATABASE_URL")
