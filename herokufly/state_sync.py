@@ -37,6 +37,7 @@ KEY = "migration_state"
 MAX_EVENTS = 20
 # The record shares a 65,000-character comment with the rendered progress; the state must stay small.
 MAX_JSON_CHARS = 16000
+PER_TABLE_KEYS = ("tables", "phases", "mismatches")
 
 _STATUSES = frozenset({"pending", "running", "done", "unchanged", "failed", "skipped", "interrupted", "rolled_back"})
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -55,6 +56,14 @@ def public_copy(data: dict) -> dict:
     """The state without anything derived from a secret value, trimmed to fit a comment."""
     public = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("salt", "secrets")}
     public["events"] = list(public.get("events") or [])[-MAX_EVENTS:]
+    # Per-table figures grow with the database and nothing reads them back: the totals stay.
+    report = ((public.get("stages") or {}).get("database") or {}).get("report")
+    if isinstance(report, dict):
+        for holder in (report, report.get("verification")):
+            if isinstance(holder, dict):
+                for key in PER_TABLE_KEYS:
+                    if isinstance(holder.get(key), list):
+                        holder[f"{key}_count"] = len(holder.pop(key))
     return public
 
 

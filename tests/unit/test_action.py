@@ -280,6 +280,57 @@ def test_plan_with_a_bad_choice_is_a_config_error(runner, monkeypatch, capsys):
     assert read(runner["GITHUB_OUTPUT"]) == ""
 
 
+# --- commands: migrate and rollback (the CLI call they make) ---------------------------------------
+
+
+@pytest.fixture
+def cli_calls(runner, monkeypatch):
+    """Record the in-process CLI calls instead of running them (no PR: pr_flow.around passes through)."""
+    calls = []
+    monkeypatch.setattr(action, "invoke_cli", lambda args, capture_stdout=False: (calls.append(args), (0, ""))[1])
+    monkeypatch.delenv("GITHUB_EVENT_NAME", raising=False)
+    monkeypatch.delenv(action.SMOKE_URL_ENV, raising=False)
+    for key, value in {"INPUT_HEROKU_APP": "acme-phoenix", "INPUT_FLY_APP": "acme-fly"}.items():
+        monkeypatch.setenv(key, value)
+    return calls
+
+
+def test_migrate_runs_one_stage_without_asking(cli_calls, monkeypatch, capsys):
+    monkeypatch.setenv("INPUT_COMMAND", "migrate")
+    monkeypatch.setenv("INPUT_STAGE", "database")
+    monkeypatch.setenv("INPUT_POSTGRES", "keep-heroku")
+    monkeypatch.setenv("INPUT_FLY_ORG", "acme")
+    monkeypatch.setenv(action.SMOKE_URL_ENV, "http://127.0.0.1:9/")
+    assert action.run(os.environ) == 0
+    assert cli_calls == [["migrate", "--heroku-app", "acme-phoenix", "--fly-app", "acme-fly", "--org", "acme",
+                          "--postgres", "keep-heroku", "--repo", ".", "--only", "database", "--yes",
+                          "--smoke-url", "http://127.0.0.1:9/"]]
+    assert capsys.readouterr().out.startswith("::group::herokufly migrate database\n")
+
+
+def test_migrate_without_a_stage_names_the_input(cli_calls, monkeypatch, capsys):
+    monkeypatch.setenv("INPUT_COMMAND", "migrate")
+    assert action.run(os.environ) == 1
+    assert "the stage input is required for command 'migrate'" in capsys.readouterr().out
+    assert cli_calls == []
+
+
+def test_rollback_runs_without_asking(cli_calls, monkeypatch):
+    monkeypatch.setenv("INPUT_COMMAND", "rollback")
+    assert action.run(os.environ) == 0
+    assert cli_calls == [["rollback", "--heroku-app", "acme-phoenix", "--fly-app", "acme-fly", "--yes"]]
+
+
+def test_a_bad_stage_is_a_config_error_from_the_real_cli(runner, monkeypatch, capsys):
+    monkeypatch.setenv("INPUT_COMMAND", "migrate")
+    monkeypatch.setenv("INPUT_HEROKU_APP", "acme-phoenix")
+    monkeypatch.setenv("INPUT_FLY_APP", "acme-fly")
+    monkeypatch.setenv("INPUT_STAGE", "everything")
+    assert action.run(os.environ) == 1
+    out = capsys.readouterr().out
+    assert "::error title=herokufly migrate failed (ConfigError)::invalid action input" in out and "everything" in out
+
+
 def test_workflow_commands_pass_through_the_capture(capsys):
     import sys
 

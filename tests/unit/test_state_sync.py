@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 
 import pytest
@@ -107,7 +108,7 @@ def test_a_consistent_but_malformed_record_is_refused(state, tmp_path, capsys):
     def forge(mutate):
         data = copy.deepcopy(state_sync.capture(state.path)["state"])
         mutate(data)
-        return {"v": 1, "sha256": __import__("hashlib").sha256(state_sync._canonical(data).encode()).hexdigest(),
+        return {"v": 1, "sha256": hashlib.sha256(state_sync._canonical(data).encode()).hexdigest(),
                 "state": data}
 
     cases = [
@@ -145,6 +146,19 @@ def test_size_stays_well_under_the_comment_limit(state):
     body = comment.render(progress_with(carried))
     assert len(body) < 30000, len(body)
     assert round_trip(carried) == carried
+
+
+def test_a_big_database_keeps_only_totals(state):
+    """Hundreds of tables must not push the formation out of the comment."""
+    tables = [{"name": f"public.t{i}", "rows": i, "bytes": 8192, "seconds": 0.1} for i in range(2000)]
+    state.stage("database")["report"] = {"rows": 1999000, "ok": True, "tables": tables,
+                                         "verification": {"ok": True, "tables": tables, "mismatches": []}}
+    state.save()
+    carried = state_sync.capture(state.path)
+    report = carried["state"]["stages"]["database"]["report"]
+    assert report["tables_count"] == 2000 and "tables" not in report and report["rows"] == 1999000
+    assert report["verification"] == {"ok": True, "tables_count": 2000, "mismatches_count": 0}
+    assert carried["state"]["heroku"]["formation_before_cutover"] == {"web": 2, "worker": 1}
 
 
 def test_a_state_too_big_for_the_comment_is_left_out_with_a_warning(state, capsys):
