@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -31,6 +32,17 @@ def fresh_db(pg15):
 def _forget_masked_values():
     yield
     masking.clear()
+
+
+@pytest.fixture(autouse=True)
+def _restore_process_environment():
+    """The action exports its secrets into os.environ and changes directory, as it must in its
+    container; in tests that would leak into every later test."""
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    yield
+    os.environ.clear()
+    os.environ.update(saved_env)
+    os.chdir(saved_cwd)
 
 
 @pytest.fixture

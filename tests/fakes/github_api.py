@@ -33,8 +33,9 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import jsonschema
+from tests.contracts import contract_path
 
-CONTRACT = Path(os.environ.get("HEROKUFLY_CONTRACTS", "/work/shared/contracts")) / "github-rest-subset.json"
+CONTRACT = contract_path("github-rest-subset.json")
 DOCS = "https://docs.github.com/rest"
 MAX_COMMENT = 65536
 ROLE_TO_PERMISSION = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read", "none": "none"}

@@ -21,12 +21,13 @@ import requests
 
 from herokufly.heroku import ACCEPT, HerokuClient
 from tests.fakes.heroku_api import SCHEMA_PATH, ContractViolation, FakeHeroku, heroku_schema
+from tests.contracts import contract_path
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "fakes" / "heroku_seed_phoenix.json"
-SHARED_SCHEMA = Path("/work/shared/contracts/heroku-platform-api-schema.json")
+SHARED_SCHEMA = contract_path("heroku-platform-api-schema.json")
 TOKEN = "tok-" + "7" * 32
 APP = "acme-phoenix"
 HEADERS = {"Accept": ACCEPT, "Authorization": f"Bearer {TOKEN}"}

@@ -18,11 +18,12 @@ import pytest
 import yaml
 
 from herokufly import cli
+from tests.contracts import contracts_dir
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACTS = Path(os.environ.get("HEROKUFLY_CONTRACTS", "/work/shared/contracts"))
+CONTRACTS = contracts_dir()
 ACTIONLINT = ROOT / "scripts" / "actionlint"
 
 

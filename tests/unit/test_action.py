@@ -10,6 +10,7 @@ import pytest
 
 from herokufly import action, errors, masking
 from herokufly.report import render_plan_markdown
+from tests.contracts import contract_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENGINE_VARS = ("HEROKU_API_KEY", "FLY_API_TOKEN", "FLY_ACCESS_TOKEN", "GITHUB_TOKEN", "HEROKU_API_URL")
@@ -346,7 +347,7 @@ def test_workflow_commands_pass_through_the_capture(capsys):
 
 def contract(name: str) -> dict:
     """A published schema from shared/contracts (beside the checkout, as in CI)."""
-    return json.loads((REPO_ROOT.parent / "shared" / "contracts" / name).read_text())
+    return json.loads(contract_path(name).read_text())
 
 
 def load_action_yml() -> dict:

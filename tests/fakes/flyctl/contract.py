@@ -12,9 +12,9 @@ import json
 import os
 import re
 from pathlib import Path
+from tests.contracts import contract_path
 
-CONTRACT = Path(os.environ.get(
-    "FLYCTL_CONTRACT", "/work/shared/contracts/flyctl-commands.json"))
+CONTRACT = Path(os.environ.get("FLYCTL_CONTRACT") or contract_path("flyctl-commands.json"))
 
 # `fly version` is not in the contract (it lists "the commands we drive");
 # herokufly uses it only to check that flyctl is new enough.
