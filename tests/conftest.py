@@ -54,6 +54,11 @@ def canary() -> str:
 PG17_ROOT = "/var/cache/herokufly/trixie-pg17"  # built by scripts/setup-pg17
 PG17_BINDIR = "/var/cache/herokufly/pg17-bin"  # pg_dump/pg_restore/psql 17 wrappers
 
+# herokufly finds extra client versions through HEROKUFLY_PG_BINDIR; the tests' PostgreSQL 17
+# tools live in the setup-pg17 cache, which the package itself knows nothing about.
+if os.path.isdir(PG17_BINDIR):
+    os.environ.setdefault("HEROKUFLY_PG_BINDIR", PG17_BINDIR)
+
 
 def _need_pg17() -> None:
     import os

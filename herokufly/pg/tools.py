@@ -16,10 +16,6 @@ from dataclasses import dataclass
 
 from herokufly.errors import DatabaseError
 
-# Where the action image and scripts/setup-pg17 put extra client versions.
-EXTRA_BINDIRS = ("/var/cache/herokufly/pg17-bin",)
-
-
 @dataclass(frozen=True)
 class ClientTools:
     bindir: str
@@ -52,7 +48,6 @@ def candidate_bindirs() -> list[str]:
     if override:
         dirs.extend(d for d in override.split(os.pathsep) if d)
     dirs.extend(sorted(glob.glob("/usr/lib/postgresql/*/bin")))
-    dirs.extend(EXTRA_BINDIRS)
     on_path = shutil.which("pg_dump")
     if on_path:
         dirs.append(os.path.dirname(os.path.realpath(on_path)))
