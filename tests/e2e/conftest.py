@@ -183,3 +183,37 @@ def run_act(
     seconds = time.monotonic() - started
     (private / "act.log").write_text(proc.stdout)
     return ActRun(proc.returncode, _parse(proc.stdout), proc.stdout, workspace, seconds)
+
+
+def template_for_act(heroku_app: str, fly_app: str, *, extra_env: dict[str, str],
+                     commands: tuple[str, ...], working_directory: str) -> str:
+    """The migration template, changed only where act needs it: the action is `./`, artifact
+    steps go (no artifact server), checkout takes the local copy, and the action steps get
+    test env pointing at the fakes."""
+    import yaml
+
+    from herokufly import workflow
+
+    doc = yaml.safe_load(workflow.render_migrate_workflow(heroku_app=heroku_app, fly_app=fly_app))
+    doc["on"] = doc.pop(True)
+    for job in doc["jobs"].values():
+        steps = []
+        for step in job["steps"]:
+            uses = step.get("uses", "")
+            if "artifact@" in uses:
+                continue
+            if uses.startswith(workflow.ACTION_REPOSITORY + "@"):
+                step["uses"] = "./"
+                step["env"] = {
+                    "HEROKUFLY_GITHUB_API_URL": "${{ vars.GITHUB_API_URL }}",
+                    "HEROKU_API_URL": "${{ vars.HEROKU_API_URL }}",
+                    "HEROKUFLY_GITHUB_THROTTLE": "0",
+                    **extra_env,
+                }
+                if step["with"].get("command") in commands:
+                    step["with"]["working_directory"] = working_directory
+            if uses.startswith("actions/checkout@"):
+                step["with"].pop("ref", None)
+            steps.append(step)
+        job["steps"] = steps
+    return yaml.safe_dump(doc, sort_keys=False)

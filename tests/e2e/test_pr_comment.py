@@ -18,7 +18,7 @@ import yaml
 
 from herokufly import workflow
 from herokufly.github import ACTIONS_BOT, marker
-from tests.e2e.conftest import REPO_ROOT, run_act
+from tests.e2e.conftest import REPO_ROOT, run_act, template_for_act
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.heroku_api import FakeHeroku
 
@@ -32,28 +32,8 @@ EVENT = REPO_ROOT / "tests" / "fixtures" / "events" / "issue_comment_writer_plan
 
 def act_workflow() -> str:
     """The template, adapted for act (see the module docstring)."""
-    doc = yaml.safe_load(workflow.render_migrate_workflow(heroku_app=HEROKU_APP, fly_app=FLY_APP))
-    doc["on"] = doc.pop(True)
-    for job in doc["jobs"].values():
-        steps = []
-        for step in job["steps"]:
-            uses = step.get("uses", "")
-            if "artifact@" in uses:
-                continue
-            if uses.startswith(workflow.ACTION_REPOSITORY + "@"):
-                step["uses"] = "./"
-                step["env"] = {
-                    "HEROKUFLY_GITHUB_API_URL": "${{ vars.GITHUB_API_URL }}",
-                    "HEROKU_API_URL": "${{ vars.HEROKU_API_URL }}",
-                    "HEROKUFLY_GITHUB_THROTTLE": "0",
-                }
-                if step["with"].get("command") in ("plan", "workflow"):
-                    step["with"]["working_directory"] = "examples/phoenix_app"
-            if uses.startswith("actions/checkout@"):
-                step["with"].pop("ref", None)
-            steps.append(step)
-        job["steps"] = steps
-    return yaml.safe_dump(doc, sort_keys=False)
+    return template_for_act(HEROKU_APP, FLY_APP, extra_env={}, commands=("plan", "workflow"),
+                            working_directory="examples/phoenix_app")
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ import yaml
 from herokufly import comment, state_sync, workflow
 from herokufly.github import ACTIONS_BOT, marker
 from tests import pgserver
-from tests.e2e.conftest import _COPY_IGNORE, REPO_ROOT, run_act
+from tests.e2e.conftest import _COPY_IGNORE, REPO_ROOT, run_act, template_for_act
 from tests.fakes.flyctl.harness import FakeFly
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.heroku_api import FakeHeroku
@@ -53,35 +53,15 @@ FLY_DIR = ".e2e-fly"  # the fake Fly platform's files, inside the bind-mounted w
 
 def act_workflow() -> str:
     """The template with only the act adaptations described in the module docstring."""
-    doc = yaml.safe_load(workflow.render_migrate_workflow(heroku_app=HEROKU_APP, fly_app=FLY_APP))
-    doc["on"] = doc.pop(True)
     fly_dir = "${{ github.workspace }}/" + FLY_DIR
-    for job in doc["jobs"].values():
-        steps = []
-        for step in job["steps"]:
-            uses = step.get("uses", "")
-            if "artifact@" in uses:
-                continue
-            if uses.startswith(workflow.ACTION_REPOSITORY + "@"):
-                step["uses"] = "./"
-                step["env"] = {
-                    "HEROKUFLY_GITHUB_API_URL": "${{ vars.GITHUB_API_URL }}",
-                    "HEROKU_API_URL": "${{ vars.HEROKU_API_URL }}",
-                    "HEROKUFLY_GITHUB_THROTTLE": "0",
-                    "FAKE_FLYCTL_STATE": f"{fly_dir}/fly-state.json",
-                    "FAKE_FLYCTL_LOG": f"{fly_dir}/flyctl.log",
-                    "FAKE_FLYCTL_PG_ADMIN_URL": "${{ secrets.FAKE_FLYCTL_PG_ADMIN_URL }}",
-                    "HEROKUFLY_SMOKE_URL": "${{ vars.SMOKE_URL }}",
-                    # Gone when the step's container goes: only the PR comment carries the state on.
-                    "HEROKUFLY_STATE_FILE": "/tmp/herokufly-state.json",
-                }
-                if step["with"].get("command") in ("plan", "workflow", "migrate", "rollback"):
-                    step["with"]["working_directory"] = APP_DIR
-            if uses.startswith("actions/checkout@"):
-                step["with"].pop("ref", None)
-            steps.append(step)
-        job["steps"] = steps
-    return yaml.safe_dump(doc, sort_keys=False)
+    return template_for_act(HEROKU_APP, FLY_APP, extra_env={
+        "FAKE_FLYCTL_STATE": f"{fly_dir}/fly-state.json",
+        "FAKE_FLYCTL_LOG": f"{fly_dir}/flyctl.log",
+        "FAKE_FLYCTL_PG_ADMIN_URL": "${{ secrets.FAKE_FLYCTL_PG_ADMIN_URL }}",
+        "HEROKUFLY_SMOKE_URL": "${{ vars.SMOKE_URL }}",
+        # Gone when the step's container goes: only the PR comment carries the state on.
+        "HEROKUFLY_STATE_FILE": "/tmp/herokufly-state.json",
+    }, commands=("plan", "workflow", "migrate", "rollback"), working_directory=APP_DIR)
 
 
 def test_the_adapted_workflow_keeps_the_templates_jobs():
