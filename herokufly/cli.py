@@ -8,7 +8,7 @@ import traceback
 
 import click
 
-from herokufly import __version__, console, errors
+from herokufly import __version__, console, errors, masking
 from herokufly.commands import COMMANDS
 
 
@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    if "--json" in args:
+        masking.send_commands_to_stderr()
     try:
         result = cli.main(args=args, prog_name="herokufly", standalone_mode=False)
     except click.exceptions.Abort:

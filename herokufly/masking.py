@@ -17,6 +17,9 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 # Shorter values would mask ordinary words; they are still kept off argv.
 _MIN_LEN = 4
+# Where `::add-mask::` goes. The runner reads workflow commands from stdout and stderr alike;
+# a command whose stdout is a JSON document sends them to stderr so the JSON stays whole.
+_commands_to_stderr = False
 # The lookbehind anchors a scheme at the start of a word: without it a long run of
 # letters is re-scanned from every position (quadratic on base64 blobs).
 _URL_PASSWORD = re.compile(r"(?<![a-zA-Z0-9+.-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
@@ -45,11 +48,18 @@ def register(value: str | None) -> None:
                 _secrets.add(part)
                 new.append(part)
     if new and in_github_actions():
+        stream = sys.stderr if _commands_to_stderr else sys.stdout
         for part in new:
             # The workflow command must be on one line; multi-line parts were split above.
             if "\n" not in part:
-                sys.stdout.write(f"::add-mask::{part}\n")
-        sys.stdout.flush()
+                stream.write(f"::add-mask::{part}\n")
+        stream.flush()
+
+
+def send_commands_to_stderr(enabled: bool = True) -> None:
+    """Emit `::add-mask::` on stderr (for commands that print JSON on stdout)."""
+    global _commands_to_stderr
+    _commands_to_stderr = enabled
 
 
 def redact(text: str) -> str:
@@ -74,3 +84,4 @@ def clear() -> None:
     """Forget registered values (tests only)."""
     with _lock:
         _secrets.clear()
+    send_commands_to_stderr(False)

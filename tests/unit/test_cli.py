@@ -58,3 +58,22 @@ def test_error_message_is_redacted(monkeypatch, capsys, canary):
 
 def test_version():
     assert cli.main(["--version"]) == 0
+
+
+def test_json_stdout_stays_one_document_in_actions(monkeypatch, capsys, canary):
+    import json
+
+    from herokufly import console, masking
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+
+    def register_then_print(*args, **kwargs):
+        masking.register(canary)  # e.g. a database password read mid-command
+        console.out(json.dumps({"ok": True}))
+        return 0
+
+    monkeypatch.setattr(cli.cli, "main", register_then_print)
+    assert cli.main(["db", "verify", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"ok": True}
+    assert f"::add-mask::{canary}" in captured.err
