@@ -67,12 +67,7 @@ def _managed_postgres(ctx: StageContext, secrets: dict, owned: set) -> list[str]
                            hint="Check `fly mpg list` and re-run the same command")
         changes.append(f"created Managed Postgres cluster {name}")
     state.record("postgres", {"kind": "managed", "cluster_id": cluster["id"], "name": name})
-    owned.add("DATABASE_URL")
-    if "DATABASE_URL" not in secrets:
-        url = fly.mpg_attach(cluster["id"], opts.fly_app)
-        if url:
-            ctx.runtime["fly_database_url"] = url
-        changes.append(f"attached {name} (DATABASE_URL set)")
+    changes += _attach_once(ctx, secrets, owned, name, lambda: fly.mpg_attach(cluster["id"], opts.fly_app))
     return changes
 
 
@@ -85,13 +80,20 @@ def _unmanaged_postgres(ctx: StageContext, secrets: dict, owned: set) -> list[st
         fly.postgres_create(name, opts.org, opts.region)
         changes.append(f"created Postgres app {name}")
     state.record("postgres", {"kind": "unmanaged", "app": name, "name": name})
-    owned.add("DATABASE_URL")
-    if "DATABASE_URL" not in secrets:
-        url = fly.postgres_attach(name, opts.fly_app)
-        if url:
-            ctx.runtime["fly_database_url"] = url
-        changes.append(f"attached {name} (DATABASE_URL set)")
+    changes += _attach_once(ctx, secrets, owned, name, lambda: fly.postgres_attach(name, opts.fly_app))
     return changes
+
+
+def _attach_once(ctx: StageContext, secrets: dict, owned: set, name: str, attach) -> list[str]:
+    """Attach the database unless Fly's DATABASE_URL is already set; flyctl prints the URL
+    only at attach time, so keep it for the database stage of this run."""
+    owned.add("DATABASE_URL")
+    if "DATABASE_URL" in secrets:
+        return []
+    url = attach()
+    if url:
+        ctx.runtime["fly_database_url"] = url
+    return [f"attached {name} (DATABASE_URL set)"]
 
 
 def _keep_heroku_database(ctx: StageContext, secrets: dict, owned: set) -> list[str]:
