@@ -174,3 +174,17 @@ def build(url: str, rows: int = 2000) -> None:
 def rows_for_mb(mb: float) -> int:
     """About how many `rows` make a database of `mb` megabytes (tables plus indexes)."""
     return max(1000, int(mb * 1750))
+
+
+def build_phoenix_app(url: str, *, users: int, jobs: int) -> None:
+    """The example Phoenix app's own tables (Ecto migrations, users, Oban jobs), for the
+    migration tests: small, with non-ASCII text and jsonb."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create table schema_migrations (version bigint primary key, inserted_at timestamp)")
+        conn.execute("insert into schema_migrations values (20240101000000, now())")
+        conn.execute("create table users (id bigserial primary key, email text unique, bio text)")
+        conn.execute("insert into users (email, bio) select 'u' || g || '@acme.test', repeat('é', g %% 50) "
+                     "from generate_series(1, %s) g", (users,))
+        conn.execute("create table oban_jobs (id bigserial primary key, state text, queue text, args jsonb)")
+        conn.execute("insert into oban_jobs (state, queue, args) select 'available', 'default', "
+                     "jsonb_build_object('n', g) from generate_series(1, %s) g", (jobs,))

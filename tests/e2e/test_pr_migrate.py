@@ -34,7 +34,7 @@ import yaml
 
 from herokufly import comment, state_sync, workflow
 from herokufly.github import ACTIONS_BOT, marker
-from tests import pgserver
+from tests import pg_dataset, pgserver
 from tests.e2e.conftest import _COPY_IGNORE, REPO_ROOT, run_act, template_for_act
 from tests.fakes.flyctl.harness import FakeFly
 from tests.fakes.github_api import FakeGitHub
@@ -93,15 +93,7 @@ def canaries() -> dict[str, str]:
 def source_db(pg15):
     name = "heroku_e2e_" + uuid.uuid4().hex[:8]
     url = pg15.create_database(name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("create table schema_migrations (version bigint primary key, inserted_at timestamp)")
-        conn.execute("insert into schema_migrations values (20240101000000, now())")
-        conn.execute("create table users (id bigserial primary key, email text unique, bio text)")
-        conn.execute("insert into users (email, bio) select 'u' || g || '@acme.test', repeat('é', g % 50) "
-                     "from generate_series(1, 500) g")
-        conn.execute("create table oban_jobs (id bigserial primary key, state text, queue text, args jsonb)")
-        conn.execute("insert into oban_jobs (state, queue, args) select 'available', 'default', "
-                     "jsonb_build_object('n', g) from generate_series(1, 120) g")
+    pg_dataset.build_phoenix_app(url, users=500, jobs=120)
     yield url
     pg15.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

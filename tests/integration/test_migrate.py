@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests import pgserver
+from tests import pg_dataset, pgserver
 from tests.fakes.flyctl import contract
 from tests.fakes.flyctl.harness import FAKE_FLYCTL, TOKEN, FakeFly
 from tests.fakes.heroku_api import FakeHeroku
@@ -46,15 +46,7 @@ def world(tmp_path, pg15, canary):
     """Heroku (fake, over HTTP) with a real database; the fake flyctl; the example repo."""
     src_name = "heroku_" + uuid.uuid4().hex[:8]
     source_url = pg15.create_database(src_name)
-    with psycopg.connect(source_url, autocommit=True) as conn:
-        conn.execute("create table schema_migrations (version bigint primary key, inserted_at timestamp)")
-        conn.execute("insert into schema_migrations values (20240101000000, now())")
-        conn.execute("create table users (id bigserial primary key, email text unique, bio text)")
-        conn.execute("insert into users (email, bio) select 'u' || g || '@acme.test', repeat('é', g % 50) "
-                     "from generate_series(1, 2000) g")
-        conn.execute("create table oban_jobs (id bigserial primary key, state text, queue text, args jsonb)")
-        conn.execute("insert into oban_jobs (state, queue, args) select 'available', 'default', "
-                     "jsonb_build_object('n', g) from generate_series(1, 300) g")
+    pg_dataset.build_phoenix_app(source_url, users=2000, jobs=300)
     secrets = dict(AWKWARD, SECRET_KEY_BASE=f"skb-{canary}-\"$`\n")
     heroku = FakeHeroku(token=HEROKU_KEY)
     heroku.start()
