@@ -23,6 +23,7 @@ from typing import Callable, Mapping, MutableMapping
 import click
 
 from herokufly import console, errors, masking
+from herokufly.settings import MASK_ALL_CONFIG_ENV, env_flag
 
 # Inputs that hold secrets, and the variable each is given to the engine as.
 SECRET_INPUTS = {
@@ -68,6 +69,7 @@ class ActionInputs:
     environment: str = ""
     workflow_token: str = dataclasses.field(default="", repr=False)
     working_directory: str = "."
+    mask_all_config: str = "false"
     heroku_api_key: str = dataclasses.field(default="", repr=False)
     fly_api_token: str = dataclasses.field(default="", repr=False)
     github_token: str = dataclasses.field(default="", repr=False)
@@ -310,6 +312,10 @@ def run(environ: MutableMapping[str, str] | None = None) -> int:
         masking.register(value)
     for name in SECRET_INPUTS.values():
         masking.register(env.get(name))
+    if env_flag(inputs.mask_all_config):
+        # Before any config value is read; the engine's Settings reads the variable too.
+        masking.mask_all_config()
+        os.environ[MASK_ALL_CONFIG_ENV] = "1"
     title = f"herokufly {inputs.command or 'action'} failed"
     try:
         return _dispatch(inputs, env)

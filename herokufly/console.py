@@ -23,13 +23,9 @@ def error_annotation(title: str, message: str) -> None:
     message = masking.redact(message)
     if masking.in_github_actions():
         title = title.replace(":", " ").replace(",", " ")
-        click.echo(f"::error title={title}::{_escape(message)}")
+        click.echo(f"::error title={title}::{masking.escape_data(message)}")
     else:
         click.echo(f"error: {message}", err=True)
-
-
-def _escape(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 @contextlib.contextmanager

@@ -200,7 +200,7 @@ class FlyClient:
         """
         importable, one_by_one = {}, {}
         for name, value in values.items():
-            masking.register(value)
+            masking.register_config(name, value)  # the same rules as when Heroku's value was read
             (importable if encode_import_line(name, value) is not None else one_by_one)[name] = value
         flags = ["--app", app] + (["--stage"] if stage else [])
         if importable:

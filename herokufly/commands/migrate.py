@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from herokufly import console
+from herokufly import console, masking
 from herokufly.errors import ConfigError
 from herokufly.fly import FlyClient
 from herokufly.migrate import ALL_STAGES, run_stages, select_stages
-from herokufly.settings import Settings
+from herokufly.settings import MASK_ALL_CONFIG_ENV, Settings
 from herokufly.stages.base import MigrateOptions, StageContext
 from herokufly.state import MigrationState, default_path
 
@@ -29,11 +29,18 @@ def prepare(*, heroku_app, fly_app, org, region, postgres, repo_dir, state_file,
                           hint="Export a Fly token (fly tokens create deploy, or fly auth token)")
     plan = build_plan(heroku_app=heroku_app, repo_dir=repo_dir, fly_app=fly_app, region=region,
                       org=org, postgres=postgres, offline=False).to_dict()
+    # App names and the region are public; the domains were read (and so known) by the plan.
+    masking.know_public(heroku_app, plan.get("heroku_app"), plan.get("fly_app"), plan.get("region"))
     fly = FlyClient.from_settings(settings)
     fly.check_version()
     state = MigrationState.load(state_file or default_path(plan["fly_app"]),
                                 heroku_app=heroku_app, fly_app=plan["fly_app"])
     return plan, fly, state
+
+
+def _mask_all_config(ctx, param, value):  # noqa: ARG001 - click callback signature
+    if value:
+        masking.mask_all_config()  # before any config value is read
 
 
 def heroku_factory(settings):
@@ -65,6 +72,9 @@ def heroku_factory(settings):
 @click.option("--force-copy", is_flag=True, help="Copy the database again, replacing Fly's data.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option("--mask-all-config", is_flag=True, envvar=MASK_ALL_CONFIG_ENV, is_eager=True, expose_value=False,
+              callback=_mask_all_config,
+              help="Mask every config value in all output, even public ones (hostnames, prod, true).")
 def command(heroku_app, fly_app, org, region, postgres, repo_dir, fly_toml, only, start, state_file,
             smoke_url, no_smoke_check, no_scale_workers, keep_maintenance_on_failure,
             reopen_heroku_after_copy, jobs, verify, force_copy, yes, as_json) -> int:
