@@ -32,7 +32,7 @@ def error_annotation(title: str, message: str) -> None:
 def group(title: str):
     """A collapsible `::group::` in Actions; a heading on a terminal."""
     if masking.in_github_actions():
-        click.echo(f"::group::{masking.redact(title)}")
+        click.echo(f"::group::{masking.escape_data(masking.redact(title))}")
         try:
             yield
         finally:
