@@ -17,7 +17,7 @@ from tests.fakes.flyctl.harness import FAKE_FLYCTL, TOKEN, FakeFly
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.heroku_api import FakeHeroku
 from tests.integration.test_migrate import HEROKU_APP, HEROKU_KEY, _smoke_server
-from tests.integration.test_readable_output import PUBLIC, add_masks, canaries
+from tests.integration.test_readable_output import PUBLIC, add_masks, canaries, canary_parts
 
 pytestmark = pytest.mark.integration
 
@@ -110,7 +110,7 @@ def test_hostnames_read_clearly_in_log_summary_and_comment(pr, capfd):
     comments = [c["body"] for c in gh.comments_on(7)]
     for name in ("ADMIN_PIN", "MAILER_ROUTE", "BACKUP_TARGET"):
         value = config[name]
-        for part in {value, value.split(":")[-1].split("@")[0]}:
+        for part in canary_parts(value):
             for where, text in (("log", shown), ("summary", summary_text), ("comments", "\n".join(comments)),
                                 ("files", "\n".join(files))):
                 assert part not in text, f"{name} leaked into the {where}"
