@@ -104,7 +104,8 @@ def public_url(value: str, known: set[str]) -> bool:
     since those can carry a token (a webhook's path, a signed query)."""
     try:
         parts = urlsplit(value)
-        port = parts.port  # noqa: F841 - raises on a malformed port
+        if parts.port == 0:  # reading .port raises ValueError on a malformed port
+            return False
     except ValueError:
         return False
     return (parts.scheme in ("http", "https", "ws", "wss") and parts.hostname is not None
