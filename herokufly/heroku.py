@@ -78,8 +78,9 @@ class HerokuClient:
     # ------------------------------------------------------------------ reads
     def app(self, name: str) -> dict:
         info = self._request("GET", _app_path(name), name).json()
-        # The app's name is public: it is in its herokuapp.com hostname.
-        masking.know_public(info.get("name"))
+        # The app's name is public (it is in its herokuapp.com hostname), and so is its region.
+        region = info.get("region")
+        masking.know_public(info.get("name"), region.get("name") if isinstance(region, dict) else None)
         return info
 
     def app_exists(self, name: str) -> bool:

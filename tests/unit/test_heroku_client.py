@@ -218,6 +218,16 @@ def test_config_vars_show_the_apps_domains_and_plain_values_but_mask_secrets(fak
     assert masking.redact(f"{canary} 4821 h999.acme.test") == "*** *** ***"
 
 
+def test_the_apps_name_and_region_are_known_public(fake, client):
+    seed = _seed(config={"HEROKU_REGION_NAME": "frankfurt", "APP_LABEL": APP})
+    seed["apps"][0]["region"] = "frankfurt"
+    fake.seed(seed)
+    client.app(APP)
+    client.config_vars(APP)
+    assert masking.registered() == [TOKEN]
+    assert masking.redact(f"{APP} in frankfurt") == f"{APP} in frankfurt"
+
+
 def test_no_secret_in_errors_or_repr(fake, client, canary):
     fake.set_config_vars(APP, {"SECRET_KEY_BASE": canary})
     client.config_vars(APP)
