@@ -58,7 +58,7 @@ class ActionInputs:
     region: str = ""
     postgres: str = ""
     stage: str = ""
-    # The pull-request flow (herokufly/pr_flow.py).
+    # The pull-request flow (herokufly/pr/flow.py).
     head_sha: str = ""
     stages: str = ""
     outcome: str = ""
@@ -280,12 +280,12 @@ SMOKE_URL_ENV = "HEROKUFLY_SMOKE_URL"
 
 Handler = Callable[[ActionContext], int]
 
-# command input -> handler. plan/migrate/rollback run inside pr_flow.around (see _dispatch).
+# command input -> handler. plan/migrate/rollback run inside pr.flow.around (see _dispatch).
 HANDLERS: dict[str, Handler] = {
     "plan": handle_plan,
     "migrate": handle_migrate,
     "rollback": handle_rollback,
-    # The pull-request flow (herokufly/pr_flow.py): gate, final report, workflow files.
+    # The pull-request flow (herokufly/pr/flow.py): gate, final report, workflow files.
     "auto": lambda ctx: _pr_flow().handle_auto(ctx),
     "report": lambda ctx: _pr_flow().handle_report(ctx),
     "workflow": lambda ctx: _pr_flow().handle_workflow(ctx),
@@ -293,9 +293,9 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _pr_flow():
-    from herokufly import pr_flow  # late: keeps `import herokufly.action` light
+    from herokufly.pr import flow  # late: PyGithub is loaded only for the PR commands
 
-    return pr_flow
+    return flow
 
 
 # --- the action ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from github.Issue import Issue
 from github.IssueComment import IssueComment
 
 from herokufly import masking
-from herokufly.authz import ROLES, PullRequestInfo
+from herokufly.pr.authz import ROLES, PullRequestInfo
 from herokufly.errors import GitHubError
 from herokufly.settings import Settings
 

@@ -32,7 +32,8 @@ import psycopg
 import pytest
 import yaml
 
-from herokufly import comment, state_sync, workflow
+from herokufly import workflow
+from herokufly.pr import comment, state_sync
 from herokufly.github import ACTIONS_BOT, marker
 from tests import pg_dataset, pgserver
 from tests.e2e.conftest import _COPY_IGNORE, REPO_ROOT, run_act, template_for_act

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import action, errors, masking, pr_flow
+from herokufly import action, errors, masking
 from herokufly.github import ACTIONS_BOT, marker
 from tests.fakes.github_api import FakeGitHub
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import action, comment, state_sync
+from herokufly import action
+from herokufly.pr import comment, state_sync
 from herokufly.state import MigrationState, default_path
 from tests.integration.test_pr_flow import HEAD, fake, runner, sticky  # noqa: F401  (fixtures)
 

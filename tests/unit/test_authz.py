@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import authz
-from herokufly.authz import IGNORE, REFUSE, RUN, PullRequestInfo, authorize
+from herokufly.pr import authz
+from herokufly.pr.authz import IGNORE, REFUSE, RUN, PullRequestInfo, authorize
 from herokufly.errors import ConfigError, UserError
-from herokufly.events import resolve
+from herokufly.pr.events import resolve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 HEAD = "f" * 40

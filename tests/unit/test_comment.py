@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from herokufly import comment, masking
-from herokufly.events import Command
+from herokufly import masking
+from herokufly.pr import comment
+from herokufly.pr.events import Command
 
 PLAN = {
     "heroku_app": "shop", "fly_app": "shop-fly", "region": "iad", "org": "acme",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import events
+from herokufly.pr import events
 from herokufly.errors import ConfigError
-from herokufly.events import Command, parse_comment, resolve
+from herokufly.pr.events import Command, parse_comment, resolve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 

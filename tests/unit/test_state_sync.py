@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from herokufly import comment, events, state_sync
+from herokufly.pr import comment, events, state_sync
 from herokufly.state import MigrationState
 
 HEROKU_APP, FLY_APP = "acme-phoenix", "acme-phoenix-pr"

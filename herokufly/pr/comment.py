@@ -17,7 +17,8 @@ from importlib import resources
 from string import Template
 from typing import Any
 
-from herokufly import events, masking
+from herokufly import masking
+from herokufly.pr import events
 
 LIMIT = 65000  # GitHub refuses comments over 65,536 characters; keep a margin
 PROGRESS_VERSION = 1

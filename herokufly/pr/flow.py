@@ -20,8 +20,9 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from herokufly import authz, comment, console, errors, events, masking, state_sync
+from herokufly import console, errors, masking
 from herokufly.github import GitHubClient
+from herokufly.pr import authz, comment, events, state_sync
 
 STAGE_COMMANDS = ("plan", "migrate", "rollback")
 
@@ -31,11 +32,7 @@ STAGE_COMMANDS = ("plan", "migrate", "rollback")
 
 def _input(ctx, name: str, default: str = "") -> str:
     value = getattr(ctx.inputs, name, None)
-    if value:
-        return str(value)
-    from herokufly.action import read_input  # late: the action module imports us
-
-    return read_input(os.environ, name) or default
+    return str(value) if value else default
 
 
 def _app(ctx) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from herokufly.errors import ConfigError, UserError
-from herokufly.events import PRIVILEGED, Request
+from herokufly.pr.events import PRIVILEGED, Request
 
 # Repository roles from weakest to strongest (the API's `role_name`).
 ROLES = ("none", "read", "triage", "write", "maintain", "admin")
