@@ -30,6 +30,7 @@ SECRET_INPUTS = {
     "fly_api_token": "FLY_API_TOKEN",
     "github_token": "GITHUB_TOKEN",
     "workflow_token": "HEROKUFLY_WORKFLOW_TOKEN",
+    "state_key": "HEROKUFLY_STATE_KEY",
 }
 
 
@@ -67,6 +68,7 @@ class ActionInputs:
     branch: str = ""
     environment: str = ""
     workflow_token: str = dataclasses.field(default="", repr=False)
+    state_key: str = dataclasses.field(default="", repr=False)
     working_directory: str = "."
     heroku_api_key: str = dataclasses.field(default="", repr=False)
     fly_api_token: str = dataclasses.field(default="", repr=False)
