@@ -62,6 +62,8 @@ def act_workflow() -> str:
         "HEROKUFLY_SMOKE_URL": "${{ vars.SMOKE_URL }}",
         # Gone when the step's container goes: only the PR comment carries the state on.
         "HEROKUFLY_STATE_FILE": "/tmp/herokufly-state.json",
+        # flyctl gets an allow-listed environment (herokufly/child_env.py); the fake's settings are named.
+        "HEROKUFLY_CHILD_ENV": "FAKE_FLYCTL_*",
     }, commands=("plan", "workflow", "migrate", "rollback"), working_directory=APP_DIR)
 
 
@@ -87,6 +89,7 @@ def canaries() -> dict[str, str]:
         "fly_api_token": "fo1_e2e_" + uuid.uuid4().hex,
         "github_token": "ghs_mig_" + uuid.uuid4().hex,
         "secret_key_base": "skb-CANARY-" + uuid.uuid4().hex,
+        "state_key": "stk-" + uuid.uuid4().hex + uuid.uuid4().hex,
     }
 
 
@@ -164,7 +167,8 @@ def world(act_ready, tmp_path_factory, pg15, source_db, canaries):
                 variables={"GITHUB_API_URL": github.url, "HEROKU_API_URL": heroku.url,
                            "SMOKE_URL": f"http://127.0.0.1:{smoke.server_address[1]}/"},
                 secrets={"HEROKU_API_KEY": canaries["heroku_api_key"], "FLY_API_TOKEN": canaries["fly_api_token"],
-                         "GITHUB_TOKEN": canaries["github_token"], "FAKE_FLYCTL_PG_ADMIN_URL": pg15.url()},
+                         "GITHUB_TOKEN": canaries["github_token"], "FAKE_FLYCTL_PG_ADMIN_URL": pg15.url(),
+                         "HEROKUFLY_STATE_KEY": canaries["state_key"]},
             )
             log = workspace.parent / "act-herokufly-migrate.yml" / "act.log"
             shutil.copy(log, workspace.parent / f"act-{comment_id}.log")
