@@ -157,6 +157,18 @@ def handle_auto(ctx) -> int:
             gh.react(request.comment_id, "confused")
         return errors.EXIT_OK
 
+    found = _find_record(ctx, gh, request.pr_number) if request.pr_number else _Found()
+    if found.refused_state:
+        # Never written over: it may be a genuine state signed with another key (docs/security.md).
+        why = state_sync.refused(found.refused_state).one_line()
+        console.out(why)
+        ctx.files.add_summary(f"herokufly did not run `{request.command.as_comment()}`: {comment.md(why)}\n")
+        if request.event_name == "issue_comment" and may_be_answered:
+            gh.reply(request.pr_number, comment.render_refusal(why, required=required))
+        if request.comment_id:
+            gh.react(request.comment_id, "confused")
+        return errors.EXIT_OK
+
     # Allowed: acknowledge, open the progress comment, hand over the pinned head.
     if request.comment_id:
         gh.react(request.comment_id, "eyes")
@@ -167,12 +179,8 @@ def handle_auto(ctx) -> int:
     )
     if request.command.name == "plan":
         progress["stages"] = {"plan": {"status": "pending"}}
-    comment_id = None
-    if request.pr_number:
-        found = _find_record(ctx, gh, request.pr_number)
-        comment_id = found.comment_id
-        progress = comment.restart(found.progress, progress)
-    _publish(ctx, gh, request.pr_number, progress, comment_id=comment_id)
+    progress = comment.restart(found.progress, progress)
+    _publish(ctx, gh, request.pr_number, progress, comment_id=found.comment_id)
     _set_outputs(
         ctx, run="true", command=request.command.name, stages=json.dumps(stages),
         head_sha=decision.head_sha or "",
@@ -223,10 +231,10 @@ def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
     key = _state_key(ctx)
     found = _load_progress(ctx, gh, number, command, stage)
     progress, comment_id = found.progress, found.comment_id
+    if found.refused_state:  # nothing runs, and that comment is left for a human to look at
+        raise state_sync.refused(found.refused_state)
     if command in ("migrate", "rollback"):
         _forget_checked_out_state(ctx)
-        if found.refused_state:
-            raise state_sync.refused(found.refused_state)
         _restore_state(ctx, progress, key)  # a later run: the state of earlier runs lives in the comment
     progress = comment.start_stage(progress, stage, run_url=run_url())
     # The summary is written once, at the end.
@@ -491,7 +499,7 @@ def handle_report(ctx) -> int:
         console.out(f"herokufly finished: {outcome}.")
         return errors.EXIT_OK
     found = _find_record(ctx, gh, number)
-    progress = found.progress
+    progress = None if found.refused_state else found.progress
     if progress is not None:
         for name, entry in progress["stages"].items():
             if entry.get("status") == "pending":
@@ -574,7 +582,10 @@ def handle_workflow(ctx) -> int:
                                             command=events.Command("plan"), actor=os.environ.get("GITHUB_ACTOR", ""),
                                             head_sha=None, stages=[])
         progress["workflow"] = record
-        _publish(ctx, gh, number, progress, comment_id=found.comment_id)
+        if found.refused_state:
+            ctx.files.add_summary(comment.render_summary(progress))
+        else:
+            _publish(ctx, gh, number, progress, comment_id=found.comment_id)
     else:
         progress = comment.new_progress(app=_app(ctx), heroku_app=_input(ctx, "heroku_app"),
                                         command=events.Command("plan"), actor="", head_sha=None, stages=[])

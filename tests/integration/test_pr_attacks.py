@@ -186,6 +186,19 @@ def test_4_refusal_is_one_clear_line(fake, runner, stages, capsys):
     assert len(lines) == 1 and "Traceback" not in out.err and len(stages) == 1
 
 
+def test_4_the_gate_refuses_and_leaves_a_forged_comment_as_it_is(fake, runner, stages):
+    """The first job of the next run must not write over it either: it could be a genuine state
+    signed with a key since replaced, and writing would lose the recorded formation."""
+    assert step(runner, command="migrate", stage="cutover") == 0
+    _rewrite_record(fake, _forge_formation)
+    before = sticky(fake)["body"]
+    code, outputs, summary = runner("issue_comment_writer_migrate.json", command="auto")
+    assert code == 0 and outputs["run"] == "false"
+    assert sticky(fake)["body"] == before
+    assert "refused the migration state in the progress comment" in replies(fake, 7)[-1]
+    assert "refused the migration state" in summary
+
+
 def test_4_another_workflows_bot_comment_is_not_adopted(fake, runner, stages):
     """github-actions[bot] posts for every workflow; a marked comment from another one carries no signature."""
     state = MigrationState.load(Path("x.json"), heroku_app="shop", fly_app="shop-fly")
