@@ -246,14 +246,12 @@ def handle_plan(ctx: ActionContext) -> int:
 
 
 def render_plan_summary(plan: dict) -> str:
-    """The plan as Markdown: the report module's rendering (shared with the terminal and PR comment)."""
-    try:
-        from herokufly.report import render_plan_markdown
-    except ImportError:
-        # TODO(report): drop once herokufly/report.py lands everywhere.
-        body = json.dumps(plan, indent=2, sort_keys=True)
-        return f"## herokufly plan: {plan.get('heroku_app')} -> {plan.get('fly_app')}\n\n```json\n{body}\n```\n"
-    return render_plan_markdown(plan)
+    """The plan as Markdown: the report module's rendering (shared with the terminal and PR comment),
+    with what the repository and Heroku said unable to open HTML or mention anyone."""
+    from herokufly.pr.comment import neutralize
+    from herokufly.report import render_plan_markdown
+
+    return neutralize(render_plan_markdown(plan))
 
 
 def handle_migrate(ctx: ActionContext) -> int:

@@ -426,8 +426,9 @@ def _template(name: str) -> Template:
 def neutralize(markdown: str) -> str:
     """Markdown rendered from what the PR or Heroku said (the plan: Procfile commands, config
     var names, add-on names): no HTML, no HTML comments, no @-mentions. The plan's own
-    templates use no HTML, so every `<` and `>` in it came from data."""
-    text = markdown.replace("<", "&lt;").replace(">", "&gt;")
+    templates use no HTML, so every `<` in it came from data; `>` opens nothing without it
+    (and is the templates' blockquote)."""
+    text = markdown.replace("<", "&lt;")
     return re.sub(r"@(?=[A-Za-z0-9])", "@\u200b", text)
 
 
