@@ -234,13 +234,13 @@ def test_database_figures_match_the_source(migrate_run, world, source_db):
     assert f"| rows | {source_rows} |" in world.sticky()[0]["body"]
 
 
-def test_state_travelled_only_through_the_comment(migrate_run, world):
+def test_state_travelled_only_through_the_comment(migrate_run, world, canaries):
     restored = [r for r in migrate_run.records
                 if "Migration state restored from the progress comment" in (r.get("msg") or "")]
     jobs = {r.get("jobID") for r in restored}
     assert set(STAGES) - {"provision"} <= jobs, jobs
     carried = progress_record(world)[state_sync.KEY]
-    state = state_sync.parse(carried, heroku_app=HEROKU_APP, fly_app=FLY_APP)
+    state = state_sync.parse(carried, heroku_app=HEROKU_APP, fly_app=FLY_APP, key=canaries["state_key"])
     assert {s: state["stages"][s]["status"] for s in STAGES} == {s: "done" for s in STAGES}
     assert "salt" not in state and "secrets" not in state
     assert not (world.workspace / APP_DIR / ".herokufly").exists()  # nothing was left on the runner's disk
