@@ -11,8 +11,10 @@ is absent or older.
 What travels is `public_copy(state)`: no `salt` and no `secrets` section, because
 a salted fingerprint or Fly digest next to its salt would let anyone who can read
 the PR guess a short value offline. The state never held values; this copy does
-not hold anything derived from them either. The cost: a later run re-stages the
-secrets once (values are compared again from scratch), which changes nothing.
+not hold anything derived from them either. The same public copy is all the
+workflow's artifact carries between the jobs of one run (`keep_only_public`, then
+`add_private_fields` in the next job). The cost: the secrets stage compares values
+from scratch and stages them once more, which changes no value.
 
 The copy is signed (HMAC-SHA256 with the workflow-only key HEROKUFLY_STATE_KEY,
 herokufly/pr/signing.py): without the key nothing is carried. Reading is strict: the
