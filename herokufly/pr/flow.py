@@ -121,8 +121,11 @@ def handle_auto(ctx) -> int:
     role = gh.role_of(request.actor) if not request.actor_is_bot else "none"
     pull = gh.pull_request(request.pr_number) if request.is_pull_request and request.pr_number else None
     required = authz.check_required(_input(ctx, "required_permission", authz.DEFAULT_REQUIRED))
+    may_be_answered = authz.role_rank(role) >= authz.role_rank(required)
+    # The timeline is read only when it can decide: a permitted migrate/rollback comment without a SHA.
     pinnable = request.event_name == "issue_comment" and request.command.name in events.PINNABLE
-    timeline = gh.timeline(request.pr_number) if pinnable and pull is not None and not request.command.sha else None
+    needs_timeline = pinnable and pull is not None and not request.command.sha and may_be_answered
+    timeline = gh.timeline(request.pr_number) if needs_timeline else None
     decision = authz.authorize(
         request,
         role=role,
@@ -136,9 +139,8 @@ def handle_auto(ctx) -> int:
 
     if decision.outcome == authz.IGNORE:
         return errors.EXIT_OK
-    # Only someone who may run commands gets a written answer; anyone else a reaction, so
-    # the bot cannot be made to post by whoever can comment (issue 10, attack 8).
-    may_be_answered = authz.role_rank(role) >= authz.role_rank(required)
+    # Only someone who may run commands gets a written answer (may_be_answered); anyone else a
+    # reaction, so the bot cannot be made to post by whoever can comment (issue 10, attack 8).
     if decision.outcome == authz.REFUSE:
         ctx.files.add_summary(f"herokufly did not run `{request.command.as_comment()}`: {comment.md(decision.reason)}.\n")
         if request.pr_number and request.event_name == "issue_comment":
