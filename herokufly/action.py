@@ -31,6 +31,7 @@ SECRET_INPUTS = {
     "fly_api_token": "FLY_API_TOKEN",
     "github_token": "GITHUB_TOKEN",
     "workflow_token": "HEROKUFLY_WORKFLOW_TOKEN",
+    "state_key": "HEROKUFLY_STATE_KEY",
 }
 
 
@@ -59,7 +60,7 @@ class ActionInputs:
     region: str = ""
     postgres: str = ""
     stage: str = ""
-    # The pull-request flow (herokufly/pr_flow.py).
+    # The pull-request flow (herokufly/pr/flow.py).
     head_sha: str = ""
     stages: str = ""
     outcome: str = ""
@@ -68,6 +69,7 @@ class ActionInputs:
     branch: str = ""
     environment: str = ""
     workflow_token: str = dataclasses.field(default="", repr=False)
+    state_key: str = dataclasses.field(default="", repr=False)
     working_directory: str = "."
     mask_all_config: str = "false"
     heroku_api_key: str = dataclasses.field(default="", repr=False)
@@ -246,14 +248,12 @@ def handle_plan(ctx: ActionContext) -> int:
 
 
 def render_plan_summary(plan: dict) -> str:
-    """The plan as Markdown: the report module's rendering (shared with the terminal and PR comment)."""
-    try:
-        from herokufly.report import render_plan_markdown
-    except ImportError:
-        # TODO(report): drop once herokufly/report.py lands everywhere.
-        body = json.dumps(plan, indent=2, sort_keys=True)
-        return f"## herokufly plan: {plan.get('heroku_app')} -> {plan.get('fly_app')}\n\n```json\n{body}\n```\n"
-    return render_plan_markdown(plan)
+    """The plan as Markdown: the report module's rendering (shared with the terminal and PR comment),
+    with what the repository and Heroku said unable to open HTML or mention anyone."""
+    from herokufly.pr.comment import neutralize
+    from herokufly.report import render_plan_markdown
+
+    return neutralize(render_plan_markdown(plan))
 
 
 def handle_migrate(ctx: ActionContext) -> int:
@@ -282,12 +282,12 @@ SMOKE_URL_ENV = "HEROKUFLY_SMOKE_URL"
 
 Handler = Callable[[ActionContext], int]
 
-# command input -> handler. plan/migrate/rollback run inside pr_flow.around (see _dispatch).
+# command input -> handler. plan/migrate/rollback run inside pr.flow.around (see _dispatch).
 HANDLERS: dict[str, Handler] = {
     "plan": handle_plan,
     "migrate": handle_migrate,
     "rollback": handle_rollback,
-    # The pull-request flow (herokufly/pr_flow.py): gate, final report, workflow files.
+    # The pull-request flow (herokufly/pr/flow.py): gate, final report, workflow files.
     "auto": lambda ctx: _pr_flow().handle_auto(ctx),
     "report": lambda ctx: _pr_flow().handle_report(ctx),
     "workflow": lambda ctx: _pr_flow().handle_workflow(ctx),
@@ -295,9 +295,9 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _pr_flow():
-    from herokufly import pr_flow  # late: keeps `import herokufly.action` light
+    from herokufly.pr import flow  # late: PyGithub is loaded only for the PR commands
 
-    return pr_flow
+    return flow
 
 
 # --- the action ---------------------------------------------------------------------------------

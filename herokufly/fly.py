@@ -24,7 +24,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from herokufly import masking
+from herokufly import child_env, masking
 from herokufly.errors import FlyError
 
 # `mpg`, `secrets import --stage` and the `--json` shapes we read exist from here on.
@@ -96,7 +96,7 @@ class FlyClient:
         return path
 
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = child_env.for_flyctl(None)  # allow-listed: never HEROKU_API_KEY, GITHUB_TOKEN, INPUT_*
         env.pop("FLY_ACCESS_TOKEN", None)
         env.pop("FLY_API_TOKEN", None)
         if self.token:

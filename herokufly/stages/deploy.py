@@ -13,6 +13,7 @@ import time
 
 import requests
 
+from herokufly import fly_toml_guard
 from herokufly.errors import ConfigError, FlyError
 from herokufly.stages.base import StageContext, StageResult
 
@@ -24,6 +25,7 @@ def run(ctx: StageContext) -> StageResult:
     config = os.path.abspath(opts.fly_toml or os.path.join(opts.repo, "fly.toml"))
     if not os.path.exists(config):
         raise ConfigError(f"{config} does not exist", hint="Run `herokufly scaffold` first")
+    fly_toml_guard.check_local_files(config, opts.repo)  # flyctl must not ship runner files (docs/security.md)
     with open(config, "rb") as fh:
         config_digest = hashlib.sha256(fh.read()).hexdigest()
 

@@ -26,7 +26,9 @@ class FakeFly:
         return self.dir / "flyctl.log"
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {"FAKE_FLYCTL_STATE": str(self.state_path), "FAKE_FLYCTL_LOG": str(self.log_path)}
+        env = {"FAKE_FLYCTL_STATE": str(self.state_path), "FAKE_FLYCTL_LOG": str(self.log_path),
+               # flyctl's environment is an allow-list (herokufly/child_env.py): name the fake's settings.
+               "HEROKUFLY_CHILD_ENV": "FAKE_FLYCTL_*,FLYCTL_CONTRACT"}
         env.update(extra)
         return env
 
