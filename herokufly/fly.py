@@ -29,7 +29,16 @@ from herokufly.errors import FlyError
 
 # `mpg`, `secrets import --stage` and the `--json` shapes we read exist from here on.
 MIN_FLYCTL_VERSION = (0, 3, 150)
-TOKEN_HINT = "Set FLY_API_TOKEN to a valid token (create one with `fly tokens create deploy` or `fly auth token`)"
+# The migration creates apps, Postgres and Redis in an organization: it needs an org token.
+# `fly-deploy.yml` only deploys one existing app: a deploy token scoped to that app is enough.
+ORG_TOKEN_COMMAND = "fly tokens create org --org <org> --expiry 720h"
+DEPLOY_TOKEN_COMMAND = "fly tokens create deploy --app <app> --expiry 8760h"
+TOKEN_HINT = (f"Set FLY_API_TOKEN to an organization token: `{ORG_TOKEN_COMMAND}` "
+              "(a deploy token is scoped to one existing app and cannot create apps, Postgres or Redis)")
+# internal/command/mpg/mpg.go validateMPGTokenCompatibility; fly-go tokens/tokens.go Parse.
+MACAROON_PREFIXES = ("fm1r", "fm1a", "fm2")
+# bufio.MaxScanTokenSize: a longer line ends flyctl's `secrets import` parse silently.
+IMPORT_LINE_LIMIT = 64 * 1024
 _URL = re.compile(r"(?:postgres(?:ql)?|rediss?)://\S+")
 
 
@@ -54,13 +63,37 @@ def parse_version(text: str) -> tuple[int, int, int] | None:
     return tuple(int(g) for g in match.groups()) if match else None  # type: ignore[return-value]
 
 
+def token_kind(token: str | None) -> str:
+    """"macaroon" when flyctl would find a macaroon in it (fly-go tokens.Parse), else "user".
+
+    `fly auth token` prints a user (OAuth, `fo1_...`) token; MPG commands refuse those
+    before any request (internal/command/mpg/mpg.go requireMacaroonToken).
+    """
+    text = (token or "").strip()
+    for scheme in ("FlyV1 ", "Bearer "):
+        if text.startswith(scheme):
+            text = text[len(scheme):]
+    parts = [t.strip() for t in text.split(",") if t.strip()]
+    return "macaroon" if any(p.split("_", 1)[0] in MACAROON_PREFIXES for p in parts) else "user"
+
+
 def _classify(args: list[str], stderr: str) -> FlyError:
     """Turn flyctl's error text into one line with what to do."""
     what = "flyctl " + " ".join(a for a in args if not a.startswith("-"))[:80]
     detail = trimmed(stderr)
     low = (stderr or "").lower()
-    if "no access token" in low or "must be authenticated" in low or "unauthorized" in low:
+    if "mpg commands require updated tokens" in low:
+        return FlyError(f"{what} needs a macaroon token; FLY_API_TOKEN holds a user token "
+                        f"(from `fly auth token`)", hint=TOKEN_HINT)
+    if "not authorized" in low or "unauthorized" in low or "permission denied" in low \
+            or "insufficient permissions" in low:
+        return FlyError(f"Fly refused the token for {what}: it is not an organization token "
+                        f"(a deploy token only reaches its own app) ({detail})", hint=TOKEN_HINT)
+    if "no access token" in low or "must be authenticated" in low:
         return FlyError(f"Fly refused the token ({what}: {detail})", hint=TOKEN_HINT)
+    if "prompt: non interactive" in low or "when not running interactively" in low:
+        return FlyError(f"{what} asked a question (flyctl cannot prompt without a terminal): {detail}",
+                        hint="This is a herokufly bug: a flag is missing; please report it")
     if "name has already been taken" in low:
         return FlyError(f"{what} failed: the Fly app name is already taken by another organization "
                         f"or app", hint="Choose another --fly-app name")
@@ -221,8 +254,16 @@ class FlyClient:
     def mpg_clusters(self, org: str) -> list[dict]:
         return self.json(["mpg", "list", "--org", org]) or []
 
-    def mpg_create(self, name: str, org: str, region: str) -> None:
-        self.run(["mpg", "create", "--name", name, "--org", org, "--region", region])
+    def mpg_create(self, name: str, org: str, region: str, *, plan: str, volume_gb: int,
+                   pg_major: int) -> None:
+        """internal/command/mpg/create.go: every value is a flag, so nothing is prompted.
+
+        Without --region flyctl prompts (fails without a terminal); an unknown --plan
+        silently becomes "basic"; --pg-major-version accepts only 16 and 17.
+        """
+        self.run(["mpg", "create", "--name", name, "--org", org, "--region", region,
+                  "--plan", plan, "--volume-size", str(int(volume_gb)),
+                  "--pg-major-version", str(int(pg_major))])
 
     def mpg_status(self, cluster_id: str) -> dict:
         status = self.json(["mpg", "status", cluster_id]) or {}
@@ -235,18 +276,46 @@ class FlyClient:
         result = self.run(["mpg", "attach", cluster_id, "--app", app, "--variable-name", variable])
         return _connection_string(result.stdout)
 
-    def postgres_create(self, name: str, org: str, region: str) -> str | None:
-        result = self.run(["postgres", "create", "--name", name, "--org", org, "--region", region])
+    def postgres_create(self, name: str, org: str, region: str, *, vm_size: str = "shared-cpu-1x",
+                        volume_gb: int = 10, cluster_size: int = 1) -> str | None:
+        """internal/command/postgres/create.go: VM size, cluster size and volume size given,
+        so the "Select configuration" and size prompts never run."""
+        result = self.run(["postgres", "create", "--name", name, "--org", org, "--region", region,
+                           "--vm-size", vm_size, "--initial-cluster-size", str(int(cluster_size)),
+                           "--volume-size", str(int(volume_gb))])
         return _connection_string(result.stdout)
 
     def postgres_attach(self, pg_app: str, app: str, variable: str = "DATABASE_URL") -> str | None:
         result = self.run(["postgres", "attach", pg_app, "--app", app, "--variable-name", variable, "--yes"])
         return _connection_string(result.stdout)
 
-    def redis_create(self, name: str, org: str, region: str) -> str | None:
+    def redis_create(self, name: str, org: str, region: str, plan: str) -> str | None:
+        """internal/command/redis/create.go. Each prompt there has its flag here: name,
+        region, replicas (--no-replicas), eviction (--disable-eviction), auto-upgrade
+        (asked for fixed plans unless the flag is *specified*, hence `=false`) and ProdPack
+        (same). Without --plan the database is pay-as-you-go; `plan` is the plan's
+        display name or id as `fly redis plans` shows it."""
         result = self.run(["redis", "create", "--name", name, "--org", org, "--region", region,
-                           "--no-replicas", "--disable-eviction"])
+                           "--plan", plan, "--no-replicas", "--disable-eviction",
+                           "--enable-auto-upgrade=false", "--enable-prodpack=false"])
         return _connection_string(result.stdout)
+
+    def redis_status(self, name: str) -> str | None:
+        """The Redis URL from `fly redis status` (internal/command/redis/status.go prints it
+        in the "Private URL" column; there is no --json)."""
+        result = self.run(["redis", "status", name])
+        return _connection_string(result.stdout)
+
+    def check_org_token(self, org: str) -> None:
+        """One cheap call that needs an org-scoped macaroon token: `mpg list --org`.
+
+        A user token (`fly auth token`) is refused by flyctl itself, a deploy token by
+        the API; either way the FlyError names the token to create. Run it before
+        anything is created so a wrong token never leaves half a migration behind."""
+        if token_kind(self.token) != "macaroon":
+            raise FlyError("FLY_API_TOKEN holds a user token (from `fly auth token`); Managed Postgres "
+                           "and the migration need an organization token", hint=TOKEN_HINT)
+        self.json(["mpg", "list", "--org", org])
 
     # -- network, certificates, deploy, scale -------------------------------------
 
@@ -322,11 +391,25 @@ def _connection_string(text: str) -> str | None:
 # -- `fly secrets import` stdin grammar -------------------------------------------
 
 def parse_import(text: str) -> dict[str, str]:
-    """flyctl's import parser (internal/command/secrets/parser.go, per the contract notes)."""
+    """What flyctl v0.4.87 reads from `secrets import` stdin (internal/command/secrets/parser.go).
+
+    Line by line (bufio.Scanner: split on LF, one trailing CR dropped). Outside a
+    multi-line value: lines starting with `#` and blank lines are skipped; the key
+    is trimmed, the value loses leading spaces; then a `#` comment is cut off when
+    the text before the first `#` holds an even number of `"`; only then is
+    a triple quote looked at (one-line or the start of a multi-line value), else one
+    pair of surrounding `"` or `'` is removed. Inside a multi-line value every
+    line is kept as is until one ends in a triple quote; an unterminated value is dropped.
+    """
     pairs: dict[str, str] = {}
     key, buf, multiline = None, [], False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the scanner yields no empty token after a final newline
+    for line in lines:
         line = line[:-1] if line.endswith("\r") else line
+        if len(line.encode()) >= IMPORT_LINE_LIMIT:
+            break  # bufio.ErrTooLong: flyctl stops reading and does not check the error
         if multiline:
             if line.endswith('"""'):
                 buf.append(line[:-3])
@@ -341,20 +424,21 @@ def parse_import(text: str) -> dict[str, str]:
             raise ValueError("line without '='")
         key, value = line.split("=", 1)
         key, value = key.strip(), value.lstrip(" ")
-        if value.startswith('"""'):
-            rest = value[3:]
-            if len(rest) >= 3 and rest.endswith('"""'):
-                pairs[key] = rest[:-3]
-            else:
-                buf, multiline = [rest], True
-            continue
-        if "#" in value and value[: value.index("#")].count('"') % 2 == 0:
-            value = value[: value.index("#")].rstrip(" ")
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        pairs[key] = value
-    if multiline:
-        pairs[key] = "\n".join(buf)
+        before, hash_sign, _ = value.partition("#")
+        if hash_sign and before.count('"') % 2 == 0:
+            value = before.rstrip(" ")
+        if value.startswith('"""') and value.endswith('"""') and len(value) >= 6:
+            pairs[key] = value[3:-3]
+        elif value.startswith('"""'):
+            buf, multiline = [value[3:]], True
+        else:
+            for quote in ('"', "'"):
+                if value.startswith(quote) and value.endswith(quote):
+                    if len(value) < 2:
+                        raise ValueError("a lone quote makes flyctl panic")  # value[1:0] in Go
+                    value = value[1:-1]
+                    break
+            pairs[key] = value
     return pairs
 
 
@@ -362,6 +446,8 @@ def encode_import_line(name: str, value: str) -> str | None:
     """One `NAME=...` entry that flyctl parses back to exactly `value`, or None."""
     if "\r" in value or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         return None
+    if any(len(line.encode()) + 8 >= IMPORT_LINE_LIMIT for line in value.split("\n")):
+        return None  # a line this long would stop flyctl's scanner (bufio.MaxScanTokenSize)
     if "\n" in value:
         candidates = [f'{name}="""{value}"""\n']
     else:

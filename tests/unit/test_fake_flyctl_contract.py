@@ -12,8 +12,9 @@ from tests.fakes.flyctl.harness import FAKE_FLYCTL, TOKEN, FakeFly
 
 def test_embedded_surface_is_the_contract():
     assert contract.embedded_surface() == contract.full_surface()
-    only_extra = set(contract.full_surface()) - set(contract.surface_from_contract())
-    assert only_extra == {"version"}
+    full, published = contract.full_surface(), contract.surface_from_contract()
+    assert set(full) == set(published)
+    assert [name for name in full if full[name] != published[name]] == ["version"]  # needs no token
 
 
 @pytest.mark.parametrize("argv, error", [
@@ -67,23 +68,35 @@ def test_every_flyctl_call_herokufly_makes_is_in_the_contract(tmp_path, monkeypa
     client.add_cert(app, "www.example.test")
     client.check_cert(app, "www.example.test")
     client.certs(app)
-    client.redis_create(f"{app}-redis", "personal", "iad")
+    client.check_org_token("personal")
+    client.redis_create(f"{app}-redis", "personal", "iad", "Fixed 250MB")
+    assert client.redis_status(f"{app}-redis").startswith("redis://")
     (tmp_path / "fly.toml").write_text(f'app = "{app}"\n[build]\n  image = "nginx"\n')
     client.deploy(app, str(tmp_path / "fly.toml"), str(tmp_path))
-    # Postgres calls need a database server; they are checked by argv only here.
-    argvs = list(client.calls) + [
-        ["mpg", "create", "--name", "n", "--org", "personal", "--region", "iad"],
-        ["mpg", "status", "id", "--json"], ["mpg", "attach", "id", "--app", app, "--variable-name", "DATABASE_URL"],
-        ["postgres", "create", "--name", "n", "--org", "personal", "--region", "iad"],
-        ["postgres", "attach", "n", "--app", app, "--variable-name", "DATABASE_URL", "--yes"],
+    # Postgres calls need a database server: their argv is recorded as FlyClient builds it.
+    from herokufly.fly import FlyClient, FlyResult
+
+    recorded = []
+
+    class Recorder(FlyClient):
+        def run(self, args, **kw):
+            recorded.append(list(args))
+            return FlyResult(list(args), 0, "", "")
+
+    rec = Recorder(flyctl=FAKE_FLYCTL, token=TOKEN)
+    rec.mpg_create("n", "personal", "iad", plan="launch", volume_gb=25, pg_major=17)
+    rec.mpg_status("id")
+    rec.mpg_attach("id", app)
+    rec.postgres_create("n", "personal", "iad", vm_size="shared-cpu-2x", volume_gb=20)
+    rec.postgres_attach("n", app)
+    argvs = list(client.calls) + recorded + [
         ["proxy", "15432:5432", "db.flympg.net", "--app", app, "--bind-addr", "127.0.0.1", "--quiet"],
     ]
     # Keep this list in step with FlyClient: every method that runs flyctl appears above.
     methods = {"check_version", "create_app", "apps", "app", "status", "import_secrets", "secrets",
                "unset_secrets", "mpg_clusters", "mpg_create", "mpg_status", "mpg_attach", "postgres_create",
-               "postgres_attach", "redis_create", "ips", "allocate_ipv6", "allocate_shared_ipv4", "certs",
+               "postgres_attach", "redis_create", "redis_status", "check_org_token", "ips", "allocate_ipv6", "allocate_shared_ipv4", "certs",
                "add_cert", "check_cert", "deploy", "proxy"}
-    from herokufly.fly import FlyClient
     public = {n for n in vars(FlyClient) if not n.startswith("_") and callable(getattr(FlyClient, n))}
     assert public - {"run", "json", "from_settings"} == methods
     problems = {" ".join(a): contract.check_argv(a) for a in argvs if contract.check_argv(a)}
