@@ -289,14 +289,14 @@ class FlyClient:
         result = self.run(["postgres", "attach", pg_app, "--app", app, "--variable-name", variable, "--yes"])
         return _connection_string(result.stdout)
 
-    def redis_create(self, name: str, org: str, region: str, plan: str) -> str | None:
+    def redis_create(self, name: str, org: str, region: str, plan: str | None) -> str | None:
         """internal/command/redis/create.go. Each prompt there has its flag here: name,
         region, replicas (--no-replicas), eviction (--disable-eviction), auto-upgrade
         (asked for fixed plans unless the flag is *specified*, hence `=false`) and ProdPack
         (same). Without --plan the database is pay-as-you-go; `plan` is the plan's
         display name or id as `fly redis plans` shows it."""
         result = self.run(["redis", "create", "--name", name, "--org", org, "--region", region,
-                           "--plan", plan, "--no-replicas", "--disable-eviction",
+                           *(["--plan", plan] if plan else []), "--no-replicas", "--disable-eviction",
                            "--enable-auto-upgrade=false", "--enable-prodpack=false"])
         return _connection_string(result.stdout)
 
@@ -459,3 +459,115 @@ def encode_import_line(name: str, value: str) -> str | None:
         except ValueError:
             continue
     return None
+
+
+# == The database copy: the direct address and the copy on a Fly Machine ==============
+# (issue 9 items 4 and 6; module-level so the client class above stays as it is)
+
+# `fly mpg proxy` (internal/command/mpg/proxy.go -> mpg/v2/run_proxy.go GetMpgProxyParams)
+# establishes the agent and a WireGuard tunnel first: agent/client.go WaitForTunnel waits up to
+# 4 minutes for a new peer; proxy/connect.go then waits up to 4 more for DNS when the remote
+# is a name rather than an IPv6 address, and only then binds the local port.
+MPG_PROXY_OPEN_TIMEOUT = 9 * 60.0
+
+
+def free_local_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def mpg_proxy(client: FlyClient, cluster_id: str, ready, *, wait: float = MPG_PROXY_OPEN_TIMEOUT,
+              poll: float = 0.5):
+    """`fly mpg proxy <cluster> --local-port N --bind-addr 127.0.0.1` to the cluster's direct
+    address; yields N once `ready(N)` is true (a real connection, since the proxy accepts
+    before its remote is reachable: proxy/server.go dials per connection). Stopped on every exit."""
+    if not client.token:
+        raise FlyError("No Fly token is set", hint=TOKEN_HINT)
+    local = free_local_port()
+    args = ["mpg", "proxy", cluster_id, "--local-port", str(local), "--bind-addr", "127.0.0.1"]
+    client.calls.append(list(args))
+    proc = subprocess.Popen([client._binary(), *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=client._env(), cwd=client.cwd,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + wait
+        while not ready(local):
+            if proc.poll() is not None:
+                raise _classify(args, proc.stderr.read() if proc.stderr else "")
+            if time.monotonic() > deadline:
+                raise FlyError(
+                    f"fly mpg proxy to cluster {cluster_id} did not connect within {int(wait)}s",
+                    hint="A first WireGuard setup can take minutes; check that UDP 51820 is allowed from "
+                         "here, or copy on a Fly Machine (--copy-on-fly always)")
+            time.sleep(poll)
+        yield local
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stderr:
+        proc.stderr.close()
+
+
+def machine_run(client: FlyClient, app: str, image: str, command: list[str], *, name: str, region: str,
+                entrypoint: str, vm_size: str, env: dict[str, str] | None = None) -> None:
+    """Start a one-off Machine (internal/command/machine/run.go): the command after `--` becomes
+    Init.Cmd, --entrypoint replaces the image's ENTRYPOINT, --restart no lets it stop when the
+    command ends, --detach skips health-check watching. Env values given here appear in argv:
+    only non-secret ones; secrets reach the Machine as app secrets (MinSecretsVersion)."""
+    args = ["machine", "run", image, "--app", app, "--name", name, "--region", region,
+            "--entrypoint", entrypoint, "--restart", "no", "--vm-size", vm_size, "--detach"]
+    for key, value in (env or {}).items():
+        args += ["--env", f"{key}={value}"]
+    client.run([*args, "--", *command])
+
+
+def machines(client: FlyClient, app: str) -> list[dict]:
+    """`fly machine list --json` (internal/command/machine/list.go renders []fly.Machine)."""
+    return client.json(["machine", "list", "--app", app]) or []
+
+
+def machine_exit_code(machine: dict) -> int | None:
+    """The exit code of a stopped Machine from its newest exit event (fly-go machine_types.go
+    MachineRequest.GetExitCode: MonitorEvent.exit_event first; exit_code is omitempty, so
+    absent means 0). None while it has not exited."""
+    exits = [e for e in machine.get("events") or [] if e.get("type") == "exit"]
+    if not exits:
+        return None
+    request = max(exits, key=lambda e: e.get("timestamp") or 0).get("request") or {}
+    event = (request.get("MonitorEvent") or {}).get("exit_event") or request.get("exit_event") or {}
+    return int(event.get("exit_code") or 0)
+
+
+def machine_logs(client: FlyClient, app: str, machine_id: str) -> list[dict]:
+    """`fly logs --machine ID --no-tail --json` (internal/command/logs/logs.go prints one JSON
+    LogEntry {timestamp, message, ...} per entry, logs/entry.go)."""
+    text = client.run(["logs", "--app", app, "--machine", machine_id, "--no-tail", "--json"]).stdout
+    decoder, entries, at = json.JSONDecoder(), [], 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at >= len(text):
+            return entries
+        try:
+            entry, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError:
+            raise FlyError("flyctl logs --json printed something that is not JSON",
+                           hint="Upgrade flyctl") from None
+        if isinstance(entry, dict):
+            entries.append(entry)
+
+
+def machine_destroy(client: FlyClient, app: str, machine_id: str) -> None:
+    """internal/command/machine/destroy.go: --force kills it whatever its state."""
+    client.run(["machine", "destroy", machine_id, "--app", app, "--force"])
