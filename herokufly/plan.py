@@ -517,6 +517,8 @@ def _redis(addon, inventory, fly_app, region) -> dict | None:
         "target": "upstash",
         "name": f"{fly_app}-redis",
         "plan": plan,
+        # what `fly redis create --plan` matches (a plan's display name; redis/create.go)
+        "flyctl_plan": pricing.upstash_plan(plan)["display_name"] if plan else None,
         "region": region,
         "config_vars": sorted(set(config_vars)),
     }

@@ -12,8 +12,10 @@ from tests.unit.stages.conftest import FLY_APP, base_plan
 
 
 @pytest.fixture
-def pg_admin(pg15, monkeypatch):
+def pg_admin(pg15, monkeypatch, fake_heroku):
     monkeypatch.setenv("FAKE_FLYCTL_PG_ADMIN_URL", pg15.url())
+    # the Heroku database provision measures (size, server version): a real one
+    fake_heroku.apps["acme-phoenix"]["config_vars"]["DATABASE_URL"] = pg15.url()
     return pg15
 
 
