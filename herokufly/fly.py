@@ -478,7 +478,7 @@ def free_local_port() -> int:
 
 
 @contextlib.contextmanager
-def mpg_proxy(client: FlyClient, cluster_id: str, ready, *, wait: float = MPG_PROXY_OPEN_TIMEOUT,
+def mpg_proxy(client: FlyClient, cluster_id: str, ready, *, wait: float | None = None,
               poll: float = 0.5):
     """`fly mpg proxy <cluster> --local-port N --bind-addr 127.0.0.1` to the cluster's direct
     address; yields N once `ready(N)` is true (a real connection, since the proxy accepts
@@ -488,6 +488,7 @@ def mpg_proxy(client: FlyClient, cluster_id: str, ready, *, wait: float = MPG_PR
     local = free_local_port()
     args = ["mpg", "proxy", cluster_id, "--local-port", str(local), "--bind-addr", "127.0.0.1"]
     client.calls.append(list(args))
+    wait = MPG_PROXY_OPEN_TIMEOUT if wait is None else wait
     proc = subprocess.Popen([client._binary(), *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, env=client._env(), cwd=client.cwd,
                             start_new_session=True)

@@ -27,6 +27,32 @@ EXTRA_COMMANDS = {
     },
 }
 
+# The database copy on a Fly Machine (issue 9 item 6) reads the Machine's state, logs and
+# removes it; these commands are not in the published contract. Flags as in v0.4.87:
+# internal/command/machine/list.go, machine/destroy.go (selectFlag: machine/select.go),
+# internal/command/logs/logs.go; App/AppConfig/Region/JSONOutput from internal/flag/flag.go.
+_APP_FLAGS = [["app", "a", "string", "", None], ["config", "c", "string", "", None]]
+DATABASE_COPY_COMMANDS = {
+    "machine list": {
+        "aliases": ["machine ls", "machines list", "machines ls", "m list", "m ls"],
+        "args": [0, 0], "auth": True,
+        "flags": _APP_FLAGS + [["json", "j", "bool", False, None], ["quiet", "q", "bool", False, None]],
+    },
+    "machine destroy": {
+        "aliases": ["machine remove", "machine rm", "machines destroy", "m destroy"],
+        "args": [0, None], "auth": True,
+        "flags": _APP_FLAGS + [["force", "f", "bool", False, None], ["image", "i", "string", "", None],
+                               ["select", "s", "bool", False, None]],
+    },
+    "logs": {
+        "aliases": [], "args": [0, 0], "auth": True,
+        "flags": _APP_FLAGS + [["json", "j", "bool", False, None], ["machine", "m", "string", "", None],
+                               ["no-tail", "n", "bool", False, None], ["region", "r", "string", "", None],
+                               ["select", "s", "bool", False, None]],
+    },
+}
+EXTRA_COMMANDS.update(DATABASE_COPY_COMMANDS)
+
 
 def _arg_bounds(text: str) -> list:
     """(min, max) positional args from the contract's `args` text; max None = any."""
