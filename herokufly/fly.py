@@ -83,8 +83,8 @@ def _classify(args: list[str], stderr: str) -> FlyError:
     detail = trimmed(stderr)
     low = (stderr or "").lower()
     if "mpg commands require updated tokens" in low:
-        return FlyError(f"{what} needs a macaroon token; FLY_API_TOKEN holds a user token "
-                        f"(from `fly auth token`)", hint=TOKEN_HINT)
+        return FlyError(f"Fly refused the token for {what}: it needs a macaroon token and FLY_API_TOKEN "
+                        f"holds a user token (from `fly auth token`)", hint=TOKEN_HINT)
     if "not authorized" in low or "unauthorized" in low or "permission denied" in low \
             or "insufficient permissions" in low:
         return FlyError(f"Fly refused the token for {what}: it is not an organization token "
@@ -312,9 +312,6 @@ class FlyClient:
         A user token (`fly auth token`) is refused by flyctl itself, a deploy token by
         the API; either way the FlyError names the token to create. Run it before
         anything is created so a wrong token never leaves half a migration behind."""
-        if token_kind(self.token) != "macaroon":
-            raise FlyError("FLY_API_TOKEN holds a user token (from `fly auth token`); Managed Postgres "
-                           "and the migration need an organization token", hint=TOKEN_HINT)
         self.json(["mpg", "list", "--org", org])
 
     # -- network, certificates, deploy, scale -------------------------------------
