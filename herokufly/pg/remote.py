@@ -33,6 +33,7 @@ COPY_MODES = ("auto", "always", "never")
 DEFAULT_IMAGE = "ghcr.io/herokufly/herokufly:latest"
 ENTRYPOINT = "herokufly"
 VM_SIZE = "performance-2x"  # 2 dedicated CPUs, 4 GB: parallel COPY streams and pg_dump
+POLL_SECONDS = 10.0  # how often the Machine's state and logs are read
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class MachineCopy:
     verify: str = "counts"
     jobs: int | None = None
     fly_target: bool = True  # leave out extensions Fly does not offer
-    poll_seconds: float = 10.0
+    poll_seconds: float | None = None  # default POLL_SECONDS
     timeout_seconds: float = 24 * 3600.0
 
     def command(self) -> list[str]:
@@ -136,7 +137,7 @@ def _watch(client, job: MachineCopy, machine_id: str, say) -> tuple[int | None, 
         if time.monotonic() > deadline:
             raise DatabaseError(f"the copy on Fly Machine {machine_id} did not finish within "
                                 f"{job.timeout_seconds / 3600:g} hours; it was stopped")
-        time.sleep(job.poll_seconds)
+        time.sleep(job.poll_seconds or POLL_SECONDS)
 
 
 def _report_from(lines: list[str]) -> dict | None:
