@@ -458,6 +458,9 @@ def _postgres(addon, options, fly_app, region, notes) -> dict | None:
     if options.postgres == "managed":
         mpg_region = names.managed_postgres_region(region)
         result.update(name=f"{fly_app}-db", region=mpg_region, **_mpg_sizing(addon.plan_short, notes))
+        # Where the database copy runs (pg/remote.py): decided from the measured size.
+        from herokufly.pg.remote import planned_path
+        result["copy"] = planned_path(getattr(options, "copy_on_fly", "auto"), mpg_region)
         if mpg_region != region:
             notes.append(f"Managed Postgres is not offered in {region}; the database goes to {mpg_region}")
     elif options.postgres == "unmanaged":

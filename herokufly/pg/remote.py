@@ -62,6 +62,18 @@ def choose_path(mode: str, database_bytes: int | None, *, threshold: int = COPY_
                            "`fly mpg proxy`")
 
 
+def planned_path(mode: str = "auto", region: str | None = None) -> dict:
+    """What the plan says about where the copy will run (the size is measured at the stage)."""
+    where = f" in {region}" if region else ""
+    if mode == "always":
+        return {"path": "fly-machine", "why": f"asked for: on a Fly Machine{where}, next to the database"}
+    if mode == "never":
+        return {"path": "runner", "why": "asked for: from the runner through `fly mpg proxy`"}
+    return {"path": "auto", "why": f"measured at the database stage: above {COPY_ON_FLY_BYTES / 1e9:g} GB on a "
+                                   f"Fly Machine{where} (Heroku streams straight to Fly), otherwise from the "
+                                   "runner through `fly mpg proxy`"}
+
+
 @dataclass
 class MachineCopy:
     app: str
