@@ -101,8 +101,8 @@ def plan(source: psycopg.Connection, target: psycopg.Connection,
             shown = "; ".join(blockers[:5]) + (f"; and {len(blockers) - 5} more" if len(blockers) > 5 else "")
             problems.append(
                 f"the target cannot create extension {name} ({reason}), and the application uses it: "
-                f"{shown}. Enable it on the target first (on Fly: `fly mpg extensions enable {name} "
-                f"--cluster <id> --schema {schema}` when Fly offers it), or stop using it on Heroku")
+                f"{shown}. Enable it on the target first (on Fly, when Fly offers it: `fly mpg databases "
+                f"extensions enable {name} --cluster <id> --schema {schema}`), or stop using it on Heroku")
         else:
             skipped.append(SkippedExtension(name, schema, reason, views))
     return skipped, problems

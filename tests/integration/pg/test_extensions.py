@@ -127,7 +127,8 @@ def test_extension_the_tables_need_is_a_preflight_problem_nothing_changed(pg15, 
     assert "preflight found 2 problems, nothing was changed" in message
     assert "extension hstore" in message and "extension citext" in message
     assert "column attrs of table users" in message
-    assert "fly mpg extensions enable hstore" in message
+    # v0.4.87: internal/command/mpg/databases.go adds extensions.go's commands under `databases`.
+    assert "fly mpg databases extensions enable hstore --cluster <id> --schema heroku_ext" in message
     assert scalar(target.url, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid ="
                               " c.relnamespace WHERE n.nspname = 'public'") == 0
 

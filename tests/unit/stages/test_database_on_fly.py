@@ -89,6 +89,9 @@ def test_copy_runs_on_a_machine_and_reports_back(make_ctx, fake_fly, fake_heroku
     assert machine["state"] == "destroyed" and "--force" in destroy
     for line in lines:
         assert PASSWORD not in line
+    # What Fly would keep as the Machine's logs holds no secret either (masked on the Machine).
+    machine_logs = (fake_fly.dir / "fly-state.json.machines" / f"{machine['id']}.jsonl").read_text()
+    assert "copy" in machine_logs and PASSWORD not in machine_logs and "postgres://" not in machine_logs
 
 
 def test_failed_copy_on_a_machine_reopens_heroku_and_cleans_up(
