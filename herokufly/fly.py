@@ -39,6 +39,7 @@ TOKEN_HINT = (f"Set FLY_API_TOKEN to an organization token: `{ORG_TOKEN_COMMAND}
 MACAROON_PREFIXES = ("fm1r", "fm1a", "fm2")
 # bufio.MaxScanTokenSize: a longer line ends flyctl's `secrets import` parse silently.
 IMPORT_LINE_LIMIT = 64 * 1024
+_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.I)
 _URL = re.compile(r"(?:postgres(?:ql)?|rediss?)://\S+")
 
 
@@ -54,7 +55,9 @@ def trimmed(text: str, limit: int = 300) -> str:
     """The last meaningful lines of flyctl's output, redacted, on one line."""
     lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
     joined = " | ".join(lines[-3:])
-    joined = masking.redact(joined)
+    # flyctl prints connection strings (mpg/postgres create, attach, redis create): never repeat
+    # a password, registered or not
+    joined = _CREDENTIALS.sub(r"\1***@", masking.redact(joined))
     return joined if len(joined) <= limit else "..." + joined[-limit:]
 
 
@@ -261,9 +264,10 @@ class FlyClient:
         Without --region flyctl prompts (fails without a terminal); an unknown --plan
         silently becomes "basic"; --pg-major-version accepts only 16 and 17.
         """
-        self.run(["mpg", "create", "--name", name, "--org", org, "--region", region,
-                  "--plan", plan, "--volume-size", str(int(volume_gb)),
-                  "--pg-major-version", str(int(pg_major))])
+        result = self.run(["mpg", "create", "--name", name, "--org", org, "--region", region,
+                           "--plan", plan, "--volume-size", str(int(volume_gb)),
+                           "--pg-major-version", str(int(pg_major))])
+        _connection_string(result.stdout)  # v2/run_create.go prints it: registered as a secret
 
     def mpg_status(self, cluster_id: str) -> dict:
         status = self.json(["mpg", "status", cluster_id]) or {}

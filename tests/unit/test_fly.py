@@ -226,3 +226,11 @@ def test_herokuflys_redis_and_postgres_calls_prompt_for_nothing(fake, monkeypatc
     stored = next(iter(fake.state()["redis"].values()))
     assert stored["plan"] == "Fixed 1GB" and stored["prodpack"] is False and stored["auto_upgrade"] is False
 
+
+
+def test_error_text_never_repeats_a_password_flyctl_printed():
+    from herokufly.fly import trimmed
+
+    text = "Connection string: postgres://u:s3cr3t-unregistered@h.flympg.net:5432/db\nError: boom"
+    assert "s3cr3t-unregistered" not in trimmed(text)
+    assert "postgres://u:***@h.flympg.net" in trimmed(text)
