@@ -45,8 +45,9 @@ class CopyPath:
         return {"path": "fly-machine" if self.on_fly else "runner", "why": self.why}
 
 
-def choose_path(mode: str, database_bytes: int | None, *, threshold: int = COPY_ON_FLY_BYTES) -> CopyPath:
+def choose_path(mode: str, database_bytes: int | None, *, threshold: int | None = None) -> CopyPath:
     """Where the copy runs: on a Fly Machine (large, or asked) or from here (the runner)."""
+    threshold = COPY_ON_FLY_BYTES if threshold is None else threshold
     if mode not in COPY_MODES:
         raise DatabaseError(f"unknown copy mode {mode!r}", hint=f"Use one of {', '.join(COPY_MODES)}")
     size = "unknown size" if database_bytes is None else f"{database_bytes / 1e9:.1f} GB"

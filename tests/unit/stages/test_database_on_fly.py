@@ -138,3 +138,62 @@ def test_machine_exit_code_follows_fly_go():
     monitor = {"type": "exit", "timestamp": 3, "request": {"MonitorEvent": {"exit_event": {"exit_code": 3}},
                                                           "exit_event": {"exit_code": 1}}}
     assert machine_exit_code({"events": [ok, monitor]}) == 3
+
+
+def test_auto_above_the_threshold_copies_on_a_machine(make_ctx, fake_fly, fake_heroku, source,
+                                                      machine_image, monkeypatch):
+    monkeypatch.setattr(remote, "COPY_ON_FLY_BYTES", 1000)  # the 700-row source is larger
+    plan = base_plan(redis=None)
+    provision.run(make_ctx(plan))
+    result = database.run(make_ctx(plan))
+    assert result.details["copy_path"]["path"] == "fly-machine"
+    assert "above 1e-06 GB" in result.details["copy_path"]["why"]
+    assert len(fake_fly.calls("machine run")) == 1
+
+
+def test_a_target_outside_fly_cannot_be_copied_on_a_machine(make_ctx, fake_fly, fake_heroku, source,
+                                                            machine_image, monkeypatch, pg15):
+    plan = base_plan(redis=None)
+    provision.run(make_ctx(plan))
+    monkeypatch.setenv(database.TARGET_URL_ENV, pg15.create_database("t_" + uuid.uuid4().hex[:8]))
+    with pytest.raises(HerokuflyError, match="needs a target inside Fly's network"):
+        database.run(make_ctx(plan, copy_on_fly="always"))
+    monkeypatch.setattr(remote, "COPY_ON_FLY_BYTES", 1000)
+    result = database.run(make_ctx(plan))  # auto: large, but only reachable from here
+    assert result.details["copy_path"]["path"] == "runner"
+    assert "outside Fly's network" in result.details["copy_path"]["why"]
+    assert not fake_fly.calls("machine run")
+
+
+def test_verification_failed_on_the_machine_is_exit_3_with_its_report(tmp_path, fake_fly, monkeypatch):
+    """The image's `herokufly` here is a stand-in that prints progress and a failed report and
+    exits 3, as `herokufly db transfer` does on a mismatch: the caller gets VerificationFailed
+    (exit 3) with the Machine's report, and the Machine and secrets are gone."""
+    from herokufly.errors import VerificationFailed
+
+    bindir = tmp_path / "image-bin"
+    bindir.mkdir()
+    report = '{"ok":false,"verification":{"ok":false,"mismatches":["table public.t: 3 rows on the source, 2 on the target"]}}'
+    (bindir / "herokufly").write_text(
+        "#!/bin/sh\necho \"copy: done\"\n"
+        f"echo '{remote.REPORT_PREFIX}{report}'\nexit 3\n")
+    (bindir / "herokufly").chmod(0o755)
+    monkeypatch.setenv("FAKE_FLYCTL_MACHINE_PATH", str(bindir))
+    monkeypatch.setattr(remote, "POLL_SECONDS", 0.2)
+    client = fake_fly.client()
+    client.run(["apps", "create", FLY_APP, "--org", "personal"])
+    lines: list[str] = []
+    job = remote.MachineCopy(app=FLY_APP, region="iad")
+    with pytest.raises(VerificationFailed) as caught:
+        remote.copy_on_fly(client, job, "postgres://u:src-secret@heroku.example:5432/d",
+                           "postgres://u:dst-secret@[fdaa::1]:5432/d", say=lines.append)
+    assert caught.value.exit_code == 3
+    assert "3 rows on the source, 2 on the target" in caught.value.message
+    assert caught.value.report["ok"] is False
+    assert "[fly machine] copy: done" in lines
+    assert not any(remote.REPORT_PREFIX in line for line in lines)
+    assert all(m["state"] == "destroyed" for m in fake_fly.state()["run_machines"].values())
+    assert not fake_fly.state()["apps"][FLY_APP]["secrets"]
+    for entry in fake_fly.log():
+        assert "src-secret" not in " ".join(entry["argv"]) and "dst-secret" not in " ".join(entry["argv"])
+    assert not any("secret" in line for line in lines)
