@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -141,3 +142,51 @@ def test_fake_and_herokufly_read_the_import_grammar_alike():
         line = encode_import_line("K", value)
         if line is not None:
             assert fake.parse_secrets_import(line) == {"K": value}, repr(value)
+
+
+def _minimal_argv(name: str, cluster: str = "c1") -> list[str]:
+    """Enough arguments for the command to reach its token check."""
+    extra = {"apps create": ["tok-x", "--org", "personal"], "apps list": [], "mpg create": [
+        "--name", "m", "--org", "personal", "--region", "iad", "--plan", "basic"],
+        "mpg list": ["--org", "personal"], "mpg status": [cluster], "mpg attach": [cluster, "--app", "mine"],
+        "mpg destroy": [cluster, "--yes"], "mpg proxy": [cluster], "redis create": [
+        "--name", "r", "--org", "personal", "--region", "iad", "--no-replicas", "--disable-eviction",
+        "--enable-prodpack=false"], "postgres create": [
+        "--name", "p", "--org", "personal", "--region", "iad", "--vm-size", "shared-cpu-1x",
+        "--initial-cluster-size", "1", "--volume-size", "10"]}
+    return name.split() + extra[name]
+
+
+@pytest.mark.parametrize("name", sorted(contract.TOKEN_RULES))
+def test_fake_enforces_who_may_run_what(tmp_path, name, request):
+    """Each rule in TOKEN_RULES (read from flyctl's source) holds in the fake: a user token is
+    refused by every macaroon command with flyctl's own words, a deploy token by every org action."""
+    from tests.fakes.flyctl.harness import USER_TOKEN, deploy_token
+
+    rule = contract.TOKEN_RULES[name]
+    assert name in contract.full_surface() and rule["source"].startswith("internal/command/")
+    base = {"PATH": "/usr/bin:/bin", "FAKE_FLYCTL_STATE": str(tmp_path / "s.json")}
+    subprocess.run([FAKE_FLYCTL, "apps", "create", "mine", "--org", "personal"], env=dict(base, FLY_API_TOKEN=TOKEN),
+                   check=True, capture_output=True)
+    cluster = "c1"
+    if name in ("mpg status", "mpg attach", "mpg destroy", "mpg proxy"):  # a real cluster to hide
+        pg15 = request.getfixturevalue("pg15")
+        base["FAKE_FLYCTL_PG_ADMIN_URL"] = pg15.url()
+        subprocess.run([FAKE_FLYCTL, *_minimal_argv("mpg create")], env=dict(base, FLY_API_TOKEN=TOKEN),
+                       check=True, capture_output=True)
+        cluster = next(iter(json.loads((tmp_path / "s.json").read_text())["mpg"]))
+        seen = subprocess.run([FAKE_FLYCTL, "mpg", "status", cluster, "--json"], capture_output=True, text=True,
+                              env=dict(base, FLY_API_TOKEN=TOKEN))
+        assert seen.returncode == 0, seen.stderr  # the org token sees it
+    argv = _minimal_argv(name, cluster)
+    user = subprocess.run([FAKE_FLYCTL, *argv], capture_output=True, text=True, env=dict(base, FLY_API_TOKEN=USER_TOKEN))
+    if rule.get("macaroon"):
+        assert user.returncode == 1 and "MPG commands require updated tokens" in user.stderr
+    else:
+        assert "MPG commands require" not in user.stderr
+    deploy = subprocess.run([FAKE_FLYCTL, *argv], capture_output=True, text=True,
+                            env=dict(base, FLY_API_TOKEN=deploy_token("mine")))
+    assert deploy.returncode == 1
+    # org actions are refused; a cluster looked up by id is "not found" (mpg.go ClusterFromArgOrSelect
+    # swallows the lookup errors)
+    assert "Not authorized" in deploy.stderr or "not found" in deploy.stderr, deploy.stderr
