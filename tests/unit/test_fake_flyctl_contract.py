@@ -190,3 +190,30 @@ def test_fake_enforces_who_may_run_what(tmp_path, name, request):
     # org actions are refused; a cluster looked up by id is "not found" (mpg.go ClusterFromArgOrSelect
     # swallows the lookup errors)
     assert "Not authorized" in deploy.stderr or "not found" in deploy.stderr, deploy.stderr
+
+
+@pytest.mark.parametrize("extra, error", [
+    (["--pg-major-version", "15"], "invalid Postgres major version: 15. Supported versions are 16 and 17"),
+    (["--region", "jnb"], "region jnb is not available for Managed Postgres"),
+    (["--region", ""], "prompt: non interactive"),
+])
+def test_fake_mpg_create_refuses_like_flyctl(tmp_path, extra, error):
+    env = {"PATH": "/usr/bin:/bin", "FLY_API_TOKEN": TOKEN, "FAKE_FLYCTL_STATE": str(tmp_path / "s.json")}
+    argv = ["mpg", "create", "--name", "m", "--org", "personal", "--region", "iad", *extra]
+    proc = subprocess.run([FAKE_FLYCTL, *argv], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1 and error in proc.stderr
+
+
+def test_fake_mpg_create_keeps_flyctls_performance_lookup(tmp_path, pg15):
+    """plans.go keys "Performance", create.go looks up lowercase: without a terminal it is basic."""
+    env = {"PATH": "/usr/bin:/bin", "FLY_API_TOKEN": TOKEN, "FAKE_FLYCTL_STATE": str(tmp_path / "s.json"),
+           "FAKE_FLYCTL_PG_ADMIN_URL": pg15.url()}
+    for name, plan in (("perf", "performance"), ("lau", "Launch")):
+        proc = subprocess.run([FAKE_FLYCTL, "mpg", "create", "--name", name, "--org", "personal", "--region", "iad",
+                               "--plan", plan, "--volume-size", "20", "--pg-major-version", "17"],
+                              capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert "Connection string: postgres://" in proc.stdout  # v2/run_create.go prints it
+    clusters = {c["name"]: c for c in json.loads((tmp_path / "s.json").read_text())["mpg"].values()}
+    assert clusters["perf"]["plan"] == "basic" and clusters["lau"]["plan"] == "launch"
+    assert clusters["lau"]["disk"] == 20 and clusters["lau"]["pg_major"] == 17
