@@ -521,6 +521,14 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.stderr.close()
 
 
+def mpg_extensions(client: FlyClient, cluster_id: str, database: str) -> set[str]:
+    """The extensions the cluster offers for `database`: `fly mpg databases extensions list`
+    (internal/command/mpg/extensions.go, added under `databases` by mpg/databases.go); --json
+    renders the list of uiex/mpg/v2/client.go Extension {name, installed, ...}."""
+    rows = client.json(["mpg", "databases", "extensions", "list", cluster_id, "--database", database]) or []
+    return {row["name"] for row in rows if isinstance(row, dict) and row.get("name")}
+
+
 def machine_run(client: FlyClient, app: str, image: str, command: list[str], *, name: str, region: str,
                 entrypoint: str, vm_size: str, env: dict[str, str] | None = None) -> None:
     """Start a one-off Machine (internal/command/machine/run.go): the command after `--` becomes

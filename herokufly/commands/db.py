@@ -36,10 +36,13 @@ def command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--fly-target", is_flag=True,
               help="The target is Fly Managed Postgres: leave out extensions Fly does not offer.")
+@click.option("--allowed-extensions", metavar="NAMES",
+              help="Comma-separated extensions the target platform lets users create (others are left out).")
 @click.option("--report-line", is_flag=True, hidden=True,
               help="Also print the JSON report as one line (read back from a Fly Machine's logs).")
 def transfer_command(source: str, target: str, jobs: int | None, verify_mode: str, force: bool,
-                     as_json: bool, fly_target: bool, report_line: bool) -> int:
+                     as_json: bool, fly_target: bool, allowed_extensions: str | None,
+                     report_line: bool) -> int:
     """Copy a database (schema, data, settings, extensions) and verify it."""
     from herokufly.pg import report as render
     from herokufly.pg.progress import ConsoleProgress
@@ -52,6 +55,9 @@ def transfer_command(source: str, target: str, jobs: int | None, verify_mode: st
 
         options.allowed_extensions = extensions.fly_creatable()
         options.allowed_source = "Fly Managed Postgres"
+    if allowed_extensions is not None:
+        options.allowed_extensions = {n.strip() for n in allowed_extensions.split(",") if n.strip()}
+        options.allowed_source = "Fly Managed Postgres" if fly_target else "the target platform"
     try:
         report = transfer(source, target, options, progress=progress)
     except VerificationFailed as exc:

@@ -83,6 +83,7 @@ class MachineCopy:
     verify: str = "counts"
     jobs: int | None = None
     fly_target: bool = True  # leave out extensions Fly does not offer
+    allowed_extensions: set[str] | None = None  # the cluster's own list, when read
     poll_seconds: float | None = None  # default POLL_SECONDS
     timeout_seconds: float = 24 * 3600.0
 
@@ -92,6 +93,8 @@ class MachineCopy:
             cmd += ["--jobs", str(self.jobs)]
         if self.fly_target:
             cmd.append("--fly-target")
+        if self.allowed_extensions is not None:
+            cmd.append("--allowed-extensions=" + ",".join(sorted(self.allowed_extensions)))
         return cmd
 
 

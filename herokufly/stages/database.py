@@ -162,9 +162,24 @@ def _transfer_options(ctx: StageContext, target: Target):
     opts = ctx.options
     options = TransferOptions(jobs=opts.transfer_jobs, verify=opts.verify, force=opts.force_copy)
     if target.managed:
-        options.allowed_extensions = extensions.fly_creatable()
+        options.allowed_extensions = _fly_extensions(ctx, target)
         options.allowed_source = "Fly Managed Postgres"
     return options
+
+
+def _fly_extensions(ctx: StageContext, target: Target) -> set[str]:
+    """The cluster's own list (`fly mpg databases extensions list`), else Fly's documented one."""
+    from herokufly.pg import extensions
+
+    if "fly_extensions" not in ctx.runtime:
+        try:
+            offered = flyctl.mpg_extensions(ctx.fly, target.cluster["id"], target.cluster["credentials"]["dbname"])
+        except FlyError as exc:
+            ctx.say(f"note: could not read the cluster's extension list ({exc.message}); using Fly's "
+                    f"documented list of {extensions.fly_allow_list()['read_on']}")
+            offered = set()
+        ctx.runtime["fly_extensions"] = offered or extensions.fly_creatable()
+    return ctx.runtime["fly_extensions"]
 
 
 def _copy_from_here(ctx: StageContext, source: str, target: Target) -> dict:
@@ -202,7 +217,8 @@ def _copy_on_fly(ctx: StageContext, source: str, target: Target) -> dict:
     opts = ctx.options
     region = (target.cluster or {}).get("data", {}).get("region") or opts.region
     job = remote.MachineCopy(app=opts.fly_app, region=region, image=opts.copy_image or remote.DEFAULT_IMAGE,
-                             verify=opts.verify, jobs=opts.transfer_jobs, fly_target=target.managed)
+                             verify=opts.verify, jobs=opts.transfer_jobs, fly_target=target.managed,
+                             allowed_extensions=_fly_extensions(ctx, target) if target.managed else None)
     return remote.copy_on_fly(ctx.fly, job, source, target.inside_fly_url(), say=ctx.say)
 
 

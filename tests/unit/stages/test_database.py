@@ -79,6 +79,7 @@ def test_managed_cluster_is_copied_to_its_direct_address_through_mpg_proxy(
     assert "--local-port" in proxy["argv"] and proxy["argv"][-2:] == ["--bind-addr", "127.0.0.1"]
     assert proxy["exit"] == 143  # stopped by herokufly once the copy was done
     assert not [e for e in fake_fly.log() if e["command"] == "proxy"]  # not `fly proxy` to PgBouncer
+    assert len(fake_fly.calls("mpg databases extensions list")) == 1
     direct = pooled.replace(pooled.split("@")[1].split(":")[0], "127.0.0.1")
     with psycopg.connect(direct) as conn:
         assert conn.execute("select count(*) from jobs").fetchone() == (500,)
@@ -96,6 +97,18 @@ def test_proxy_is_stopped_when_the_copy_fails(make_ctx, fake_fly, fake_heroku, s
     [proxy] = [e for e in fake_fly.log() if e["command"] == "mpg proxy"]
     assert proxy["exit"] == 143
     assert _heroku(fake_heroku) == (False, {"web": 2, "worker": 1})
+
+
+def test_unreadable_extension_list_falls_back_to_fly_documented_one(
+        make_ctx, fake_fly, fake_heroku, source, monkeypatch):
+    plan = base_plan(redis=None)
+    provision.run(make_ctx(plan))
+    monkeypatch.setenv("FAKE_FLYCTL_FAIL", "mpg databases extensions list")
+    lines: list[str] = []
+    ctx = make_ctx(plan)
+    ctx.say = lines.append
+    assert database.run(ctx).status == "done"
+    assert any("could not read the cluster's extension list" in ln and "documented list" in ln for ln in lines)
 
 
 def test_a_fly_private_url_from_the_environment_goes_through_fly_proxy(

@@ -76,6 +76,12 @@ def test_copy_runs_on_a_machine_and_reports_back(make_ctx, fake_fly, fake_heroku
     dash = run.index("--")
     assert run[2] == "registry.test/herokufly:1"
     assert run[dash + 1:dash + 4] == ["db", "transfer", "--report-line"] and "--fly-target" in run
+    # The cluster's own extension list (`mpg databases extensions list --json`) goes along.
+    [allowed] = [a for a in run if a.startswith("--allowed-extensions=")]
+    assert {"citext", "pg_stat_monitor"} <= set(allowed.split("=", 1)[1].split(","))
+    assert "pg_stat_statements" not in allowed
+    [listed] = fake_fly.calls("mpg databases extensions list")
+    assert listed[-1] == "--json" and "--database" in listed
     flags = dict(zip(run[3:dash:1], run[4:dash:1]))
     assert flags["--entrypoint"] == "herokufly" and flags["--restart"] == "no"
     assert flags["--region"] == "iad" and flags["--app"] == FLY_APP
