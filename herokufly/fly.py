@@ -1,8 +1,12 @@
 """FlyClient: every call herokufly makes to Fly goes through flyctl here.
 
+Every call follows flyctl v0.4.87's source; docs/flyctl-calls.md lists each with its file.
 Rules kept in this one place:
+- flyctl never has a terminal here, so each call passes the flags that skip its
+  prompts (a prompt would fail with `prompt: non interactive`);
 - the token reaches flyctl only through the FLY_API_TOKEN environment
-  variable, never argv (argv shows in process lists);
+  variable, never argv (argv shows in process lists); the migration needs an
+  org token, deploys an app-scoped deploy token (TOKEN_HINT says how to make one);
 - secret values reach flyctl only on stdin;
 - `--json` is used wherever flyctl offers it; human tables are never scraped
   (the only text parsed is the connection string flyctl prints once, when it

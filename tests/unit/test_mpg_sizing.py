@@ -66,3 +66,15 @@ def test_storage_limit_is_shown_when_known():
 def test_keep_heroku_prices_the_kept_plan():
     plan = plan_for("standard-0", postgres="keep-heroku")
     assert any(i["item"].startswith("Heroku Postgres kept") for i in plan.estimate["items"])
+
+
+@pytest.mark.parametrize("heroku_plan, key, shown", [
+    ("premium-0", "fixed-250mb", "Fixed 250MB"), ("premium-5", "fixed-1gb", "Fixed 1GB"),
+    ("premium-9", "fixed-10gb", "Fixed 10GB"), ("unknown-plan", "fixed-250mb", "Fixed 250MB"),
+])
+def test_redis_gets_the_fixed_plan_flyctl_matches(heroku_plan, key, shown):
+    inventory = online_inventory()
+    inventory.addons = [inventory.addons[0], Addon("redis-x-2", "heroku-redis", f"heroku-redis:{heroku_plan}",
+                                                   ["REDIS_URL"], None)] + inventory.addons[2:]
+    redis = make_plan(inventory, PlanOptions(heroku_app="acme-phoenix")).redis
+    assert redis["plan"] == key and redis["flyctl_plan"] == shown
