@@ -563,10 +563,13 @@ def machine_exit_code(machine: dict) -> int | None:
     return int(event.get("exit_code") or 0)
 
 
-def machine_logs(client: FlyClient, app: str, machine_id: str) -> list[dict]:
-    """`fly logs --machine ID --no-tail --json` (internal/command/logs/logs.go prints one JSON
-    LogEntry {timestamp, message, ...} per entry, logs/entry.go)."""
-    text = client.run(["logs", "--app", app, "--machine", machine_id, "--no-tail", "--json"]).stdout
+def machine_logs(client: FlyClient, app: str, machine_id: str, *, timeout: float = 120.0) -> list[dict]:
+    """`fly logs --machine ID --no-tail --json`: one page of the newest entries
+    (logs/polling.go Poll: with --no-tail it returns after the first non-empty page, and waits
+    while there is none, hence the timeout); internal/command/logs/logs.go prints each
+    LogEntry {timestamp, message, ...} (logs/entry.go) as JSON."""
+    text = client.run(["logs", "--app", app, "--machine", machine_id, "--no-tail", "--json"],
+                      timeout=timeout).stdout
     decoder, entries, at = json.JSONDecoder(), [], 0
     while True:
         while at < len(text) and text[at].isspace():

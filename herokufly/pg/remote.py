@@ -34,6 +34,7 @@ DEFAULT_IMAGE = "ghcr.io/herokufly/herokufly:latest"
 ENTRYPOINT = "herokufly"
 VM_SIZE = "performance-2x"  # 2 dedicated CPUs, 4 GB: parallel COPY streams and pg_dump
 POLL_SECONDS = 10.0  # how often the Machine's state and logs are read
+LOG_GRACE_SECONDS = 120.0  # after the Machine stops, how long its last log lines may take to show
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def copy_on_fly(client: flyctl.FlyClient, job: MachineCopy, source_url: str, tar
         machine_id = machine["id"]
         code, lines = _watch(client, job, machine_id, say)
     finally:
-        _clean_up(client, job.app, machine_id, say)
+        _clean_up(client, job.app, machine_id, name, say)
     report = _report_from(lines)
     if code == 0 and report is not None:
         return report
@@ -136,20 +137,36 @@ def copy_on_fly(client: flyctl.FlyClient, job: MachineCopy, source_url: str, tar
 
 
 def _watch(client, job: MachineCopy, machine_id: str, say) -> tuple[int | None, list[str]]:
-    """Follow the Machine's logs until it stops; (exit code, every log line)."""
+    """Follow the Machine's logs until it stops; (exit code, every log line seen).
+
+    Each read is one page of the newest entries, so lines are told apart by their timestamp
+    and text, not by position."""
     deadline = time.monotonic() + job.timeout_seconds
-    shown = 0
+    seen: set[tuple] = set()
+    lines: list[str] = []
+    stopped_at = None
     while True:
         machine = next((m for m in flyctl.machines(client, job.app) if m.get("id") == machine_id), None)
         code = None if machine is None else flyctl.machine_exit_code(machine)
         stopped = machine is None or machine.get("state") in ("stopped", "destroyed", "failed")
-        lines = [str(e.get("message", "")) for e in flyctl.machine_logs(client, job.app, machine_id)]
-        for line in lines[shown:]:
+        try:
+            entries = flyctl.machine_logs(client, job.app, machine_id)
+        except FlyError:
+            entries = []  # no entry yet, or the log service is slow: progress can wait
+        for entry in entries:
+            key = (entry.get("timestamp"), entry.get("message"))
+            if key in seen:
+                continue
+            seen.add(key)
+            line = str(entry.get("message", ""))
+            lines.append(line)
             if not line.startswith(REPORT_PREFIX):
                 say(f"[fly machine] {masking.redact(line)}")
-        shown = len(lines)
         if stopped and (code is not None or machine is None):
-            return code, lines
+            stopped_at = stopped_at or time.monotonic()
+            if code != 0 or _report_from(lines) is not None or \
+                    time.monotonic() - stopped_at > LOG_GRACE_SECONDS:
+                return code, lines
         if time.monotonic() > deadline:
             raise DatabaseError(f"the copy on Fly Machine {machine_id} did not finish within "
                                 f"{job.timeout_seconds / 3600:g} hours; it was stopped")
@@ -166,9 +183,14 @@ def _report_from(lines: list[str]) -> dict | None:
     return None
 
 
-def _clean_up(client, app: str, machine_id: str | None, say) -> None:
+def _clean_up(client, app: str, machine_id: str | None, name: str, say) -> None:
     """Destroy the Machine and unset the two secrets; a failure here is reported, not raised
-    over the copy's own outcome."""
+    over the copy's own outcome. A Machine whose start failed half-way is found by its name."""
+    if machine_id is None:
+        try:
+            machine_id = next((m["id"] for m in flyctl.machines(client, app) if m.get("name") == name), None)
+        except FlyError:
+            machine_id = None
     if machine_id:
         try:
             flyctl.machine_destroy(client, app, machine_id)

@@ -203,3 +203,15 @@ def test_verification_failed_on_the_machine_is_exit_3_with_its_report(tmp_path, 
     for entry in fake_fly.log():
         assert "src-secret" not in " ".join(entry["argv"]) and "dst-secret" not in " ".join(entry["argv"])
     assert not any("secret" in line for line in lines)
+
+
+def test_a_failed_machine_start_still_unsets_the_secrets(tmp_path, fake_fly, monkeypatch):
+    monkeypatch.setenv("FAKE_FLYCTL_FAIL", "machine run")
+    client = fake_fly.client()
+    client.run(["apps", "create", FLY_APP, "--org", "personal"])
+    with pytest.raises(HerokuflyError, match="injected failure"):
+        remote.copy_on_fly(client, remote.MachineCopy(app=FLY_APP, region="iad"),
+                           "postgres://u:src-secret@heroku.example:5432/d",
+                           "postgres://u:dst-secret@[fdaa::1]:5432/d", say=lambda line: None)
+    assert not fake_fly.state()["apps"][FLY_APP]["secrets"]
+    assert fake_fly.calls("secrets unset")
