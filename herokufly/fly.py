@@ -101,6 +101,10 @@ def _classify(args: list[str], stderr: str) -> FlyError:
     if "prompt: non interactive" in low or "when not running interactively" in low:
         return FlyError(f"{what} asked a question (flyctl cannot prompt without a terminal): {detail}",
                         hint="This is a herokufly bug: a flag is missing; please report it")
+    if "could not find organization" in low or ("organization" in low and "not found" in low):
+        return FlyError(f"{what} failed: {detail}",
+                        hint="Check --org: it must be an organization the token belongs to "
+                             "(`fly orgs list`); an org token covers one organization")
     if "name has already been taken" in low:
         return FlyError(f"{what} failed: the Fly app name is already taken by another organization "
                         f"or app", hint="Choose another --fly-app name")

@@ -234,3 +234,12 @@ def test_error_text_never_repeats_a_password_flyctl_printed():
     text = "Connection string: postgres://u:s3cr3t-unregistered@h.flympg.net:5432/db\nError: boom"
     assert "s3cr3t-unregistered" not in trimmed(text)
     assert "postgres://u:***@h.flympg.net" in trimmed(text)
+
+
+def test_org_the_token_does_not_cover_says_check_org(fake, monkeypatch):
+    from tests.fakes.flyctl.harness import org_token
+
+    monkeypatch.setenv("FAKE_FLYCTL_ORGS", "personal,acme")
+    with pytest.raises(FlyError) as info:
+        fake.client(token=org_token("acme")).mpg_clusters("personal")
+    assert "--org" in info.value.one_line()
