@@ -118,41 +118,34 @@ def _required_extensions(conn: psycopg.Connection, name: str) -> list[str]:
 
 def _dependents(conn: psycopg.Connection, name: str) -> tuple[list[tuple[str, str]], list[str]]:
     """(views that read the extension, directly or through other views; descriptions of every
-    other application object that needs it). Members of any extension don't count."""
-    members = conn.execute(
-        "SELECT d.classid::oid, d.objid::oid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid"
-        " WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = %s",
-        (name,)).fetchall()
-    frontier = {(int(c), int(o)) for c, o in members}
-    seen = set(frontier)
-    views: list[tuple[str, str]] = []
-    blockers: list[str] = []
-    while frontier:
-        rows = conn.execute(
-            """
-            SELECT d.classid::oid, d.objid::oid, d.objsubid,
-                   pg_describe_object(d.classid, d.objid, d.objsubid),
-                   r.ev_class::oid, c.relkind::text, n.nspname, c.relname
-            FROM pg_depend d
-            JOIN unnest(%s::oid[], %s::oid[]) AS f(classid, objid)
-              ON d.refclassid = f.classid AND d.refobjid = f.objid
-            LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
-            LEFT JOIN pg_class c ON c.oid = r.ev_class
-            LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE d.deptype IN ('n', 'a')
-              AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid
-                              AND x.objid = d.objid AND x.deptype = 'e')
-            """,
-            ([c for c, _ in frontier], [o for _, o in frontier])).fetchall()
-        frontier = set()
-        for classid, objid, _sub, described, view_oid, relkind, nsp, relname in rows:
-            if view_oid is not None and relkind in ("v", "m"):
-                key = (PG_CLASS, int(view_oid))
-                if key not in seen:
-                    seen.add(key)
-                    frontier.add(key)
-                    views.append((nsp, relname))
-            elif (int(classid), int(objid)) not in seen:
-                blockers.append(described)
-    return views, sorted(set(blockers))
-
+    other application object that needs it). Members of any extension don't count. One query:
+    the walk from the extension's members through views' rewrite rules is a recursive CTE."""
+    rows = conn.execute(
+        """
+        WITH RECURSIVE members AS (
+            SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+            WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = %(name)s
+        ), walk(classid, objid) AS (
+            SELECT classid, objid FROM members
+            UNION
+            SELECT %(pg_class)s::oid, r.ev_class FROM walk w
+            JOIN pg_depend d ON d.refclassid = w.classid AND d.refobjid = w.objid AND d.deptype IN ('n', 'a')
+            JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+            JOIN pg_class c ON c.oid = r.ev_class AND c.relkind IN ('v', 'm')
+        )
+        SELECT 'view', n.nspname, c.relname FROM walk w
+        JOIN pg_class c ON w.classid = %(pg_class)s AND c.oid = w.objid AND c.relkind IN ('v', 'm')
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.classid = w.classid AND m.objid = w.objid)
+        UNION
+        SELECT 'needs', pg_describe_object(d.classid, d.objid, d.objsubid), NULL FROM walk w
+        JOIN pg_depend d ON d.refclassid = w.classid AND d.refobjid = w.objid AND d.deptype IN ('n', 'a')
+        LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+        LEFT JOIN pg_class c ON c.oid = r.ev_class
+        WHERE NOT (r.oid IS NOT NULL AND c.relkind IN ('v', 'm'))
+          AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid AND x.objid = d.objid
+                          AND x.deptype = 'e')
+          AND NOT EXISTS (SELECT 1 FROM walk w2 WHERE w2.classid = d.classid AND w2.objid = d.objid)
+        """, {"name": name, "pg_class": PG_CLASS}).fetchall()
+    views = sorted((nsp, rel) for kind, nsp, rel in rows if kind == "view")
+    return views, sorted(desc for kind, desc, _ in rows if kind == "needs")
