@@ -11,6 +11,9 @@ from __future__ import annotations
 import math
 import time
 
+import psycopg
+
+from herokufly import masking
 from herokufly.errors import ConfigError, DatabaseError, FlyError
 from herokufly.names import managed_postgres_region, validate_fly_app_name
 from herokufly.pg import catalog
@@ -113,9 +116,10 @@ def _size_from_source(ctx: StageContext, pg: dict) -> tuple[int, int]:
         with source.connect() as conn:
             size = catalog.database_size(conn)
             source_major = catalog.server_major(conn)
-    except DatabaseError as exc:
+    except (DatabaseError, psycopg.Error) as exc:
+        reason = exc.one_line() if isinstance(exc, DatabaseError) else masking.redact(str(exc)).splitlines()[0]
         limit = int(pg.get("source_storage_limit_gb") or minimum)
-        ctx.say(f"Could not measure the Heroku database ({exc.one_line()}); sizing from the Heroku plan: "
+        ctx.say(f"Could not measure the Heroku database ({reason}); sizing from the Heroku plan: "
                 f"{max(minimum, limit)} GB, Postgres {major}")
         return max(minimum, limit), major
     if source_major > MAJOR_VERSIONS[-1]:
