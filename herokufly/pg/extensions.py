@@ -143,8 +143,12 @@ def _dependents(conn: psycopg.Connection, name: str) -> tuple[list[tuple[str, st
         LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
         LEFT JOIN pg_class c ON c.oid = r.ev_class
         WHERE NOT (r.oid IS NOT NULL AND c.relkind IN ('v', 'm'))
+          -- Members of an extension, and parts of members (an operator family's support
+          -- functions and operators depend on it automatically), belong to that extension.
           AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid AND x.objid = d.objid
-                          AND x.deptype = 'e')
+                          AND (x.deptype = 'e' OR (x.deptype IN ('a', 'i') AND EXISTS (
+                              SELECT 1 FROM pg_depend y WHERE y.classid = x.refclassid
+                              AND y.objid = x.refobjid AND y.deptype = 'e'))))
           AND NOT EXISTS (SELECT 1 FROM walk w2 WHERE w2.classid = d.classid AND w2.objid = d.objid)
         """, {"name": name, "pg_class": PG_CLASS}).fetchall()
     views = sorted((nsp, rel) for kind, nsp, rel in rows if kind == "view")

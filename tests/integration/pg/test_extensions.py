@@ -160,3 +160,32 @@ def test_cli_json_reports_the_left_out_extension_without_secrets(pg15, make_db, 
     assert proc.returncode == 0, proc.stderr
     assert canary not in proc.stdout + proc.stderr
     assert '"pg_stat_statements"' in proc.stdout
+
+
+def test_cli_allowed_extensions_list(pg15, make_db):
+    """`--allowed-extensions` (what the Machine copy gets from the cluster's own list)."""
+    source = make_db(pg15, fill_rows=20)
+    source.server.execute("CREATE EXTENSION pg_trgm SCHEMA heroku_ext", dbname=source.name)
+    target = make_db(pg15)
+    proc = run_cli("db", "transfer", "--json", "--jobs", "2", "--allowed-extensions", "citext,hstore,pgcrypto",
+                   env={"HEROKUFLY_DB_FROM": source.url, "HEROKUFLY_DB_TO": target.url})
+    assert proc.returncode == 0, proc.stderr
+    import json
+    report = json.loads(proc.stdout)
+    assert [(e["name"], e["reason"]) for e in report["skipped_extensions"]] == \
+        [("pg_trgm", "the target platform does not offer it")]
+    assert report["verification"]["ok"] and "pg_trgm" in report["verification"]["skipped"]
+
+
+def test_an_index_using_the_extension_blocks_it(pg15, make_db):
+    """pg_trgm alone is left out; a GIN index with its operator class makes it a problem."""
+    source = make_db(pg15, fill_rows=20)
+    source.server.execute("CREATE EXTENSION pg_trgm SCHEMA heroku_ext", dbname=source.name)
+    with psycopg.connect(source.url, autocommit=True) as conn:
+        conn.execute("CREATE INDEX users_email_trgm ON users USING gin (email heroku_ext.gin_trgm_ops)")
+    target = make_db(pg15)
+    with pytest.raises(DatabaseError) as caught:
+        transfer(source.url, target.url, TransferOptions(jobs=2, allowed_extensions={"citext", "hstore",
+                                                                                     "pgcrypto"}))
+    assert "extension pg_trgm" in caught.value.message
+    assert "index users_email_trgm" in caught.value.message
