@@ -51,16 +51,21 @@ def run(ctx: StageContext) -> StageResult:
     path = _choose_path(ctx, source, target)
     ctx.say(f"Database copy: {'on a Fly Machine' if path.on_fly else 'from here'}, because {path.why}")
 
-    window = _open_window(ctx)
-    report = None
-    try:
-        report = _copy_on_fly(ctx, source, target) if path.on_fly else _copy_from_here(ctx, source, target)
-    except BaseException:
-        if not opts.keep_maintenance_on_failure:
-            _close_window(ctx, window, reason="the copy failed")
-        else:
-            _record_window(ctx, window)
-        raise
+    if target.managed:
+        _fly_extensions(ctx, target)  # read now, not inside the window
+    # The proxy (and a first WireGuard setup) opens before Heroku goes down, not inside the window.
+    with _target_from_here(ctx, target, needed=not path.on_fly) as reachable_target:
+        window = _open_window(ctx)
+        report = None
+        try:
+            report = (_copy_on_fly(ctx, source, target) if path.on_fly
+                      else _copy_from_here(ctx, source, target, reachable_target))
+        except BaseException:
+            if not opts.keep_maintenance_on_failure:
+                _close_window(ctx, window, reason="the copy failed")
+            else:
+                _record_window(ctx, window)
+            raise
     if opts.reopen_heroku_after_copy:
         _close_window(ctx, window, reason="--reopen-heroku-after-copy")
     else:
@@ -182,22 +187,30 @@ def _fly_extensions(ctx: StageContext, target: Target) -> set[str]:
     return ctx.runtime["fly_extensions"]
 
 
-def _copy_from_here(ctx: StageContext, source: str, target: Target) -> dict:
-    from herokufly.pg.progress import ConsoleProgress
-    from herokufly.pg.transfer import transfer
-
-    options = _transfer_options(ctx, target)
-    if target.managed:
+@contextlib.contextmanager
+def _target_from_here(ctx: StageContext, target: Target, *, needed: bool):
+    """The target's URL as this machine reaches it (None when the copy runs elsewhere): a managed
+    cluster's direct address through `fly mpg proxy`, a Fly-private URL through `fly proxy`."""
+    if not needed:
+        yield None
+    elif target.managed:
         cluster_id = target.cluster["id"]
         ctx.say(f"Opening `fly mpg proxy` to cluster {cluster_id}'s direct address (a first "
                 f"WireGuard setup can take a few minutes)")
         with flyctl.mpg_proxy(ctx.fly, cluster_id,
                               ready=lambda port: _accepts(target.direct_url("127.0.0.1", port))) as port:
-            report = transfer(source, target.direct_url("127.0.0.1", port), options, progress=ConsoleProgress())
+            yield target.direct_url("127.0.0.1", port)
     else:
         with _reachable(ctx, target.url) as reachable:
-            report = transfer(source, reachable, options, progress=ConsoleProgress())
-    return report.to_dict()
+            yield reachable
+
+
+def _copy_from_here(ctx: StageContext, source: str, target: Target, reachable_target: str) -> dict:
+    from herokufly.pg.progress import ConsoleProgress
+    from herokufly.pg.transfer import transfer
+
+    options = _transfer_options(ctx, target)
+    return transfer(source, reachable_target, options, progress=ConsoleProgress()).to_dict()
 
 
 def _accepts(url: str) -> bool:

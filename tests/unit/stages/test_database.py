@@ -99,6 +99,21 @@ def test_proxy_is_stopped_when_the_copy_fails(make_ctx, fake_fly, fake_heroku, s
     assert _heroku(fake_heroku) == (False, {"web": 2, "worker": 1})
 
 
+def test_proxy_that_never_connects_fails_before_heroku_goes_down(
+        make_ctx, fake_fly, fake_heroku, source, monkeypatch):
+    from herokufly import fly as flyctl
+
+    plan = base_plan(redis=None)
+    provision.run(make_ctx(plan))
+    monkeypatch.setenv("FAKE_FLYCTL_TUNNEL_DELAY", "30")
+    monkeypatch.setattr(flyctl, "MPG_PROXY_OPEN_TIMEOUT", 1.0)
+    ctx = make_ctx(plan)
+    with pytest.raises(HerokuflyError, match="did not connect within 1s"):
+        database.run(ctx)
+    assert ctx.state.heroku.get("window") is None  # the maintenance window never opened
+    assert _heroku(fake_heroku) == (False, {"web": 2, "worker": 1})
+
+
 def test_unreadable_extension_list_falls_back_to_fly_documented_one(
         make_ctx, fake_fly, fake_heroku, source, monkeypatch):
     plan = base_plan(redis=None)
