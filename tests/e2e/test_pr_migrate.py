@@ -37,7 +37,7 @@ from herokufly.pr import comment, state_sync
 from herokufly.github import ACTIONS_BOT, marker
 from tests import pg_dataset, pgserver
 from tests.e2e.conftest import _COPY_IGNORE, REPO_ROOT, run_act, template_for_act
-from tests.fakes.flyctl.harness import FakeFly
+from tests.fakes.flyctl.harness import FakeFly, fake_macaroon
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.heroku_api import FakeHeroku
 
@@ -86,7 +86,8 @@ def test_the_adapted_workflow_keeps_the_templates_jobs():
 def canaries() -> dict[str, str]:
     return {
         "heroku_api_key": "HRKU-mig-" + uuid.uuid4().hex,
-        "fly_api_token": "fo1_e2e_" + uuid.uuid4().hex,
+        # an org token (the migration creates Managed Postgres: a user fo1_ token is refused there)
+        "fly_api_token": fake_macaroon("org", org="personal", nonce=uuid.uuid4().hex),
         "github_token": "ghs_mig_" + uuid.uuid4().hex,
         "secret_key_base": "skb-CANARY-" + uuid.uuid4().hex,
         "state_key": "stk-" + uuid.uuid4().hex + uuid.uuid4().hex,
