@@ -1,4 +1,4 @@
-"""What a Fly Machine will exec: the image's ENTRYPOINT/CMD plus fly.toml, by the real rules.
+r"""What a Fly Machine will exec: the image's ENTRYPOINT/CMD plus fly.toml, by the real rules.
 
 One model, used by plan, scaffold and the tests. Sources (read, not copied):
 - flyctl v0.4.87 `internal/appconfig/processgroups.go` (`InitCmd`): a `[processes]` string is

@@ -13,6 +13,7 @@ from pathlib import Path
 import tomlkit
 import tomlkit.exceptions
 
+from herokufly import frameworks, machine
 from herokufly.errors import ConfigError
 from herokufly.inventory import Repo
 
@@ -31,10 +32,6 @@ def read_repo(path: str | Path) -> Repo:
         raise ConfigError(f"repository directory '{root}' does not exist", hint="Pass --repo DIR")
     repo = Repo(path=str(root), framework="unknown")
 
-    procfile = root / "Procfile"
-    if procfile.is_file():
-        repo.procfile = parse_procfile(_read_text(procfile), "Procfile")
-
     app_json = root / "app.json"
     if app_json.is_file():
         repo.app_json = parse_app_json(_read_text(app_json), "app.json")
@@ -42,6 +39,20 @@ def read_repo(path: str | Path) -> Repo:
         scripts = repo.app_json.get("scripts")
         if isinstance(scripts, dict) and isinstance(scripts.get("postdeploy"), str):
             repo.postdeploy = scripts["postdeploy"]
+        repo.host_bound_vars = _app_json_host_bound(repo.app_json)
+        repo.buildpacks = _app_json_buildpacks(repo.app_json)
+        repo.buildpacks_source = "app.json" if repo.buildpacks else None
+
+    dot_buildpacks = root / ".buildpacks"
+    if dot_buildpacks.is_file() and not repo.buildpacks:
+        repo.buildpacks = [line.strip() for line in _read_text(dot_buildpacks).splitlines()
+                           if line.strip() and not line.strip().startswith("#")]
+        repo.buildpacks_source = ".buildpacks" if repo.buildpacks else None
+
+    repo.procfile_path = _procfile_path(root, repo.app_json)
+    procfile = root / repo.procfile_path
+    if procfile.is_file():
+        repo.procfile, repo.procfile_warnings = read_procfile(_read_text(procfile), repo.procfile_path)
 
     fly_toml = root / "fly.toml"
     if fly_toml.is_file():
@@ -51,31 +62,43 @@ def read_repo(path: str | Path) -> Repo:
         repo.fly_toml_app = str(app) if app else None
 
     repo.has_dockerfile = (root / "Dockerfile").is_file()
+    if repo.has_dockerfile:
+        repo.dockerfile_image = machine.image_from_dockerfile(_read_text(root / "Dockerfile"))
     _read_elixir(root, repo)
     _read_versions(root, repo)
+    repo.detections = frameworks.detect_all(root)
     if repo.framework == "unknown":
-        repo.framework = _other_framework(root)
+        repo.framework = repo.detections[0].name if repo.detections else _other_framework(root)
     return repo
 
 
 def parse_procfile(text: str, filename: str = "Procfile") -> dict[str, str]:
-    """Process type -> command. Blank lines and # comments are skipped."""
+    """Process type -> command, as Heroku reads a Procfile (see read_procfile)."""
+    return read_procfile(text, filename)[0]
+
+
+def read_procfile(text: str, filename: str = "Procfile") -> tuple[dict[str, str], list[str]]:
+    """(process type -> command, warnings). Heroku matches each line against
+    `^[A-Za-z0-9_-]+:\\s*(.+)$` and ignores lines that do not match (comments, blank lines,
+    prose); a type defined twice keeps its last command (heroku/buildpacks-procfile
+    src/procfile.rs does the same and warns). A BOM and CRLF line ends are accepted."""
     processes: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    warnings: list[str] = []
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         match = _PROCFILE_LINE.match(stripped)
         if not match:
-            raise ConfigError(
-                f"{filename}:{number}: malformed line (expected '<process type>: <command>')",
-                hint="Process types use letters, digits, '_' and '-'",
-            )
+            warnings.append(f"{filename}:{number}: ignored (not '<process type>: <command>'), "
+                            "as Heroku ignores it")
+            continue
         kind = match.group("type")
         if kind in processes:
-            raise ConfigError(f"{filename}:{number}: process type '{kind}' is defined twice")
+            warnings.append(f"{filename}:{number}: process type '{kind}' is defined again; "
+                            "the last definition is used, as on Heroku")
         processes[kind] = match.group("command")
-    return processes
+    return processes, warnings
 
 
 def parse_app_json(text: str, filename: str = "app.json") -> dict:
@@ -104,9 +127,52 @@ def app_json_env_names(app_json: dict | None) -> list[str]:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8").lstrip("\ufeff")
     except UnicodeDecodeError:
         raise ConfigError(f"{path.name}:1:1: not UTF-8 text") from None
+
+
+_HEROKU_HOST = re.compile(r"\.herokuapp\.com\b", re.I)
+
+
+def _app_json_value(entry) -> str | None:
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+        return entry["value"]
+    return None
+
+
+def _app_json_host_bound(app_json: dict) -> list[str]:
+    """Names of app.json env vars whose default value names a *.herokuapp.com host."""
+    env = app_json.get("env") if isinstance(app_json.get("env"), dict) else {}
+    return sorted(name for name, entry in env.items()
+                  if _HEROKU_HOST.search(_app_json_value(entry) or ""))
+
+
+def _app_json_buildpacks(app_json: dict) -> list[str]:
+    """app.json "buildpacks": [{"url": ...}] (strings accepted too); junk entries skipped."""
+    entries = app_json.get("buildpacks")
+    if not isinstance(entries, list):
+        return []
+    found = []
+    for entry in entries:
+        url = entry.get("url") if isinstance(entry, dict) else entry
+        if isinstance(url, str) and url.strip():
+            found.append(url.strip())
+    return found
+
+
+def _procfile_path(root: Path, app_json: dict | None) -> str:
+    """PROCFILE_PATH from app.json env (Heroku's build setting), when it names a file here."""
+    env = (app_json or {}).get("env")
+    value = _app_json_value(env.get("PROCFILE_PATH")) if isinstance(env, dict) else None
+    if value:
+        rel = value.strip().removeprefix("./")
+        candidate = (root / rel).resolve()
+        if root.resolve() in candidate.parents and candidate.is_file():
+            return str(candidate.relative_to(root.resolve()))
+    return "Procfile"
 
 
 def _read_elixir(root: Path, repo: Repo) -> None:
@@ -114,13 +180,20 @@ def _read_elixir(root: Path, repo: Repo) -> None:
     if not mix.is_file():
         return
     text = _read_text(mix)
-    repo.framework = "phoenix" if re.search(_MIX_DEP.format(name="phoenix"), text) else "elixir"
+    texts = [text]
+    if re.search(r"\bapps_path:", text):
+        # An umbrella: the Phoenix app and its deps live in apps/*/mix.exs.
+        for child in sorted((root / "apps").glob("*/mix.exs")):
+            repo.umbrella_apps.append(child.parent.name)
+            texts.append(_read_text(child))
+    deps_text = "\n".join(texts)
+    repo.framework = "phoenix" if re.search(_MIX_DEP.format(name="phoenix"), deps_text) else "elixir"
     app = _MIX_APP.search(text)
     repo.mix_app = app.group("app") if app else None
     module = _MIX_MODULE.search(text)
     repo.mix_module = module.group("module") if module else _camelize(repo.mix_app)
-    repo.has_oban = bool(re.search(_MIX_DEP.format(name="oban"), text))
-    repo.has_ecto = bool(re.search(_MIX_DEP.format(name="(?:ecto_sql|phoenix_ecto)"), text))
+    repo.has_oban = bool(re.search(_MIX_DEP.format(name="oban"), deps_text))
+    repo.has_ecto = bool(re.search(_MIX_DEP.format(name="(?:ecto_sql|phoenix_ecto)"), deps_text))
     lib = root / "lib"
     if lib.is_dir():
         for source in sorted(lib.rglob("release.ex")):
