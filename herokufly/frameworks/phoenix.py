@@ -14,6 +14,7 @@ Two build modes, chosen per app and explained in the plan:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from importlib import resources
 from pathlib import Path
@@ -219,10 +220,12 @@ def _mode(facts: dict, ctx: AppContext, image: images.ElixirImage, lines: dict[s
     elixir = version_tuple(image.elixir)
     runtime_config = facts["runtime_exs"] or facts["releases_exs"]
     has_release_config = bool(names) or runtime_config or buildpack.get("release") == "true"
+    reads = facts["prod_exs_env_reads"]
+    read_at_boot = (f"config/prod.exs reads {', '.join(reads[:4])} at boot, not at build time"
+                    if reads else "config/prod.exs is read at boot")
     if not has_release_config:
         return "mix", ("the app has no release config (no `releases:` in mix.exs, no "
-                       "config/runtime.exs), so it runs with Mix like on Heroku and "
-                       "config/prod.exs is read at boot"), None, {}
+                       f"config/runtime.exs), so it runs with Mix like on Heroku: {read_at_boot}"), None, {}
     if facts["distillery"] and not names:
         return "mix", ("rel/config.exs is Distillery's; Heroku's buildpack ran the app with "
                        "Mix, so the image does too"), None, {}
@@ -304,7 +307,8 @@ def _asset_pipeline(facts: dict, notes: list[str]) -> dict:
             return pipeline
         pipeline.update(
             kind="static-buildpack",
-            node=_node_version((static or {}).get("node_version"), STATIC_DEFAULT_NODE),
+            node=_node_version((static or {}).get("node_version") or tools.get("nodejs")
+                               or (package or {}).get("engines_node"), STATIC_DEFAULT_NODE),
             npm=(static or {}).get("npm_version"),
             yarn=((static or {}).get("yarn_version") or STATIC_DEFAULT_YARN) if assets.get("yarn_lock") else None,
             dir=assets["dir"] or str(Path(assets["phoenix_dir"]) / "assets"),
@@ -312,7 +316,7 @@ def _asset_pipeline(facts: dict, notes: list[str]) -> dict:
             phoenix_ex=assets["phoenix_ex"],
             remove_node=(static or {}).get("remove_node") == "true",
         )
-        if static is None or "node_version" not in static:
+        if not ((static or {}).get("node_version") or tools.get("nodejs") or (package or {}).get("engines_node")):
             notes.append(f"No node_version in phoenix_static_buildpack.config: Node "
                          f"{STATIC_DEFAULT_NODE}, the buildpack's default, as on Heroku")
     return pipeline
@@ -429,7 +433,7 @@ def render_dockerfile(build: dict) -> str:
     release = build["elixir_mode"] == "release"
     values = {
         "app": build["app"],
-        "mode_reason": _wrap_comment(build["mode_reason"]),
+        "mode_reason": _wrap_comment(build["mode_reason"][:1].upper() + build["mode_reason"][1:]),
         "elixir_version": build["elixir_version"],
         "otp_version": build["otp_version"],
         "versions_source": f"asked: {build['versions_source']}",
@@ -439,7 +443,6 @@ def render_dockerfile(build: dict) -> str:
         "apt_install": _apt(image, ["build-essential", "git", "ca-certificates", "curl", "xz-utils"]),
         "runner_apt_install": _apt(image, _runner_packages(image)),
         "mix_env": build["mix_env"],
-        "runtime_path": (build.get("buildpack") or {}).get("runtime_path") or "/app",
         "node_install": _node_install(build["assets"]),
         "deps_steps": _deps_steps(build),
         "compile_steps": _compile_steps(build, release),
@@ -495,14 +498,15 @@ def _node_install(assets: dict) -> str:
     lines = [
         f"# Node {node['shown']} for the asset build, from nodejs.org with its checksum.",
         f"ARG NODE_DIST={node['dir']}",
+        "WORKDIR /tmp",
         'RUN arch="$(dpkg --print-architecture)"; [ "$arch" = amd64 ] && arch=x64; \\',
-        "    cd /tmp \\",
-        '    && curl -fsSLO "https://nodejs.org/dist/${NODE_DIST}/SHASUMS256.txt" \\',
+        '    curl -fsSLO "https://nodejs.org/dist/${NODE_DIST}/SHASUMS256.txt" \\',
         '    && file="$(grep -oE "node-v[0-9.]+-linux-${arch}\\.tar\\.gz$" SHASUMS256.txt | head -n1)" \\',
         '    && curl -fsSLO "https://nodejs.org/dist/${NODE_DIST}/${file}" \\',
         '    && grep " ${file}$" SHASUMS256.txt | sha256sum -c - \\',
         '    && tar -xzf "${file}" -C /usr/local --strip-components=1 --no-same-owner \\',
         '    && rm -f "${file}" SHASUMS256.txt',
+        "WORKDIR /app",
     ]
     if assets.get("npm"):
         lines.append(f"RUN npm install -g npm@{assets['npm']}")
@@ -516,7 +520,7 @@ def _node_install(assets: dict) -> str:
 def _hook(buildpack: dict, key: str) -> str:
     value = buildpack.get(key)
     # The buildpack runs hooks as unquoted `$hook`, i.e. word-split, not through a shell.
-    return f"RUN {value}  # {key} from elixir_buildpack.config" if value and value != "pwd" else ""
+    return f"# {key} from elixir_buildpack.config\nRUN {value}" if value and value != "pwd" else ""
 
 
 def _deps_steps(build: dict) -> str:
@@ -541,7 +545,7 @@ def _compile_steps(build: dict, release: bool) -> str:
     steps.append(_hook(buildpack, "pre_compile"))
     steps.append(_hook(buildpack, "hook_pre_compile"))
     compile_cmd = buildpack.get("hook_compile")
-    steps.append(f"RUN {compile_cmd}  # hook_compile from elixir_buildpack.config" if compile_cmd
+    steps.append(f"# hook_compile from elixir_buildpack.config\nRUN {compile_cmd}" if compile_cmd
                  else ("RUN mix compile" if release else "RUN mix compile --force"))
     steps.append(_hook(buildpack, "hook_post_compile"))
     if not release and buildpack.get("release") == "true":
@@ -568,14 +572,15 @@ def _assets_steps(assets: dict) -> str:
     if kind != "static-buildpack":
         return ""
     phoenix_ex = assets["phoenix_ex"]
+    assets = dict(assets, dir=posixpath.normpath(assets["dir"]))
     install = ("yarn install --check-files --pure-lockfile" if assets.get("yarn")
                else "npm prune && npm install --quiet --unsafe-perm && npm rebuild && npm --unsafe-perm prune")
     lines = ["# Assets as the Phoenix static buildpack built them (lib/build.sh).",
              f"WORKDIR /app/{assets['dir']}", f"RUN {install}"]
     path = f"PATH=/app/{assets['dir']}/node_modules/.bin:$PATH"
     if assets.get("compile_script"):
-        lines.append(f"RUN {path} bash -c '. /app/{assets['compile_script']}'  "
-                     "# the app's own compile script, sourced from the assets dir")
+        lines.append("# The app's own compile script, sourced from the assets dir as the buildpack did.")
+        lines.append(f"RUN {path} bash -c '. /app/{assets['compile_script']}'")
     else:
         deploy = "yarn deploy" if assets.get("yarn") else "npm run deploy"
         lines.append(f"RUN {path} {deploy}")
@@ -584,7 +589,8 @@ def _assets_steps(assets: dict) -> str:
         lines.append(f"RUN mix {phoenix_ex}.digest \\\n    && if mix help {phoenix_ex}.digest.clean "
                      f">/dev/null 2>&1; then mix {phoenix_ex}.digest.clean; fi")
     if assets.get("remove_node"):
-        lines.append(f"RUN rm -rf /app/{assets['dir']}/node_modules  # remove_node=true")
+        lines.append("# remove_node=true in phoenix_static_buildpack.config")
+        lines.append(f"RUN rm -rf /app/{assets['dir']}/node_modules")
     lines.append("WORKDIR /app")
     return "\n".join(lines)
 

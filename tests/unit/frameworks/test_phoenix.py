@@ -1,0 +1,452 @@
+"""Phoenix/Elixir builds that match the app's era (issue 8 item 3).
+
+Each fixture below is written for this test (no code copied from real apps) and reproduces a
+trap seen in real Heroku Phoenix apps (docs/real-apps.md): Phoenix 1.2 with brunch and
+`System.get_env` in prod.exs, an umbrella with a custom MIX_ENV, a 1.5 app with `releases:`,
+Distillery, a 1.7 app with runtime.exs and an Oban worker, custom Procfile tasks.
+Every process is checked with herokufly.machine: what the Machine will exec is what Heroku ran.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from herokufly import machine
+from herokufly.frameworks import AppContext, elixir, phoenix
+from herokufly.frameworks import _elixir_images as images
+from tests import dockerfile_lint
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "phoenix_app"
+
+PHOENIX_12 = {
+    "mix.exs": '''defmodule Shop.Mixfile do
+  use Mix.Project
+  def project do
+    [app: :shop, version: "0.0.1", elixir: "~> 1.2", deps: deps()]
+  end
+  defp deps do
+    [{:phoenix, "~> 1.2.1"}, {:phoenix_ecto, "~> 3.0"}, {:postgrex, ">= 0.0.0"}]
+  end
+end
+''',
+    "mix.lock": '%{"phoenix": {:hex, :phoenix, "1.2.5", "abc", [:mix], []}}\n',
+    "config/config.exs": 'use Mix.Config\nconfig :shop, ecto_repos: [Shop.Repo]\nimport_config "#{Mix.env}.exs"\n',
+    "config/prod.exs": '''use Mix.Config
+config :shop, Shop.Endpoint,
+  http: [port: {:system, "PORT"}],
+  url: [scheme: "https", host: "shop-demo.herokuapp.com", port: 443],
+  force_ssl: [rewrite_on: [:x_forwarded_proto]],
+  secret_key_base: System.get_env("SECRET_KEY_BASE")
+config :shop, Shop.Repo,
+  adapter: Ecto.Adapters.Postgres,
+  url: System.get_env("DATABASE_URL"),
+  ssl: true
+''',
+    "config/dev.exs": "use Mix.Config\n",
+    "web/router.ex": '''defmodule Shop.Router do
+  use Shop.Web, :router
+  pipeline :browser do
+    plug :accepts, ["html"]
+  end
+  scope "/", Shop do
+    pipe_through :browser # Use the default browser stack
+    get "/", PageController, :index
+    get "/products/:id", ProductController, :show
+  end
+end
+''',
+    "package.json": '{"dependencies": {"phoenix": "file:deps/phoenix"}, "devDependencies": {"brunch": "2.10.9"}, "scripts": {"deploy": "brunch build --production"}}\n',
+    "elixir_buildpack.config": "erlang_version=19.2\nelixir_version=v1.4.2\nalways_rebuild=false\n",
+    "phoenix_static_buildpack.config": "node_version=6.9.2\n",
+    "Procfile": "web: MIX_ENV=prod mix phoenix.server\n",
+}
+
+UMBRELLA = {
+    "mix.exs": '''defmodule Market.Umbrella.Mixfile do
+  use Mix.Project
+  def project do
+    [apps_path: "apps", start_permanent: Mix.env == :prod, deps: []]
+  end
+end
+''',
+    "apps/market/mix.exs": '''defmodule Market.Mixfile do
+  use Mix.Project
+  def project do
+    [app: :market, version: "0.1.0", elixir: "~> 1.6", deps: [{:ecto_sql, "~> 3.0"}, {:postgrex, ">= 0.0.0"}]]
+  end
+end
+''',
+    "apps/market_web/mix.exs": '''defmodule MarketWeb.Mixfile do
+  use Mix.Project
+  def project do
+    [app: :market_web, version: "0.1.0", elixir: "~> 1.6",
+     deps: [{:phoenix, "~> 1.4.0"}, {:market, in_umbrella: true}]]
+  end
+end
+''',
+    "apps/market_web/lib/market_web/router.ex": '''defmodule MarketWeb.Router do
+  use MarketWeb, :router
+  pipeline :browser do
+    plug :accepts, ["html"]
+  end
+  pipeline :authenticated do
+    plug MarketWeb.RequireUser
+  end
+  scope "/", MarketWeb do
+    pipe_through [:browser, :authenticated]
+    get "/", DashboardController, :index
+  end
+  scope "/api", MarketWeb do
+    get "/healthz", HealthController, :show
+  end
+end
+''',
+    "apps/market_web/assets/package.json": '{"scripts": {"deploy": "webpack --mode production"}, "devDependencies": {"webpack": "4.41.2"}}\n',
+    "apps/market_web/assets/yarn.lock": "# yarn lockfile v1\n",
+    "config/config.exs": 'use Mix.Config\nconfig :market, ecto_repos: [Market.Repo]\nimport_config "#{Mix.env()}.exs"\n',
+    "config/heroku.exs": '''use Mix.Config
+config :market, Market.Repo, url: System.get_env("DATABASE_URL"), pool_size: 10
+config :market_web, MarketWeb.Endpoint, url: [host: System.get_env("APP_HOST")]
+''',
+    "config/prod.exs": "use Mix.Config\n",
+    "elixir_buildpack.config": "erlang_version=21.3.8\nelixir_version=1.8.2\n",
+    "phoenix_static_buildpack.config": "phoenix_relative_path=apps/market_web\nnode_version=10.x\n",
+    "app.json": '{"env": {"MIX_ENV": {"value": "heroku"}}}\n',
+    "Procfile": "web: cd apps/market_web && mix phx.server\nworker: mix run --no-halt\n",
+}
+
+RELEASES_15 = {
+    "mix.exs": '''defmodule Notes.MixProject do
+  use Mix.Project
+  def project do
+    [
+      app: :notes,
+      version: "0.1.0",
+      elixir: "~> 1.10",
+      releases: [
+        notes_web: [include_executables_for: [:unix], applications: [runtime_tools: :permanent]]
+      ],
+      deps: deps()
+    ]
+  end
+  defp deps do
+    [{:phoenix, "~> 1.5.7"}, {:phoenix_ecto, "~> 4.1"}, {:ecto_sql, "~> 3.4"}]
+  end
+end
+''',
+    "config/config.exs": "import Config\nconfig :notes, ecto_repos: [Notes.Repo]\nimport_config \"#{Mix.env()}.exs\"\n",
+    "config/prod.exs": "import Config\nconfig :notes, NotesWeb.Endpoint, server: true\n",
+    "config/releases.exs": '''import Config
+config :notes, Notes.Repo, url: System.fetch_env!("DATABASE_URL"), socket_options: [:inet6]
+config :notes, NotesWeb.Endpoint, secret_key_base: System.fetch_env!("SECRET_KEY_BASE")
+''',
+    "lib/notes_web/router.ex": '''defmodule NotesWeb.Router do
+  use NotesWeb, :router
+  scope "/", NotesWeb do
+    live "/", PageLive, :index
+  end
+end
+''',
+    "assets/package.json": '{"scripts": {"deploy": "NODE_ENV=production webpack --mode production"}, "dependencies": {"phoenix": "file:../deps/phoenix"}, "devDependencies": {"webpack": "4.41.5"}}\n',
+    "assets/package-lock.json": "{}\n",
+    ".tool-versions": "elixir 1.11.3-otp-23\nerlang 23.2.7\nnodejs 14.15.4\n",
+    "Procfile": "web: mix phx.server\nrelease: mix ecto.migrate\n",
+}
+
+DISTILLERY = {
+    "mix.exs": '''defmodule Chat.Mixfile do
+  use Mix.Project
+  def project, do: [app: :chat, version: "0.1.0", elixir: "~> 1.6", deps: deps()]
+  defp deps, do: [{:phoenix, "~> 1.3.0"}, {:distillery, "~> 1.5", runtime: false}]
+end
+''',
+    "rel/config.exs": "use Mix.Releases.Config\n",
+    "config/config.exs": "use Mix.Config\n",
+    "config/prod.exs": 'use Mix.Config\nconfig :chat, ChatWeb.Endpoint, secret_key_base: System.get_env("SECRET_KEY_BASE")\n',
+    "elixir_buildpack.config": "erlang_version=20.3\nelixir_version=1.6.6\n",
+    "Procfile": "web: mix phx.server\n",
+}
+
+
+def write_app(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def procfile_of(files: dict[str, str]) -> dict[str, str]:
+    lines = files.get("Procfile", "").splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def advise(root: Path, files: dict | None = None, *, names=(), module=phoenix, fly_app="shop-fly"):
+    detection = module.detect(root)
+    assert detection is not None
+    ctx = AppContext(fly_app=fly_app, procfile=procfile_of(files) if files else
+                     procfile_of({"Procfile": (root / "Procfile").read_text()}),
+                     config_var_names=list(names), has_database=True)
+    return module.advise(detection, ctx), ctx
+
+
+def machine_argv(advice, line: str) -> list[str]:
+    """What the Machine execs for a process planned as `line` (flyctl + image rules)."""
+    fly_cmd = machine.fly_command_running(advice.image, line)
+    assert fly_cmd is not None
+    return machine.machine_exec(advice.image, fly_cmd)
+
+
+def lint(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "Dockerfile.lint"
+    path.write_text(text)
+    return dockerfile_lint.findings(path)
+
+
+# -- era: Phoenix 1.2, Elixir 1.4, brunch, env read in prod.exs -------------------------------
+
+
+def test_phoenix_12_runs_with_mix_so_prod_exs_is_read_at_boot(tmp_path):
+    root = write_app(tmp_path / "shop", PHOENIX_12)
+    advice, _ = advise(root, PHOENIX_12)
+    build = advice.build
+    assert build["elixir_mode"] == "mix"
+    assert "SECRET_KEY_BASE" in build["mode_reason"] and "build time" in build["mode_reason"]
+    # Elixir 1.4 with OTP 19 on a Debian tag that exists for that pair (no bookworm for OTP 19).
+    assert build["image"]["elixir"].startswith("1.4.") and build["image"]["otp"].startswith("19")
+    assert "bookworm" not in build["image"]["tag"]
+    assert any("1.4.2" in n and "1.4.5" in n for n in advice.notes)
+    # Heroku's line runs unchanged: bash -c, MIX_ENV prefix and all.
+    line = PHOENIX_12["Procfile"].split(": ", 1)[1].strip()
+    assert advice.processes == {"web": line} and not advice.replaced
+    argv = machine_argv(advice, line)
+    assert machine.runs_heroku_line(argv, line, advice.env), argv
+    assert advice.release.line == "mix ecto.migrate" and advice.release.proposed
+
+
+def test_phoenix_12_dockerfile_builds_assets_like_the_static_buildpack(tmp_path):
+    root = write_app(tmp_path / "shop", PHOENIX_12)
+    advice, _ = advise(root, PHOENIX_12)
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert "FROM hexpm/elixir:1.4.5-erlang-19.3-debian-stretch-20200224" in dockerfile
+    assert "ARG NODE_DIST=v6.9.2" in dockerfile  # node_version from the buildpack config
+    assert "npm run deploy" in dockerfile and "mix phoenix.digest" in dockerfile  # 1.2 task names
+    assert "archive.debian.org" in dockerfile  # stretch left the mirrors
+    assert "ARG MIX_ENV=prod" in dockerfile and "mix compile --force" in dockerfile
+    assert "COPY config/runtime.exs" not in dockerfile
+    assert dockerfile.index("mix compile --force") < dockerfile.index("npm run deploy")
+    assert lint(tmp_path, dockerfile) == []
+
+
+def test_phoenix_12_health_check_uses_root_route_with_forwarded_proto(tmp_path):
+    root = write_app(tmp_path / "shop", PHOENIX_12)
+    advice, _ = advise(root, PHOENIX_12)
+    assert advice.health_check.path == "/"
+    assert advice.health_check.headers == {"X-Forwarded-Proto": "https"}
+    assert "forces SSL" in advice.health_check.why and "web/router.ex" in advice.health_check.why
+
+
+def test_heroku_host_literal_and_missing_ipv6_become_manual_steps(tmp_path):
+    root = write_app(tmp_path / "shop", PHOENIX_12)
+    advice, _ = advise(root, PHOENIX_12)
+    items = {s["item"]: s for s in advice.manual_steps}
+    assert "shop-fly.fly.dev" in items["Endpoint url host 'shop-demo.herokuapp.com'"]["how"]
+    assert "socket_options: [:inet6]" in items["IPv6 for Ecto"]["how"]
+    # The app reads neither PHX_HOST nor ECTO_IPV6, so neither is set.
+    assert advice.env == {"PORT": "4000"}
+
+
+# -- umbrella, custom MIX_ENV, webpack + yarn, `cd` in the Procfile ----------------------------
+
+
+def test_umbrella_is_phoenix_with_its_web_app_and_custom_mix_env(tmp_path):
+    root = write_app(tmp_path / "market", UMBRELLA)
+    advice, _ = advise(root, UMBRELLA, names=["MIX_ENV", "DATABASE_URL", "APP_HOST"])
+    build = advice.build
+    assert build["umbrella"] and build["elixir_mode"] == "mix"
+    assert "umbrella" in build["mode_reason"] or "release config" in build["mode_reason"]
+    assert build["mix_env"] == "heroku" and advice.build_args == {"MIX_ENV": "heroku"}
+    assert advice.config["MIX_ENV"].kind == "build"
+    assert build["image"]["elixir"] == "1.8.2" and build["image"]["otp"].startswith("2")
+    assert any("APP_HOST" in n and "shop-fly.fly.dev" in n for n in advice.notes)
+    assert "PHX_HOST" not in advice.env
+
+
+def test_umbrella_dockerfile_and_processes(tmp_path):
+    root = write_app(tmp_path / "market", UMBRELLA)
+    advice, _ = advise(root, UMBRELLA, names=["MIX_ENV"])
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert "ARG MIX_ENV=heroku" in dockerfile
+    assert "WORKDIR /app/apps/market_web/assets" in dockerfile
+    assert "yarn install" in dockerfile and "npm install -g yarn@0.27.5" in dockerfile
+    assert "ARG NODE_DIST=latest-v10.x" in dockerfile
+    assert "WORKDIR /app/apps/market_web\nRUN mix phx.digest" in dockerfile
+    assert lint(tmp_path, dockerfile) == []
+    for kind, line in procfile_of(UMBRELLA).items():
+        argv = machine_argv(advice, line)
+        assert machine.runs_heroku_line(argv, line, advice.env), (kind, argv)
+    assert machine_argv(advice, advice.processes["web"])[:2] == ["/bin/bash", "-c"]
+
+
+def test_health_check_skips_routes_behind_login(tmp_path):
+    root = write_app(tmp_path / "market", UMBRELLA)
+    advice, _ = advise(root, UMBRELLA)
+    assert advice.health_check.path == "/api/healthz"
+
+
+# -- Phoenix 1.5 with `releases:` and config/releases.exs --------------------------------------
+
+
+def test_release_config_builds_a_release_named_from_mix_exs(tmp_path):
+    root = write_app(tmp_path / "notes", RELEASES_15)
+    advice, _ = advise(root, RELEASES_15)
+    build = advice.build
+    assert build["elixir_mode"] == "release" and build["release_name"] == "notes_web"
+    assert "config/releases.exs" in build["mode_reason"]
+    assert build["image"]["elixir"].startswith("1.11.") and build["image"]["otp"].startswith("23")
+    assert advice.processes == {"web": "/app/bin/server"}
+    assert advice.release.line == "/app/bin/migrate" and not advice.release.proposed
+    assert set(advice.replaced) == {"web", "release"}
+    # What the Machine execs is the release's server script.
+    assert machine_argv(advice, advice.processes["web"]) == ["/app/bin/server"]
+
+
+def test_release_dockerfile_and_files(tmp_path):
+    root = write_app(tmp_path / "notes", RELEASES_15)
+    advice, _ = advise(root, RELEASES_15)
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert "RUN mix release notes_web" in dockerfile
+    assert "/app/_build/${MIX_ENV}/rel/notes_web" in dockerfile
+    assert "ARG NODE_DIST=v14.15.4" in dockerfile and "npm run deploy" in dockerfile
+    assert dockerfile.index("RUN mix compile") < dockerfile.index("npm run deploy") \
+        < dockerfile.index("RUN mix release")
+    assert lint(tmp_path, dockerfile) == []
+    files = phoenix.scaffold_files({"build": advice.build}, root)
+    assert set(files) == {"Dockerfile", ".dockerignore", "rel/overlays/bin/server",
+                          "rel/overlays/bin/migrate", "rel/env.sh.eex"}
+    server, mode = files["rel/overlays/bin/server"]
+    assert mode == 0o755 and "exec ./notes_web start" in server and "serve_endpoints true" in server
+    migrate, _ = files["rel/overlays/bin/migrate"]
+    assert "exec ./notes_web eval 'Application.ensure_all_started(:ssl); Application.load(:notes)" in migrate
+    assert "ECTO_IPV6" not in files["rel/env.sh.eex"][0]
+
+
+def test_release_keeps_the_apps_own_env_sh(tmp_path):
+    root = write_app(tmp_path / "notes", {**RELEASES_15, "rel/env.sh.eex": "export MINE=1\n"})
+    advice, _ = advise(root, RELEASES_15)
+    assert "rel/env.sh.eex" not in phoenix.scaffold_files({"build": advice.build}, root)
+
+
+def test_liveview_root_route_is_the_health_check(tmp_path):
+    root = write_app(tmp_path / "notes", RELEASES_15)
+    advice, _ = advise(root, RELEASES_15)
+    assert advice.health_check.path == "/"
+
+
+def test_a_process_a_release_cannot_run_keeps_mix(tmp_path):
+    files = {**RELEASES_15, "Procfile": "web: mix phx.server\nclock: mix quantum.run\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "mix"
+    assert "mix quantum.run" in advice.build["mode_reason"]
+    for line in procfile_of(files).values():
+        assert machine.runs_heroku_line(machine_argv(advice, line), line, advice.env)
+
+
+# -- Distillery, mix.exs-only versions ----------------------------------------------------------
+
+
+def test_distillery_app_runs_with_mix(tmp_path):
+    root = write_app(tmp_path / "chat", DISTILLERY)
+    advice, _ = advise(root, DISTILLERY)
+    assert advice.build["elixir_mode"] == "mix"
+    assert advice.build["image"]["elixir"] == "1.6.6" and advice.build["image"]["otp"] == "20.3"
+    assert "rel/overlays" not in "".join(phoenix.scaffold_files({"build": advice.build}, root))
+
+
+def test_versions_fall_back_to_mix_exs_requirement(tmp_path):
+    files = {k: v for k, v in DISTILLERY.items() if k != "elixir_buildpack.config"}
+    root = write_app(tmp_path / "chat", files)
+    advice, _ = advise(root, files)
+    assert advice.build["image"]["elixir"].startswith("1.6.")
+    assert "mix.exs" in advice.build["versions_source"]
+
+
+# -- Phoenix 1.7: runtime.exs, Oban worker, the shipped example ---------------------------------
+
+
+def test_example_app_builds_a_release_and_every_process_maps(tmp_path):
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLE, root)
+    advice, _ = advise(root)
+    assert advice.build["elixir_mode"] == "release" and advice.build["release_name"] == "acme"
+    assert advice.processes == {"web": "/app/bin/server", "worker": "/app/bin/acme start"}
+    assert advice.env == {"PORT": "4000", "PHX_HOST": "shop-fly.fly.dev", "ECTO_IPV6": "true",
+                          "DNS_CLUSTER_QUERY": "shop-fly.internal"}
+    for kind, line in advice.processes.items():
+        assert machine_argv(advice, line) == line.split()
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert "hexpm/elixir:1.17.3-erlang-27.1.2-debian-bookworm-20241202-slim" in dockerfile
+    assert "Node" not in dockerfile  # no assets to build, so no Node
+    assert lint(tmp_path, dockerfile) == []
+
+
+def test_esbuild_era_uses_assets_deploy_without_node(tmp_path):
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLE, root)
+    mix = (root / "mix.exs").read_text().replace(
+        'setup: ["deps.get", "ecto.setup"],',
+        'setup: ["deps.get", "ecto.setup"],\n      "assets.deploy": ["esbuild default --minify", "phx.digest"],')
+    (root / "mix.exs").write_text(mix)
+    advice, _ = advise(root)
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert "RUN mix assets.deploy" in dockerfile and "NODE_DIST" not in dockerfile
+    assert dockerfile.index("RUN mix compile") < dockerfile.index("RUN mix assets.deploy")
+
+
+def test_plain_elixir_app_defaults_to_mix_run_no_halt(tmp_path):
+    files = {"mix.exs": 'defmodule Bot.MixProject do\n  use Mix.Project\n  def project, do: [app: :bot, elixir: "~> 1.12", deps: []]\nend\n'}
+    root = write_app(tmp_path / "bot", files)
+    assert phoenix.detect(root) is None
+    detection = elixir.detect(root)
+    advice = elixir.advise(detection, AppContext(fly_app="bot", procfile={}, config_var_names=[],
+                                                 has_database=False))
+    assert advice.processes == {"web": "mix run --no-halt"} and advice.release is None
+    assert machine.runs_heroku_line(machine_argv(advice, "mix run --no-halt"), "mix run --no-halt")
+
+
+# -- the image table ----------------------------------------------------------------------------
+
+
+def test_every_table_entry_is_a_well_formed_tag_with_a_source():
+    table = images.table()
+    assert table["taken"] and table["sources"]
+    for image in images.images():
+        assert image.evidence in ("seen", "derived")
+        assert image.os in ("debian", "alpine", "ubuntu")
+        if image.os == "debian":
+            assert image.release in images.DEBIAN_RELEASES
+            # hexpm/bob never builds OTP < 24.2 on bookworm or later (OpenSSL 3).
+            if image.release in ("bookworm", "trixie"):
+                otp = tuple(int(p) for p in image.otp.split("."))
+                assert otp >= (24, 2), image.tag
+
+
+@pytest.mark.parametrize("elixir_version, otp, expect_elixir, expect_otp_major", [
+    ("1.4.2", "19.2", "1.4.5", "19"),
+    ("1.6", None, "1.6.6", "21"),
+    ("1.10.4", "23.0", "1.10.4", "23"),
+    ("1.14.2", "25.1.2", "1.14.2", "25"),
+    ("1.17.3", "27.1.2", "1.17.3", "27"),
+    ("1.3.4", "19.3", "1.4.5", "19"),
+    (None, None, "1.19.4", "28"),
+])
+def test_choose_picks_an_existing_tag_near_the_asked_versions(elixir_version, otp, expect_elixir,
+                                                              expect_otp_major):
+    image, _ = images.choose(elixir_version, otp)
+    assert image.os == "debian"
+    assert image.elixir == expect_elixir and image.otp.split(".")[0] == expect_otp_major
+    assert image.tag in {i.tag for i in images.images()}
