@@ -179,14 +179,15 @@ def _read_config(root: Path, facts: dict) -> None:
     reads: dict[str, list[str]] = {}
     texts: dict[str, str] = {}
     for path in _config_paths(root, facts):
-        texts[path] = read_text(root, path) or ""
+        texts[path] = strip_comments(read_text(root, path) or "")
     for app in facts["apps"]:
         for sub in ("lib", "web"):
             base = root / app["dir"] / sub
             if base.is_dir():
                 for source in sorted(base.rglob("*.ex")):
                     if source.name in ("endpoint.ex", "repo.ex", "application.ex"):
-                        texts[str(source.relative_to(root))] = read_text(root, str(source.relative_to(root))) or ""
+                        rel = str(source.relative_to(root))
+                        texts[rel] = strip_comments(read_text(root, rel) or "")
     for path, text in texts.items():
         for match in _ENV_READ.finditer(text):
             reads.setdefault(match.group("a") or match.group("b"), []).append(path)
@@ -196,7 +197,8 @@ def _read_config(root: Path, facts: dict) -> None:
                           if p.endswith("prod.exs") for m in _ENV_READ.finditer(t)})
     facts["prod_exs_env_reads"] = env_in_prod
     everything = "\n".join(texts.values())
-    facts["inet6"] = ":inet6" in everything
+    # Ecto's IPv6 option (an endpoint's `http: [:inet6, ...]` is not the database's).
+    facts["inet6"] = bool(re.search(r"socket_options:\s*(?:\[[^\]]*:inet6|maybe_ipv6)", everything))
     facts["force_ssl"] = bool(re.search(r"\bforce_ssl\b|Plug\.SSL", everything))
     facts["server_true"] = bool(re.search(r"\bserver:\s*true\b", "\n".join(prod.values())))
     host = _URL_HOST.search("\n".join(prod.values()))
@@ -216,35 +218,60 @@ def _routes(root: Path, facts: dict) -> list[dict]:
 
 
 def _parse_router(text: str, rel: str) -> list[dict]:
-    stack: list[tuple[str, list[str]]] = []
+    """GET/live routes with their full path and pipelines; dev-only blocks are skipped."""
+    stack: list[tuple[str, list[str], bool]] = []  # (path prefix, pipelines, dev only)
     routes = []
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].rstrip()
+    for raw in strip_comments(text).splitlines():
+        line = raw.rstrip()
         if not line.strip():
             continue
         scope = _SCOPE.match(line)
         opens = bool(re.search(r"\bdo\s*$", line)) or bool(re.search(r"\bfn\b.*->\s*$", line))
+        dev_only = any(s[2] for s in stack)
         if scope and opens:
-            stack.append((scope.group("path"), []))
+            stack.append((scope.group("path"), [], dev_only))
             continue
         if re.match(r"^\s*end\b", line):
             if stack:
                 stack.pop()
             continue
         if opens:
-            stack.append(("", []))
+            dev = dev_only or bool(re.search(r"^\s*if\b.*(Mix\.env|dev_routes)", line))
+            stack.append(("", [], dev))
             continue
         pipes = _PIPE.match(line)
         if pipes and stack:
             stack[-1][1].extend(re.findall(r":(\w+)", pipes.group("pipes")))
             continue
         route = _ROUTE.match(line)
-        if route and route.group("verb") in ("get", "live"):
+        if route and route.group("verb") in ("get", "live") and not dev_only:
             prefix = "".join(s[0].rstrip("/") for s in stack)
             path = prefix + "/" + route.group("path").lstrip("/") if route.group("path") != "/" else (prefix or "/")
             routes.append({"path": path or "/", "pipes": [p for s in stack for p in s[1]],
                            "file": rel})
     return routes
+
+
+def strip_comments(text: str) -> str:
+    """Elixir source without `#` comments (a `#` inside a double-quoted string stays)."""
+    out = []
+    for line in text.splitlines():
+        in_string = False
+        cut = len(line)
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if ch == "\\" and in_string:
+                i += 2
+                continue
+            if ch == '"':
+                in_string = not in_string
+            elif ch == "#" and not in_string:
+                cut = i
+                break
+            i += 1
+        out.append(line[:cut])
+    return "\n".join(out)
 
 
 def _key_values(root: Path, rel: str, keys: tuple[str, ...]) -> dict | None:

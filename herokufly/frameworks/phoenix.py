@@ -52,7 +52,9 @@ _REL_BINARY = re.compile(
     rf"^(?P<env>{_ENV_PREFIX})(?:\./)?_build/(?P<mixenv>\w+)/rel/(?P<name>\w+)/bin/(?P=name)\s+"
     r"(?P<cmd>start|foreground)\s*$")
 _HEALTH = re.compile(r"/(?:_?health(?:z|check|_check)?|status|ping|up|alive|heartbeat)$", re.I)
-_AUTH_PIPE = re.compile(r"auth|require|ensure|logged|admin|protected|session_required", re.I)
+# Pipelines that redirect visitors who are not logged in (`:browser_auth` that only loads a
+# session does not).
+_AUTH_PIPE = re.compile(r"require|ensure|authenticated|logged_in|admin|protected|private", re.I)
 
 
 def detect(root: Path) -> Detection | None:
@@ -110,6 +112,12 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
             ctx, migrate_line if facts["ecto"] else None,
             "Ecto migrations before each deploy, as Phoenix apps run them")
 
+    exported = re.findall(r"[A-Z_][A-Z0-9_]*", (facts["buildpack"] or {}).get("config_vars_to_export", ""))
+    if exported:
+        advice.notes.append(
+            f"elixir_buildpack.config exported {', '.join(exported)} while compiling on Heroku; the "
+            "Fly build has no secrets, so code that reads them at compile time (module attributes, "
+            "Application.compile_env) gets nil: read them at boot, or pass them as build secrets")
     assets = _asset_pipeline(facts, advice.notes)
     advice.env = _env(facts, ctx, advice, fly_host)
     advice.build_args = {"MIX_ENV": mix_env}

@@ -442,7 +442,8 @@ def test_every_table_entry_is_a_well_formed_tag_with_a_source():
     ("1.14.2", "25.1.2", "1.14.2", "25"),
     ("1.17.3", "27.1.2", "1.17.3", "27"),
     ("1.3.4", "19.3", "1.4.5", "19"),
-    (None, None, "1.19.4", "28"),
+    (None, None, "1.19.5", "28"),
+    ("1.18.4", "28.1", "1.18.4", "28"),
 ])
 def test_choose_picks_an_existing_tag_near_the_asked_versions(elixir_version, otp, expect_elixir,
                                                               expect_otp_major):
