@@ -23,8 +23,8 @@ _ENV_READ = re.compile(
     r"""System\.(?:get_env|fetch_env!?)\(\s*"(?P<a>[A-Za-z_][A-Za-z0-9_]*)"|\{:system,\s*"(?P<b>[A-Za-z_][A-Za-z0-9_]*)\"""")
 _LOCK_VERSION = r"\"{name}\":\s*\{{:hex,\s*:{name},\s*\"(?P<v>[^\"]+)\""
 _DEP_REQ = r"\{{\s*:{name}\s*,\s*\"(?P<req>[^\"]+)\""
-_ROUTE = re.compile(r"^\s*(?P<verb>get|live|forward)\s+\"(?P<path>[^\"]*)\"(?P<rest>.*)$")
-_SCOPE = re.compile(r"^\s*scope\s+\"(?P<path>[^\"]*)\"")
+_ROUTE = re.compile(r"^\s*(?P<verb>get|live|forward)[\s(]+\"(?P<path>[^\"]*)\"(?P<rest>.*)$")
+_SCOPE = re.compile(r"^\s*scope[\s(]+\"(?P<path>[^\"]*)\"")
 _PIPE = re.compile(r"^\s*pipe_through\s+(?P<pipes>.+)$")
 _ECTO_REPOS = re.compile(r"config\s+:(?P<app>[a-z_]\w*)\s*,\s*ecto_repos:")
 _URL_HOST = re.compile(r"url:\s*\[[^\]]*host:\s*\"(?P<host>[^\"]+)\"")

@@ -87,7 +87,10 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
     advice.notes.extend(image_notes)
     mix_env, mix_env_source = _mix_env(facts, ctx, advice.notes)
 
-    default_web = "mix phx.server" if phoenix else BUILDPACK_DEFAULT_WEB
+    # `mix phx.server` exists from Phoenix 1.3; earlier apps ran `mix phoenix.server`.
+    old_phoenix = (1, 0) <= version_tuple(facts["phoenix_version"])[:2] < (1, 3)
+    default_web = (("mix phoenix.server" if old_phoenix else "mix phx.server") if phoenix
+                   else BUILDPACK_DEFAULT_WEB)
     why_web = ("Heroku's Elixir buildpack would run `mix run --no-halt`, which does not start "
                "Phoenix's endpoint" if phoenix else "Heroku's Elixir buildpack default (bin/release)")
     heroku_lines = _common.web_processes(ctx, default_web, why_web, advice)
@@ -209,8 +212,9 @@ def _mix_env(facts: dict, ctx: AppContext, notes: list[str]) -> tuple[str, str]:
         value, source = facts["mix_env_declared"]["value"], facts["mix_env_declared"]["source"]
     else:
         value, source = "prod", "the Elixir buildpack's default"
-        custom = sorted(f[:-4] for f in facts["config_files"]
-                        if f[:-4] not in ("config", "dev", "test", "prod", "runtime", "releases"))
+        custom = sorted(f[:-4] for f in facts["config_files"] if "." not in f[:-4]
+                        and "secret" not in f and f[:-4] not in
+                        ("config", "dev", "test", "prod", "runtime", "releases"))
         if "MIX_ENV" in ctx.config_var_names and custom:
             notes.append(f"MIX_ENV is set on Heroku but its value is not read; config/ also has "
                          f"{', '.join(c + '.exs' for c in custom)}. Building with MIX_ENV=prod: "

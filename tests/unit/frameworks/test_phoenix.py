@@ -451,3 +451,87 @@ def test_choose_picks_an_existing_tag_near_the_asked_versions(elixir_version, ot
     assert image.os == "debian"
     assert image.elixir == expect_elixir and image.otp.split(".")[0] == expect_otp_major
     assert image.tag in {i.tag for i in images.images()}
+
+
+# -- traps from real Heroku Phoenix apps (docs/real-apps.md) -----------------------------------
+
+
+def test_elixir_flags_in_the_procfile_keep_mix_even_with_runtime_exs(tmp_path):
+    line = ("MIX_ENV=prod elixir --cookie $OTP_COOKIE --name web@127.0.0.1 "
+            "--erl '-kernel inet_dist_listen_min 9000' -S mix phx.server")
+    files = {**RELEASES_15, "config/runtime.exs": "import Config\n", "Procfile": f"web: {line}\n"}
+    root = write_app(tmp_path / "til", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "mix" and "needs Mix" in advice.build["mode_reason"]
+    argv = machine_argv(advice, line)
+    assert argv == ["/bin/bash", "-c", line]  # $OTP_COOKIE expands, quotes keep their meaning
+    assert machine.runs_heroku_line(argv, line, advice.env)
+
+
+def test_custom_compile_script_and_exported_config_vars(tmp_path):
+    files = {**PHOENIX_12,
+             "phoenix_static_buildpack.config": 'compile="script/build-assets"\nnode_version=10.10.0\n',
+             "script/build-assets": "npm run deploy\ncd $phoenix_dir\nmix phx.digest\n",
+             "elixir_buildpack.config": "erlang_version=20.3\nelixir_version=1.6.6\n"
+                                        "config_vars_to_export=(DATABASE_URL MAILER_KEY)\n"}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert "bash -c '. /app/script/build-assets'" in dockerfile
+    assert "npm run deploy" not in dockerfile  # the app's script replaces the default compile
+    assert any("DATABASE_URL, MAILER_KEY" in n and "compile time" in n for n in advice.notes)
+    assert lint(tmp_path, dockerfile) == []
+
+
+def test_inet6_in_a_comment_or_the_endpoint_is_not_ectos(tmp_path):
+    prod = PHOENIX_12["config/prod.exs"] + (
+        "#  https: [:inet6, port: 443]\nconfig :shop, Shop.Endpoint, http: [:inet6, port: 4000]\n")
+    files = {**PHOENIX_12, "config/prod.exs": prod}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert any(s["item"] == "IPv6 for Ecto" for s in advice.manual_steps)
+    files["config/prod.exs"] = prod + "config :shop, Shop.Repo, socket_options: [:inet6]\n"
+    write_app(root, files)
+    advice, _ = advise(root, files)
+    assert not any(s["item"] == "IPv6 for Ecto" for s in advice.manual_steps)
+    assert "ECTO_IPV6" not in advice.env
+
+
+def test_router_with_parens_dev_routes_and_session_only_auth(tmp_path):
+    router = '''defmodule Blog.Router do
+  use Blog.Web, :router
+  scope "/", Blog do
+    pipe_through([:browser, :browser_auth]) # loads the user if any
+    get("/", PostController, :index)
+  end
+  if Mix.env() in [:dev, :test] do
+    scope "/" do
+      get "/dashboard", DashboardController, :index
+    end
+  end
+end
+'''
+    files = {**PHOENIX_12, "web/router.ex": router}
+    root = write_app(tmp_path / "blog", files)
+    advice, _ = advise(root, files)
+    assert advice.health_check.path == "/"
+    detection = phoenix.detect(root)
+    assert "/dashboard" not in {r["path"] for r in detection.facts["routes"]}
+
+
+def test_no_procfile_on_phoenix_before_13_plans_phoenix_server(tmp_path):
+    files = {k: v for k, v in PHOENIX_12.items() if k != "Procfile"}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert advice.processes == {"web": "mix phoenix.server"}
+    assert any("No web process" in n for n in advice.notes)
+
+
+def test_custom_env_config_with_unknown_heroku_mix_env_is_noted(tmp_path):
+    files = {**PHOENIX_12, "config/staging.exs": "use Mix.Config\n",
+             "config/prod.secret.example.exs": "use Mix.Config\n"}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, {**files, "Procfile": "web: mix phx.server\n"}, names=["MIX_ENV"])
+    note = next(n for n in advice.notes if n.startswith("MIX_ENV is set on Heroku"))
+    assert "staging.exs" in note and "secret" not in note
+    assert advice.build["mix_env"] == "prod" and advice.config["MIX_ENV"].kind == "build"
