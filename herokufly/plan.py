@@ -14,8 +14,10 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from herokufly import names, pricing
+from herokufly import frameworks, machine, names, pricing
 from herokufly.errors import ConfigError
+from herokufly.frameworks import BUILD, HEROKU_HOST, HEROKU_ONLY, Advice, AppContext, Detection
+from herokufly.frameworks import _common as framework_common
 from herokufly.inventory import Addon, Formation, Inventory, Repo
 
 POSTGRES_TARGETS = ("managed", "unmanaged", "keep-heroku", "none")
@@ -105,6 +107,7 @@ class PlanOptions:
     region: str | None = None
     org: str = "personal"
     postgres: str = "managed"
+    release_migrations: bool = True  # propose the framework's migration command as release
 
 
 @dataclass
@@ -134,6 +137,12 @@ class Plan:
     offline_unknowns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     scaffold: dict = field(default_factory=dict)
+    # Issue 8: why the framework was chosen, what each Fly group execs and whether that is
+    # what Heroku ran, and config vars that are not plain runtime secrets.
+    framework_evidence: list[str] = field(default_factory=list)
+    process_checks: dict[str, dict] = field(default_factory=dict)
+    release: dict | None = None
+    config_kinds: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -153,23 +162,38 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     )
     region, region_reason = _region(inventory, options)
     framework = repo.framework if repo else "unknown"
-    build = _build(inventory, framework, notes)
-    processes, sources, release_command, process_notes = _processes(inventory, build)
-    notes.extend(process_notes)
+    postgres_addon = _primary_postgres(inventory.addons)
+    ctx = _app_context(inventory, options, fly_app, postgres_addon)
+    detection = _detection(repo, framework)
+    advice = _advice(framework, detection, ctx, inventory, notes)
+    build, image = _build_and_image(inventory, framework, advice, notes)
+    processes, sources, release_command, checks, release = _processes(
+        inventory, advice, image, build, notes)
     vm = _vms(inventory, processes, sources, notes)
-    http_service = _http_service(framework, processes, vm, inventory)
+    port, port_why = _port(framework, image, build, advice)
+    http_service = _http_service(port, processes, vm, inventory, advice)
     env = _env(framework, fly_app, http_service, inventory)
     if http_service:
-        notes.append(f"The health check GETs {http_service['health_check_path']} and needs a 2xx "
-                     "answer; change the path in fly.toml if it redirects")
+        notes.append(f"The health check GETs {http_service['health_check_path']} with "
+                     f"X-Forwarded-Proto: https ({http_service['health_check_why']}); "
+                     f"internal port {port}: {port_why}")
+    for group, check in checks.items():
+        if check["runs_heroku_line"] is False and not check.get("replaced"):
+            notes.append(f"Check process '{group}': the Machine runs {check['machine_exec']}, "
+                         f"which herokufly cannot prove equals Heroku's `{check['heroku']}`"
+                         + (f" ({check['why']})" if check.get("why") else ""))
+    notes.extend(advice.notes)
 
     postgres_addon = _primary_postgres(inventory.addons)
     postgres = _postgres(postgres_addon, options, fly_app, region, notes)
     redis_addon = next((a for a in inventory.addons if a.service == "heroku-redis"), None)
     redis = _redis(redis_addon, inventory, fly_app, region)
     secrets, excluded = _config(inventory, postgres, redis, options)
+    secrets, excluded, config_kinds = _config_kinds(secrets, excluded, advice)
     domains = sorted(d.hostname for d in inventory.domains if d.kind == "custom")
     manual = _manual_steps(inventory, postgres_addon, redis_addon, build, excluded)
+    manual += advice.manual_steps + _config_manual_steps(config_kinds, fly_app, domains)
+    manual += _process_manual_steps(checks, image)
 
     stages = ["provision", "secrets"]
     if postgres and postgres["target"] in ("managed", "unmanaged"):
@@ -200,8 +224,12 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
         stages=stages,
         offline=inventory.offline,
         offline_unknowns=_offline_unknowns(inventory, options) if inventory.offline else [],
-        notes=notes,
+        notes=_unique(notes),
         scaffold=_scaffold_facts(repo),
+        framework_evidence=list(detection.evidence) if detection else [],
+        process_checks=checks,
+        release=release,
+        config_kinds=config_kinds,
     )
     plan.estimate = estimate(plan, inventory)
     return plan
@@ -228,15 +256,7 @@ def inventory_from_repo(repo: Repo, heroku_app: str) -> Inventory:
                 command=command,
             )
         )
-    addons = []
-    for entry in app_json.get("addons") or []:
-        plan = entry.get("plan") if isinstance(entry, dict) else entry
-        if not isinstance(plan, str) or not plan:
-            continue
-        service = plan.split(":", 1)[0]
-        # REDIS_TLS_URL only exists on some Key-Value Store plans; offline we cannot tell.
-        known = [v for v in ADDON_CONFIG_VARS.get(service, []) if v != "REDIS_TLS_URL"]
-        addons.append(Addon(name=service, service=service, plan=plan, config_vars=known))
+    addons = addons_from_app_json(app_json)
     env = app_json.get("env") if isinstance(app_json.get("env"), dict) else {}
     config_names = set(env)
     for addon in addons:
@@ -251,6 +271,42 @@ def inventory_from_repo(repo: Repo, heroku_app: str) -> Inventory:
         domains=[],
         offline=True,
     )
+
+
+# Plans Heroku provisions when app.json names none (Heroku's add-on default plans).
+_DEFAULT_PLANS = {"heroku-postgresql": "essential-0", "heroku-redis": "mini"}
+
+
+def addons_from_app_json(app_json: dict) -> list[Addon]:
+    """app.json "addons", in every spelling Heroku accepts: "service", "service:plan",
+    {"plan": "service[:plan]", "as": "NAME", "options": {...}}. Anything else is a ConfigError
+    naming app.json."""
+    entries = app_json.get("addons")
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise ConfigError('app.json: "addons" must be a list of add-on plans',
+                          hint='Write e.g. "addons": ["heroku-postgresql:essential-0"]')
+    addons: list[Addon] = []
+    for index, entry in enumerate(entries):
+        plan = entry.get("plan") if isinstance(entry, dict) else entry
+        attach_as = entry.get("as") if isinstance(entry, dict) else None
+        if not isinstance(plan, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*(:[\w.-]+)?", plan.strip()):
+            raise ConfigError(
+                f"app.json: addons[{index}] is not an add-on plan (expected \"service\", "
+                f"\"service:plan\" or {{\"plan\": \"service:plan\"}})",
+                hint="Fix the entry in app.json, then run herokufly again")
+        plan = plan.strip()
+        service = plan.split(":", 1)[0]
+        if ":" not in plan and service in _DEFAULT_PLANS:
+            plan = f"{service}:{_DEFAULT_PLANS[service]}"
+        # REDIS_TLS_URL only exists on some Key-Value Store plans; offline we cannot tell.
+        known = [v for v in ADDON_CONFIG_VARS.get(service, []) if v != "REDIS_TLS_URL"]
+        if isinstance(attach_as, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", attach_as) and known:
+            known = [f"{attach_as}_URL"]
+        name = service if not any(a.name == service for a in addons) else f"{service}-{index}"
+        addons.append(Addon(name=name, service=service, plan=plan, config_vars=known))
+    return addons
 
 
 def _offline_unknowns(inventory: Inventory, options: PlanOptions) -> list[str]:
@@ -288,85 +344,239 @@ def _region(inventory: Inventory, options: PlanOptions) -> tuple[str, str]:
     return mapped, f"nearest Fly region to {where} '{heroku_region}'"
 
 
-def _build(inventory: Inventory, framework: str, notes: list[str]) -> dict:
+def _app_context(inventory: Inventory, options: PlanOptions, fly_app: str,
+                 postgres_addon: Addon | None) -> AppContext:
     repo = inventory.repo
-    if framework in ("phoenix", "elixir"):
-        elixir = repo.elixir_version if repo else None
-        otp = repo.otp_version if repo else None
-        if not (elixir and otp):
-            notes.append(
-                f"No Elixir/OTP version pinned in .tool-versions or elixir_buildpack.config; "
-                f"the Dockerfile uses Elixir {elixir or DEFAULT_ELIXIR} / OTP {otp or DEFAULT_OTP}"
-            )
-        return {
-            "mode": "dockerfile",
-            "dockerfile": "Dockerfile",
-            "generated": not (repo and repo.has_dockerfile),
-            "elixir_version": elixir or DEFAULT_ELIXIR,
-            "otp_version": otp or DEFAULT_OTP,
-            "versions_source": (repo.versions_source if repo else None) or "default",
-            "image": f"hexpm/elixir:{elixir or DEFAULT_ELIXIR}-erlang-{otp or DEFAULT_OTP}"
-            f"-debian-{DEBIAN_VERSION}",
-        }
-    if repo and repo.has_dockerfile:
-        return {"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": False}
-    stack = (inventory.app.stack if inventory.app else None) or (repo.stack if repo else None)
-    number = stack.split("-", 1)[1] if stack and re.fullmatch(r"heroku-\d+", stack) else "24"
-    buildpacks = list(inventory.app.buildpacks) if inventory.app else []
-    custom = [b for b in buildpacks if not b.startswith("heroku/")]
-    if custom:
-        notes.append(
-            "Custom buildpacks are not part of Heroku's Cloud Native Buildpacks builder: "
-            + ", ".join(custom)
-        )
-    notes.append(
-        f"Builds with Heroku's Cloud Native Buildpacks (heroku/builder:{number}) so the app "
-        "builds on Fly without a Dockerfile"
+    commands = _heroku_commands(inventory)  # the live formation's command is what Heroku runs
+    if repo and "release" in repo.procfile:
+        commands["release"] = repo.procfile["release"]
+    buildpacks = list(inventory.app.buildpacks) if inventory.app else list(
+        repo.buildpacks if repo else [])
+    host_bound = sorted(set(inventory.host_bound_vars) | set(repo.host_bound_vars if repo else []))
+    return AppContext(
+        fly_app=fly_app,
+        procfile=commands,
+        config_var_names=list(inventory.config_var_names),
+        has_database=postgres_addon is not None and options.postgres != "none",
+        release_migrations=options.release_migrations,
+        host_bound_vars=host_bound,
+        domains=sorted(d.hostname for d in inventory.domains if d.kind == "custom"),
+        stack=(inventory.app.stack if inventory.app else None) or (repo.stack if repo else None),
+        buildpacks=buildpacks,
+        user_dockerfile=repo.dockerfile_image if repo else None,
     )
-    return {
-        "mode": "buildpacks",
-        "builder": f"heroku/builder:{number}",
-        "stack": stack or "heroku-24",
-        "heroku_buildpacks": buildpacks,
-    }
 
 
-def _processes(inventory: Inventory, build: dict):
-    """(Fly group -> command, Fly group -> Heroku type, release command, notes)."""
+def _detection(repo: Repo | None, framework: str) -> Detection | None:
+    """The repo's detection for `framework`; None when the reader did not detect it (a Repo
+    built by hand, or a framework named by an older reader)."""
+    for detection in (repo.detections if repo else []):
+        if detection.name == framework:
+            return detection
+    return None
+
+
+# Modules whose advise() works from an empty Detection (facts all optional).
+_FACTS_OPTIONAL = {"rails", "ruby", "django", "python", "node", "java", "php"}
+
+
+def _framework_module(name: str):
+    try:
+        module = frameworks.module(name)
+    except ModuleNotFoundError:
+        return None
+    return module if hasattr(module, "advise") else None
+
+
+def _advice(framework, detection, ctx: AppContext, inventory: Inventory, notes) -> Advice:
+    """Ask the framework; Phoenix without a detection keeps the built-in release plan."""
+    module = _framework_module(framework) if framework not in ("unknown", "go") else None
+    if module is not None and detection is not None:
+        return module.advise(detection, ctx)
+    if module is not None and framework in _FACTS_OPTIONAL:
+        return module.advise(Detection(framework), ctx)
+    if framework in ("phoenix", "elixir") and not _own_dockerfile(inventory.repo):
+        return _phoenix_release_advice(inventory, ctx, notes)
+    return _generic_advice(ctx)
+
+
+def _generic_advice(ctx: AppContext) -> Advice:
+    """An app no framework module knows: the builder, the Procfile, its own release line."""
+    advice = Advice(build={})
+    advice.build = framework_common.buildpacks_build(ctx, "", None, None, advice.notes)
+    advice.processes = framework_common.web_processes(ctx, None, "", advice)
+    advice.release = framework_common.release_from(ctx, None, "")
+    advice.health_check = framework_common.health_check("/", "the app's root; no health route "
+                                                        "is known")
+    advice.config = framework_common.config_kinds(ctx, (), f"{ctx.fly_app}.fly.dev")
+    advice.image = machine.image_from_buildpacks(advice.processes)
+    return advice
+
+
+def _phoenix_release_advice(inventory: Inventory, ctx: AppContext, notes: list[str]) -> Advice:
+    """Phoenix as a Mix release from herokufly's Dockerfile (until frameworks/phoenix.py)."""
     repo = inventory.repo
-    procfile = dict(repo.procfile) if repo else {}
-    commands = {f.type: f.command for f in inventory.formation if f.command}
-    for kind, command in procfile.items():
-        commands.setdefault(kind, command)
-    release = commands.pop("release", None)
-    notes = []
+    elixir = repo.elixir_version if repo else None
+    otp = repo.otp_version if repo else None
+    if not (elixir and otp):
+        notes.append(
+            f"No Elixir/OTP version pinned in .tool-versions or elixir_buildpack.config; "
+            f"the Dockerfile uses Elixir {elixir or DEFAULT_ELIXIR} / OTP {otp or DEFAULT_OTP}"
+        )
+    advice = Advice(build={
+        "mode": "dockerfile",
+        "dockerfile": "Dockerfile",
+        "generated": True,
+        "elixir_version": elixir or DEFAULT_ELIXIR,
+        "otp_version": otp or DEFAULT_OTP,
+        "versions_source": (repo.versions_source if repo else None) or "default",
+        "image": f"hexpm/elixir:{elixir or DEFAULT_ELIXIR}-erlang-{otp or DEFAULT_OTP}"
+        f"-debian-{DEBIAN_VERSION}",
+    })
+    advice.internal_port = 4000
+    commands = {k: v for k, v in ctx.procfile.items() if k != "release"}
     if "web" not in commands and repo and repo.framework == "phoenix":
         # What Heroku's Phoenix buildpack runs when the Procfile has no web process.
         commands["web"] = "mix phx.server"
         notes.append("No web process in the Procfile; planned Phoenix's `mix phx.server`")
-    elixir_release = "elixir_version" in build  # a Mix release built by the Dockerfile
     app_bin = f"/app/bin/{repo.mix_app}" if repo and repo.mix_app else "/app/bin/app"
-    processes, sources = {}, {}
-    for kind in sorted(commands, key=lambda k: (k != "web", k)):
+    for kind, command in commands.items():
+        translated = _release_command_for(command, app_bin)
+        if translated is None:
+            notes.append(
+                f"Process '{kind}' runs `{command}`, which needs Mix; a release has no Mix. "
+                f"It is planned as `{app_bin} start`: check it"
+            )
+            translated = f"{app_bin} start"
+        advice.processes[kind] = translated
+        if translated != command:
+            advice.replaced[kind] = f"Heroku ran `{command}`; a Mix release runs `{translated}`"
+    if (repo and repo.has_ecto) or "release" in ctx.procfile:
+        advice.release = frameworks.Release("/app/bin/migrate", "the release's migrate script "
+                                            "(Ecto migrations)", proposed="release" not in ctx.procfile)
+    advice.health_check = framework_common.health_check("/", "the app's root")
+    advice.config = framework_common.config_kinds(ctx, ("node",), f"{ctx.fly_app}.fly.dev")
+    advice.image = machine.Image(kind="dockerfile", cmd=("/app/bin/server",))
+    return advice
+
+
+def _build_and_image(inventory: Inventory, framework: str, advice: Advice, notes: list[str]):
+    """The build the advice wants, unless the repo has its own Dockerfile: that one wins."""
+    repo = inventory.repo
+    build = dict(advice.build)
+    image = advice.image
+    if _own_dockerfile(repo):
+        build = {"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": False}
+        if advice.build.get("runtime"):
+            build["runtime"] = advice.build["runtime"]
+        image = repo.dockerfile_image
+        notes.append("Builds with the repo's own Dockerfile; processes run through its "
+                     f"ENTRYPOINT {list(image.entrypoint) or '(none)'} and the port comes from "
+                     "its EXPOSE")
+        return build, image
+    if build.get("mode") == "buildpacks":
+        heroku_buildpacks = list(inventory.app.buildpacks) if inventory.app else list(
+            repo.buildpacks if repo else [])
+        build["heroku_buildpacks"] = heroku_buildpacks
+        custom = [b for b in heroku_buildpacks if not _official_buildpack(b)]
+        if custom:
+            notes.append("Custom buildpacks are not part of Heroku's Cloud Native Buildpacks "
+                         "builder: " + ", ".join(custom))
+        notes.append(f"Builds with Heroku's Cloud Native Buildpacks ({build['builder']}) so the "
+                     "app builds on Fly without a Dockerfile")
+        if not (build.get("runtime") or {}).get("language"):
+            build.pop("runtime", None)
+    return build, image or machine.image_from_buildpacks({})
+
+
+def _own_dockerfile(repo: Repo | None) -> bool:
+    """The repo has a Dockerfile of its own (not one herokufly's scaffold wrote)."""
+    return bool(repo and repo.has_dockerfile and repo.dockerfile_image is not None
+                and not repo.dockerfile_by_herokufly)
+
+
+def _official_buildpack(name: str) -> bool:
+    return name.startswith("heroku/") or bool(
+        re.match(r"https://github\.com/heroku/heroku-buildpack-[\w-]+(\.git)?/?$", name))
+
+
+def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build: dict,
+               notes: list[str]):
+    """(group -> fly.toml command, group -> Heroku type, release_command, checks, release).
+
+    Each Heroku line becomes the fly.toml command that makes the Machine exec it with
+    Heroku's meaning (machine.fly_command_running), and is checked with
+    machine.runs_heroku_line on what the Machine will really exec.
+    """
+    lines = dict(advice.processes)
+    release_line = advice.release
+    own_dockerfile = build.get("mode") == "dockerfile" and not build.get("generated")
+    if own_dockerfile and advice.replaced:
+        # The advice rewrote lines for an image herokufly builds; the user's image runs
+        # Heroku's own lines instead.
+        heroku_lines = {k: v for k, v in _heroku_commands(inventory).items() if k != "release"}
+        lines = {k: heroku_lines[k] for k in lines if k in heroku_lines}
+        if release_line and release_line.proposed:
+            notes.append(f"With your Dockerfile, no release command is proposed ({release_line.why}"
+                         "); add one that runs your migrations inside your image")
+            release_line = None
+    if own_dockerfile and "web" not in lines:
+        lines["web"] = ""  # the image's own ENTRYPOINT/CMD
+    processes, sources, checks = {}, {}, {}
+    env = {"PORT": "set"} if "web" in lines else {}  # _env sets PORT for the web group
+    for kind in sorted(lines, key=lambda k: (k != "web", k)):
         group = WEB_GROUP if kind == "web" else names.suggest_fly_app_name(kind) or kind
-        command = commands[kind]
-        if elixir_release:
-            translated = _release_command_for(command, app_bin)
-            if translated is None:
-                notes.append(
-                    f"Process '{kind}' runs `{command}`, which needs Mix; a release has no Mix. "
-                    f"It is planned as `{app_bin} start`: check it"
-                )
-                translated = f"{app_bin} start"
-            command = translated
-        processes[group] = command
+        processes[group], checks[group] = _fly_command(image, kind, lines[kind], advice, env)
         sources[group] = kind
-    if elixir_release:
-        has_ecto = bool(repo and repo.has_ecto)
-        release_command = "/app/bin/migrate" if (has_ecto or release) else None
-    else:
-        release_command = release
-    return processes, sources, release_command, notes
+    release_command, release = None, None
+    if release_line:
+        command, check = _fly_command(image, "release", release_line.line, advice, env)
+        release_command = command or None
+        release = {"line": release_line.line, "why": release_line.why,
+                   "proposed": release_line.proposed, **check}
+        if release_line.proposed:
+            notes.append(f"Release command proposed: `{release_line.line}` ({release_line.why})")
+    return processes, sources, release_command, checks, release
+
+
+def _heroku_commands(inventory: Inventory) -> dict[str, str]:
+    """Heroku's commands: the live formation's, else the Procfile's."""
+    repo = inventory.repo
+    commands = {f.type: f.command for f in inventory.formation if f.command}
+    for kind, command in (repo.procfile if repo else {}).items():
+        commands.setdefault(kind, command)
+    return commands
+
+
+def _fly_command(image: machine.Image, kind: str, line: str, advice: Advice, env: dict):
+    if line == "":
+        argv = machine.machine_exec(image, None)
+        return "", {"heroku": None, "fly": "", "machine_exec": argv, "runs_heroku_line": None,
+                    "why": "no Procfile line: the image's own ENTRYPOINT/CMD runs"}
+    command = machine.fly_command_running(image, line)
+    if command is None:
+        return "", {"heroku": line, "fly": "", "machine_exec": machine.machine_exec(image, None),
+                    "runs_heroku_line": False,
+                    "why": "the Dockerfile's shell-form ENTRYPOINT ignores every command"}
+    argv = machine.machine_exec(image, command)
+    check = {"heroku": line, "fly": command, "machine_exec": argv,
+             "runs_heroku_line": machine.runs_heroku_line(argv, line, env)}
+    if kind in advice.replaced:
+        check["replaced"] = advice.replaced[kind]
+    elif not check["runs_heroku_line"] and image.entrypoint and not image.entrypoint_shell_form:
+        check["why"] = (f"it runs through the image's ENTRYPOINT {list(image.entrypoint)}, which "
+                        "must exec its arguments")
+    return command, check
+
+
+def _port(framework: str, image: machine.Image, build: dict, advice: Advice) -> tuple[int, str]:
+    if build.get("mode") == "dockerfile" and not build.get("generated"):
+        from herokufly.frameworks import dockerfile
+
+        return dockerfile.port(image, advice.internal_port)
+    if build.get("mode") == "buildpacks":
+        return advice.internal_port, "the app listens on $PORT, which fly.toml [env] sets"
+    return advice.internal_port, "the port the generated Dockerfile's server listens on"
 
 
 def _release_command_for(command: str, app_bin: str) -> str | None:
@@ -408,10 +618,9 @@ def _vms(inventory: Inventory, processes: dict, sources: dict, notes: list[str])
     return vms
 
 
-def _http_service(framework, processes, vm, inventory) -> dict | None:
+def _http_service(port: int, processes, vm, inventory, advice: Advice) -> dict | None:
     if WEB_GROUP not in processes:
         return None
-    port = 4000 if framework in ("phoenix", "elixir") else 8080
     web_sizes = [f.size.lower() for f in inventory.formation if f.type == "web"]
     sleeps = bool(web_sizes) and all(s in ("eco", "free") for s in web_sizes)
     return {
@@ -421,7 +630,10 @@ def _http_service(framework, processes, vm, inventory) -> dict | None:
         "min_machines_running": 0 if sleeps else vm[WEB_GROUP]["count"],
         "auto_stop_machines": "stop",
         "auto_start_machines": True,
-        "health_check_path": "/",
+        "health_check_path": advice.health_check.path,
+        # Fly's proxy adds X-Forwarded-Proto; its health checker does not, so we send it.
+        "health_check_headers": dict(advice.health_check.headers),
+        "health_check_why": advice.health_check.why,
     }
 
 
@@ -572,7 +784,7 @@ def _manual_steps(inventory, postgres_addon, redis_addon, build, excluded) -> li
                            "Trusted IP ranges, VPN and peering do not carry over",
                            "Use Fly's private network (WireGuard) and static egress IPs where needed"))
     if build.get("mode") == "buildpacks" and any(
-        not b.startswith("heroku/") for b in build.get("heroku_buildpacks", [])
+        not _official_buildpack(b) for b in build.get("heroku_buildpacks", [])
     ):
         steps.append(_step("Custom buildpacks",
                            "Heroku's CNB builder only runs Heroku's own buildpacks",
@@ -582,6 +794,65 @@ def _manual_steps(inventory, postgres_addon, redis_addon, build, excluded) -> li
                            "Offline plans only see the repo",
                            "Run `herokufly plan` with HEROKU_API_KEY set to read the live app"))
     return steps
+
+
+def _config_kinds(secrets: list[str], excluded: list[dict], advice: Advice):
+    """Move build-time and Heroku-only names out of the secrets; flag host-bound ones."""
+    kinds = []
+    kept, dropped = [], list(excluded)
+    for name in secrets:
+        var = advice.config.get(name)
+        if var is None:
+            kept.append(name)
+            continue
+        kinds.append({"name": name, "kind": var.kind, "reason": var.reason,
+                      **({"fly_value": var.fly_value} if var.fly_value else {})})
+        if var.kind == HEROKU_ONLY:
+            dropped.append({"name": name, "reason": var.reason})
+        elif var.kind == BUILD:
+            dropped.append({"name": name, "reason": "build-time only: " + var.reason})
+        else:  # HEROKU_HOST: still copied, then changed by the user (manual step)
+            kept.append(name)
+    return kept, sorted(dropped, key=lambda e: e["name"]), kinds
+
+
+def _config_manual_steps(config_kinds: list[dict], fly_app: str, domains: list[str]) -> list[dict]:
+    steps = []
+    build = [k["name"] for k in config_kinds if k["kind"] == BUILD]
+    if build:
+        steps.append(_step(
+            "Build-time config vars: " + ", ".join(build),
+            "Heroku's build saw config vars; Fly's build sees only [build.args], and herokufly "
+            "keeps no config values in files",
+            "Add each under [build.args] in fly.toml with its value from "
+            "`heroku config:get NAME` (they are not secrets: build args are stored in the image)"))
+    host = [k["name"] for k in config_kinds if k["kind"] == HEROKU_HOST]
+    if host:
+        targets = " and ".join([f"{fly_app}.fly.dev", *domains])
+        steps.append(_step(
+            "Config vars naming the Heroku host: " + ", ".join(host),
+            "Their values name *.herokuapp.com, which stops working after cutover",
+            f"After the secrets stage, set each to name {targets} instead "
+            "(`fly secrets set NAME=...`)"))
+    return steps
+
+
+def _process_manual_steps(checks: dict, image: machine.Image) -> list[dict]:
+    if not image.entrypoint_shell_form:
+        return []
+    broken = sorted(g for g, c in checks.items() if c.get("heroku") and not c["runs_heroku_line"])
+    if not broken:
+        return []
+    return [_step(
+        "Process groups " + ", ".join(broken),
+        "The Dockerfile's ENTRYPOINT is in shell form, which ignores the command Fly gives "
+        "each process group",
+        "Write the ENTRYPOINT in exec form (`ENTRYPOINT [\"/entrypoint.sh\"]` ending in "
+        "`exec \"$@\"`), or drop it and keep CMD")]
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
 
 
 def _step(item: str, why: str, how: str) -> dict:

@@ -63,7 +63,12 @@ def read_repo(path: str | Path) -> Repo:
 
     repo.has_dockerfile = (root / "Dockerfile").is_file()
     if repo.has_dockerfile:
-        repo.dockerfile_image = machine.image_from_dockerfile(_read_text(root / "Dockerfile"))
+        text = _read_text(root / "Dockerfile")
+        repo.dockerfile_image = machine.image_from_dockerfile(text)
+        # scaffold's own Dockerfile says so near the top; re-planning must not treat it as
+        # the user's.
+        repo.dockerfile_by_herokufly = bool(
+            re.search(r"^#\s*Written by herokufly", "\n".join(text.splitlines()[:10]), re.M))
     _read_elixir(root, repo)
     _read_versions(root, repo)
     repo.detections = frameworks.detect_all(root)

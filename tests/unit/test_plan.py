@@ -216,8 +216,9 @@ def test_buildpack_mode_for_other_frameworks():
                                                           buildpacks=["heroku/ruby", "https://x/custom.tgz"]))
     plan = make_plan(inventory, PlanOptions(heroku_app="shop"))
     assert plan.build["mode"] == "buildpacks" and plan.build["builder"] == "heroku/builder:22"
-    assert plan.processes["app"] == "mix phx.server"  # formation's command wins over the Procfile
-    assert plan.release_command == "bin/rails db:migrate"
+    # The formation's command wins over the Procfile; one word, as the CNB launcher needs.
+    assert plan.processes["app"] == "'mix phx.server'"
+    assert plan.release_command == "'bin/rails db:migrate'"
     assert plan.http_service["internal_port"] == 8080
     assert any("Cloud Native Buildpacks" in n for n in plan.notes)
     assert any(s["item"] == "Custom buildpacks" for s in plan.manual_steps)
@@ -295,9 +296,11 @@ def test_offline_plan_of_the_rails_example_uses_buildpacks():
     plan = make_plan(inventory_from_repo(repo, "shop-rails"), PlanOptions(heroku_app="shop-rails"))
     assert plan.framework == "rails"
     assert plan.build == {"mode": "buildpacks", "builder": "heroku/builder:24", "stack": "heroku-24",
-                          "heroku_buildpacks": []}
-    assert plan.processes == {"app": "bundle exec puma -C config/puma.rb",
-                              "worker": "bundle exec sidekiq -C config/sidekiq.yml"}
-    assert plan.release_command == "bin/rails db:migrate"
+                          "heroku_buildpacks": [], "runtime": {
+                              "language": "ruby", "version": "3.3.5", "source": "Gemfile",
+                              "supported": True}}
+    assert plan.processes == {"app": "'bundle exec puma -C config/puma.rb'",
+                              "worker": "'bundle exec sidekiq -C config/sidekiq.yml'"}
+    assert plan.release_command == "'bin/rails db:migrate'"
     assert {"SENDGRID_USERNAME", "SENDGRID_PASSWORD", "SENDGRID_API_KEY"} <= {e["name"] for e in plan.excluded_config}
     assert any(s["item"] == "Mail add-on sendgrid" for s in plan.manual_steps)

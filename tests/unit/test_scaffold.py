@@ -98,22 +98,42 @@ def test_rerun_changes_nothing(repo_dir):
     assert snapshot(repo_dir) == before
 
 
-def test_conflict_writes_nothing_and_reports_every_file(repo_dir):
-    (repo_dir / "Dockerfile").write_text("FROM elixir:latest\n")
+def test_conflicting_files_are_left_alone_and_the_rest_is_written(repo_dir):
     (repo_dir / ".dockerignore").write_text("node_modules\n")
-    before = snapshot(repo_dir)
+    (repo_dir / "rel" / "overlays" / "bin").mkdir(parents=True)
+    (repo_dir / "rel" / "overlays" / "bin" / "server").write_text("#!/bin/sh\nmine\n")
     result = scaffold(plan_for(repo_dir), repo_dir)
-    assert not result.written
-    assert {c.path for c in result.conflicts} == {"Dockerfile", ".dockerignore"}
-    assert snapshot(repo_dir) == before
-    assert not (repo_dir / "fly.toml").exists() and not (repo_dir / "rel").exists()
+    assert result.written
+    assert {c.path for c in result.conflicts} == {".dockerignore", "rel/overlays/bin/server"}
+    assert {c.action for c in result.conflicts} == {"kept"}
+    assert (repo_dir / ".dockerignore").read_text() == "node_modules\n"
+    assert (repo_dir / "rel/overlays/bin/server").read_text() == "#!/bin/sh\nmine\n"
+    assert (repo_dir / "fly.toml").is_file()  # a fly.toml never needs --force
+
+
+def test_own_dockerfile_is_used_and_never_replaced(repo_dir):
+    (repo_dir / "Dockerfile").write_text("FROM elixir:1.17\nEXPOSE 4001\n"
+                                         "CMD [\"mix\", \"phx.server\"]\n")
+    before = (repo_dir / "Dockerfile").read_text()
+    plan = plan_for(repo_dir)
+    assert plan["build"] == {"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": False}
+    result = scaffold(plan, repo_dir, force=True)
+    assert [c.path for c in result.changes] == ["fly.toml"]
+    assert (repo_dir / "Dockerfile").read_text() == before
+    fly = tomllib.loads((repo_dir / "fly.toml").read_text())
+    assert fly["http_service"]["internal_port"] == 4001 and fly["env"]["PORT"] == "4001"
+    assert fly["build"] == {"dockerfile": "Dockerfile"}
+    # The Procfile's own lines run in the user's image, not the generated release's scripts.
+    assert fly["processes"] == {"app": "mix phx.server", "worker": "mix run --no-halt"}
+    assert fly["deploy"]["release_command"] == "mix ecto.migrate"
+    assert "/app/bin" not in json.dumps(fly)
 
 
 def test_force_replaces_conflicting_files(repo_dir):
-    (repo_dir / "Dockerfile").write_text("FROM elixir:latest\n")
+    (repo_dir / ".dockerignore").write_text("node_modules\n")
     result = scaffold(plan_for(repo_dir), repo_dir, force=True)
-    assert result.written
-    assert "hexpm/elixir" in (repo_dir / "Dockerfile").read_text()
+    assert result.written and not result.conflicts
+    assert (repo_dir / ".dockerignore").read_text() != "node_modules\n"
 
 
 def test_existing_fly_toml_is_merged_keeping_comments_and_keys(repo_dir):
@@ -137,14 +157,16 @@ def test_existing_fly_toml_is_merged_keeping_comments_and_keys(repo_dir):
     assert {c.action for c in again.changes} == {"unchanged"}
 
 
-def test_fly_toml_value_conflict_needs_force(repo_dir):
+def test_fly_toml_value_conflict_keeps_the_users_value(repo_dir):
     original = 'app = "acme-phoenix"\n\n[http_service]\n  internal_port = 8080 # mine\n'
     (repo_dir / "fly.toml").write_text(original)
     result = scaffold(plan_for(repo_dir), repo_dir)
     assert [c.path for c in result.conflicts] == ["fly.toml"]
+    assert result.conflicts[0].action == "update"
     assert "http_service.internal_port is 8080" in result.conflicts[0].detail
-    assert (repo_dir / "fly.toml").read_text() == original
-    assert not (repo_dir / "Dockerfile").exists()  # nothing at all was written
+    text = (repo_dir / "fly.toml").read_text()
+    assert "internal_port = 8080 # mine" in text  # the user's value and comment stay
+    assert tomllib.loads(text)["primary_region"] == "iad"  # the rest was merged in
     forced = scaffold(plan_for(repo_dir), repo_dir, force=True)
     assert forced.written
     assert tomllib.loads((repo_dir / "fly.toml").read_text())["http_service"]["internal_port"] == 4000
@@ -174,9 +196,11 @@ def test_buildpack_mode_writes_only_fly_toml(tmp_path):
     assert [c.path for c in result.changes] == ["fly.toml"]
     fly = tomllib.loads((tmp_path / "fly.toml").read_text())
     assert fly["build"] == {"builder": "heroku/builder:24"}
-    assert fly["processes"] == {"app": "bundle exec puma"}
-    assert fly["deploy"]["release_command"] == "bin/rails db:migrate"
+    # One word for the CNB launcher, which replaces `bash -c`'s argument with it.
+    assert fly["processes"] == {"app": "'bundle exec puma'"}
+    assert fly["deploy"]["release_command"] == "'bin/rails db:migrate'"
     assert fly["http_service"]["internal_port"] == 8080 and fly["env"]["PORT"] == "8080"
+    assert fly["http_service"]["checks"][0]["headers"] == {"X-Forwarded-Proto": "https"}
     lagging = [e for e in check_against_schema(fly) if "processes" in e]
     assert check_against_schema(fly) == lagging
 
@@ -187,25 +211,25 @@ def _run_cli(*args, cwd=ROOT):
                           cwd=cwd, env=env, timeout=60)
 
 
-def test_cli_bad_procfile_fails_with_line_and_writes_nothing(repo_dir):
-    (repo_dir / "Procfile").write_text("web: mix phx.server\nworker mix run\n")
+def test_cli_bad_app_json_fails_naming_the_file_and_writes_nothing(repo_dir):
+    (repo_dir / "app.json").write_text('{"addons": [{"plan": 5}]}')
     before = snapshot(repo_dir)
     proc = _run_cli("scaffold", "--offline", "--repo", str(repo_dir), "--heroku-app", "acme-phoenix")
     assert proc.returncode == 1
-    assert "Procfile:2:" in proc.stderr and "Traceback" not in proc.stderr
+    assert "app.json: addons[0]" in proc.stderr and "Traceback" not in proc.stderr
     assert snapshot(repo_dir) == before
 
 
 def test_cli_scaffold_conflict_exit_code_and_json(repo_dir):
-    (repo_dir / "Dockerfile").write_text("FROM elixir\n")
+    (repo_dir / ".dockerignore").write_text("mine\n")
     proc = _run_cli("scaffold", "--offline", "--repo", str(repo_dir), "--heroku-app", "acme-phoenix", "--json")
-    assert proc.returncode == 1
+    assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert report["written"] is False and [c["path"] for c in report["conflicts"]] == ["Dockerfile"]
+    assert report["written"] is True and [c["path"] for c in report["conflicts"]] == [".dockerignore"]
     assert "--force" in proc.stderr
     proc = _run_cli("scaffold", "--offline", "--repo", str(repo_dir), "--heroku-app", "acme-phoenix", "--force")
     assert proc.returncode == 0, proc.stderr
-    assert "update  Dockerfile" in proc.stdout
+    assert "update  .dockerignore" in proc.stdout
 
 
 def test_users_own_health_checks_are_kept(repo_dir):
