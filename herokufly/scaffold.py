@@ -25,6 +25,7 @@ from string import Template
 import tomlkit
 from tomlkit.items import AoT, Table
 
+from herokufly import frameworks
 from herokufly.errors import ConfigError
 from herokufly.plan import DEBIAN_VERSION, WEB_GROUP
 from herokufly.repo import parse_toml
@@ -111,7 +112,9 @@ def scaffold(plan: dict, repo_dir: str | Path, *, force: bool = False) -> Scaffo
 def planned_files(plan: dict, root: Path) -> dict[str, tuple[str, int]]:
     """Relative path -> (content, mode) of every file scaffold would write."""
     files = {"fly.toml": (render_fly_toml(plan), REGULAR)}
-    if plan["framework"] == "phoenix" and "elixir_version" in plan["build"]:
+    if "elixir_mode" in plan["build"]:  # frameworks/phoenix.py (and elixir.py) write their own
+        files.update(frameworks.module("phoenix").scaffold_files(plan, root))
+    elif plan["framework"] == "phoenix" and "elixir_version" in plan["build"]:
         files.update(_phoenix_files(plan, root))
     return files
 

@@ -159,10 +159,10 @@ def _release_module(root: Path, facts: dict) -> str | None:
             continue
         for source in sorted(lib.rglob("*.ex")):
             text = read_text(root, str(source.relative_to(root))) or ""
-            if re.search(r"\bdef\s+migrate\b", text) and "Ecto.Migrator" in text:
-                module = _RELEASE_MODULE.search(text)
-                if module:
-                    return module.group("module")
+            module = _RELEASE_MODULE.search(text)
+            if module and re.search(r"\bdef\s+migrate\b", text) and (
+                    "Ecto.Migrator" in text or module.group("module").endswith(".Release")):
+                return module.group("module")
     return None
 
 

@@ -129,7 +129,7 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
     build = {
         "mode": "dockerfile",
         "dockerfile": "Dockerfile",
-        "generated": ctx.user_dockerfile is None,
+        "generated": True,
         "framework": NAME if phoenix else "elixir",
         "elixir_mode": mode,
         "mode_reason": reason,
@@ -151,11 +151,9 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         "ecto": facts["ecto"],
     }
     advice.build = build
-    if ctx.user_dockerfile is not None:
-        advice.image = ctx.user_dockerfile
-        advice.notes.append("The repo has its own Dockerfile; herokufly uses it and writes none")
-    else:
-        advice.image = machine.image_from_dockerfile(render_dockerfile(build))
+    # The image herokufly's Dockerfile makes; plan.py swaps in the repo's own Dockerfile when
+    # there is one (and then runs Heroku's lines, not `replaced` ones).
+    advice.image = machine.image_from_dockerfile(render_dockerfile(build))
     return advice
 
 
