@@ -514,9 +514,12 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
     if own_dockerfile and advice.replaced:
         # The advice rewrote lines for an image herokufly builds; the user's image runs
         # Heroku's own lines instead.
-        heroku_lines = {k: v for k, v in _heroku_commands(inventory).items() if k != "release"}
-        lines = {k: heroku_lines[k] for k in lines if k in heroku_lines}
-        if release_line and release_line.proposed:
+        heroku_lines = _heroku_commands(inventory)
+        lines = {k: heroku_lines[k] for k in lines if k in heroku_lines and k != "release"}
+        if "release" in heroku_lines:
+            release_line = frameworks.Release(heroku_lines["release"], "the Procfile's release "
+                                              "process, as on Heroku", proposed=False)
+        elif release_line:
             notes.append(f"With your Dockerfile, no release command is proposed ({release_line.why}"
                          "); add one that runs your migrations inside your image")
             release_line = None

@@ -1,0 +1,61 @@
+"""Java, PHP, apps with their own Dockerfile, and apps no framework module knows."""
+
+from __future__ import annotations
+
+from tests.unit.frameworks._repo import assert_every_process_runs_heroku, plan_of, write
+
+
+def test_java_maven_actuator(tmp_path):
+    write(tmp_path, {"pom.xml": "<dependency>spring-boot-starter-actuator</dependency>",
+                     "system.properties": "java.runtime.version=17\n",
+                     "Procfile": "web: java -Dserver.port=$PORT $JAVA_OPTS -jar target/app.jar\n"})
+    plan = plan_of(tmp_path)
+    assert plan["framework"] == "java"
+    assert plan["build"]["runtime"]["version"] == "17"
+    assert plan["http_service"]["health_check_path"] == "/actuator/health"
+    assert_every_process_runs_heroku(plan)
+
+
+def test_laravel_default_web_and_migrate(tmp_path):
+    write(tmp_path, {"composer.json": {"require": {"php": "^8.2", "laravel/framework": "^11.0"}},
+                     "artisan": "", "bootstrap/app.php": "->withRouting(health: '/up')",
+                     "app.json": {"addons": ["heroku-postgresql"]}})
+    plan = plan_of(tmp_path)
+    assert plan["framework"] == "php"
+    assert plan["process_checks"]["app"]["heroku"] == "heroku-php-apache2 public/"
+    assert plan["release"]["line"] == "php artisan migrate --force"
+    assert plan["http_service"]["health_check_path"] == "/up"
+    assert_every_process_runs_heroku(plan)
+
+
+def test_own_dockerfile_processes_and_port(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nEXPOSE 5000\nCMD [\"gunicorn\", \"app:app\"]\n",
+                     "requirements.txt": "flask\n",
+                     "Procfile": "worker: cd jobs && python run.py --concurrency ${C:-2}\n"})
+    plan = plan_of(tmp_path)
+    assert plan["build"] == {"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": False,
+                             "runtime": plan["build"]["runtime"]}
+    assert plan["processes"]["app"] == ""  # the image's own CMD
+    assert plan["process_checks"]["app"]["machine_exec"] == ["gunicorn", "app:app"]
+    assert plan["processes"]["worker"] == "/bin/bash -c 'cd jobs && python run.py --concurrency ${C:-2}'"
+    assert plan["http_service"]["internal_port"] == 5000 and plan["env"]["PORT"] == "5000"
+    assert_every_process_runs_heroku(plan)
+
+
+def test_shell_form_entrypoint_is_a_manual_step(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM debian\nENTRYPOINT ./start.sh\n",
+                     "Procfile": "web: ./start.sh\nworker: ./work.sh\n"})
+    plan = plan_of(tmp_path)
+    assert any(s["item"].startswith("Process groups") and "shell form" in s["why"]
+               for s in plan["manual_steps"])
+
+
+def test_unknown_app_and_custom_buildpacks(tmp_path):
+    write(tmp_path, {"Procfile": "web: ./bin/server --port $PORT\n",
+                     ".buildpacks": "https://github.com/heroku/heroku-buildpack-apt\n"
+                                    "https://example.com/custom.tgz\n"})
+    plan = plan_of(tmp_path)
+    assert plan["framework"] == "unknown" and plan["build"]["mode"] == "buildpacks"
+    assert plan["build"]["heroku_buildpacks"][1] == "https://example.com/custom.tgz"
+    assert any(s["item"] == "Custom buildpacks" for s in plan["manual_steps"])
+    assert_every_process_runs_heroku(plan)
