@@ -43,6 +43,16 @@ def _expect(name: str) -> dict:
     return tomllib.loads((FIXTURES / name / "expect.toml").read_text())
 
 
+def _cases(test: str) -> list:
+    """Every fixture; those whose expect.toml has `xfail.<test> = "why"` are strict xfails."""
+    params = []
+    for name in CASES:
+        why = _expect(name).get("xfail", {}).get(test)
+        marks = [pytest.mark.xfail(strict=True, reason=why)] if why else []
+        params.append(pytest.param(name, marks=marks, id=name))
+    return params
+
+
 def _exits(expect: dict) -> list[int]:
     value = expect.get("exit", 0)
     return value if isinstance(value, list) else [value]
@@ -108,7 +118,7 @@ def _check_exit(proc: subprocess.CompletedProcess, expect: dict, what: str):
             f"{what}: the error must name {expect.get('error_names')!r}: {lines[0]}")
 
 
-@pytest.mark.parametrize("run", CASES, indirect=True)
+@pytest.mark.parametrize("run", _cases("exit"), indirect=True)
 def test_plan_and_scaffold_exit_cleanly(run: Run):
     _check_exit(run.plan_proc, run.expect, "plan")
     _check_exit(run.scaffold_proc, run.expect, "scaffold")
@@ -124,13 +134,13 @@ def _scaffolded(run: Run) -> Run:
     return run
 
 
-@pytest.mark.parametrize("run", CASES, indirect=True)
+@pytest.mark.parametrize("run", _cases("flyrules"), indirect=True)
 def test_fly_toml_passes_flyctl_rules(run: Run):
     run = _scaffolded(run)
     assert flyrules.problems(run.fly_text) == []
 
 
-@pytest.mark.parametrize("run", CASES, indirect=True)
+@pytest.mark.parametrize("run", _cases("hadolint"), indirect=True)
 def test_written_dockerfiles_pass_hadolint(run: Run):
     run = _scaffolded(run)
     dockerfiles = [p for p in run.written() if Path(p).name.startswith("Dockerfile")]
@@ -178,7 +188,7 @@ def _replaced(plan: dict) -> dict:
     return found
 
 
-@pytest.mark.parametrize("run", CASES, indirect=True)
+@pytest.mark.parametrize("run", _cases("processes"), indirect=True)
 def test_every_process_runs_what_heroku_ran(run: Run):
     run = _scaffolded(run)
     image = _image(run)
@@ -217,7 +227,7 @@ def test_every_process_runs_what_heroku_ran(run: Run):
     assert failures == []
 
 
-@pytest.mark.parametrize("run", CASES, indirect=True)
+@pytest.mark.parametrize("run", _cases("traps"), indirect=True)
 def test_trap_expectations(run: Run):
     expect = run.expect
     if run.plan is None:
