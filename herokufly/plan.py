@@ -172,7 +172,7 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     vm = _vms(inventory, processes, sources, notes)
     port, port_why = _port(framework, image, build, advice)
     http_service = _http_service(port, processes, vm, inventory, advice)
-    env = _env(framework, fly_app, http_service, inventory)
+    env = _env(framework, fly_app, http_service, inventory, advice)
     if http_service:
         notes.append(f"The health check GETs {http_service['health_check_path']} with "
                      f"X-Forwarded-Proto: https ({http_service['health_check_why']}); "
@@ -640,10 +640,16 @@ def _http_service(port: int, processes, vm, inventory, advice: Advice) -> dict |
     }
 
 
-def _env(framework, fly_app, http_service, inventory) -> dict[str, str]:
+def _env(framework, fly_app, http_service, inventory, advice=None) -> dict[str, str]:
     env: dict[str, str] = {}
     if http_service:
         env["PORT"] = str(http_service["internal_port"])
+    if advice is not None and advice.env:
+        # The framework read which variables the app uses (PHX_HOST, ECTO_IPV6, ...); a
+        # config var moved from Heroku keeps its own value.
+        env.update({k: v for k, v in advice.env.items()
+                    if k not in inventory.config_var_names and k != "PORT"})
+        return env
     if framework == "phoenix" and "PHX_HOST" not in inventory.config_var_names:
         env["PHX_HOST"] = f"{fly_app}.fly.dev"
     return env

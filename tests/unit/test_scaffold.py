@@ -79,10 +79,12 @@ def test_generated_fly_toml_matches_plan_and_schema(repo_dir):
     assert fly["app"] == "acme-phoenix" and fly["primary_region"] == "iad"
     assert fly["processes"] == {"app": "/app/bin/server", "worker": "/app/bin/acme start"}
     assert fly["deploy"]["release_command"] == "/app/bin/migrate"
-    assert fly["env"] == {"PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev"}
+    # Framework variables the example's runtime.exs reads (and only those).
+    assert fly["env"] == {"PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev", "ECTO_IPV6": "true",
+                          "DNS_CLUSTER_QUERY": "acme-phoenix.internal"}
     http = fly["http_service"]
     assert http["internal_port"] == 4000 and http["force_https"] is True
-    assert http["processes"] == ["app"] and http["checks"][0]["path"] == "/"
+    assert http["processes"] == ["app"] and http["checks"][0]["path"] == "/health"
     assert [(vm["processes"], vm["memory"], vm["size"]) for vm in fly["vm"]] == [
         (["app"], "1024mb", "shared-cpu-2x"), (["worker"], "512mb", "shared-cpu-1x")]
     errors = check_against_schema(fly)
@@ -151,7 +153,8 @@ def test_existing_fly_toml_is_merged_keeping_comments_and_keys(repo_dir):
     assert "# Oban needs time" in text
     fly = tomllib.loads(text)
     assert fly["kill_timeout"] == "30s"
-    assert fly["env"] == {"FEATURE_FLAG": "on", "PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev"}
+    assert fly["env"] == {"FEATURE_FLAG": "on", "PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev",
+                          "ECTO_IPV6": "true", "DNS_CLUSTER_QUERY": "acme-phoenix.internal"}
     assert fly["deploy"]["release_command"] == "/app/bin/migrate"
     again = scaffold(plan_for(repo_dir), repo_dir)
     assert {c.action for c in again.changes} == {"unchanged"}
