@@ -194,15 +194,14 @@ def test_every_process_runs_what_heroku_ran(run: Run):
     image = _image(run)
     env = {k: str(v) for k, v in run.fly.get("env", {}).items()}
     processes = run.fly.get("processes")
-    if run.expect.get("procfile_check") == "image-cmd":
-        # Heroku ran the image's own command; the Machine must too, not a cmd herokufly made up.
-        fly_cmd = (processes or {}).get("app")
-        argv = machine.machine_exec(image, fly_cmd)
-        assert argv and argv == list(image.entrypoint) + list(image.cmd), (
-            f"the app group runs {argv}, not the image's ENTRYPOINT+CMD")
-        return
-    replaced = _replaced(run.plan or {})
     failures = []
+    if run.expect.get("procfile_check") == "image-cmd":
+        # The app's own image: its web process is the image's ENTRYPOINT+CMD, not a command
+        # herokufly made up (issue 8: "processes and port come from its CMD, ENTRYPOINT").
+        argv = machine.machine_exec(image, (processes or {}).get("app"))
+        if not argv or argv != list(image.entrypoint) + list(image.cmd):
+            failures.append(f"the app group runs {argv}, not the image's ENTRYPOINT+CMD")
+    replaced = _replaced(run.plan or {})
     for kind, line in run.expect.get("heroku", {}).items():
         if kind in replaced:
             assert str(replaced[kind]).strip(), f"{kind} is replaced without a reason"
@@ -274,6 +273,15 @@ def _fly_expectations(run: Run) -> list[str]:
     for name in expect.get("env_absent", []):
         if name in (fly.get("env") or {}):
             failures.append(f"[env] sets {name}, which the app never reads")
+    dockerfile = (fly.get("build") or {}).get("dockerfile", "Dockerfile")
+    if dockerfile in run.written():
+        text = (run.repo / dockerfile).read_text()
+        for needle in expect.get("dockerfile_has", []):
+            if needle not in text:
+                failures.append(f"the generated {dockerfile} never mentions {needle!r}")
+        for needle in expect.get("dockerfile_absent", []):
+            if needle in text:
+                failures.append(f"the generated {dockerfile} uses {needle!r}")
     if expect.get("own_dockerfile"):
         if run.after.get("Dockerfile") != run.before.get("Dockerfile"):
             failures.append("scaffold changed the app's own Dockerfile")

@@ -535,3 +535,14 @@ def test_custom_env_config_with_unknown_heroku_mix_env_is_noted(tmp_path):
     note = next(n for n in advice.notes if n.startswith("MIX_ENV is set on Heroku"))
     assert "staging.exs" in note and "secret" not in note
     assert advice.build["mix_env"] == "prod" and advice.config["MIX_ENV"].kind == "build"
+
+
+def test_the_apps_own_ipv6_variable_is_set_not_ecto_ipv6(tmp_path):
+    runtime = ('import Config\nopts = if System.get_env("USE_IP_V6") == "true", do: [:inet6], else: [:inet]\n'
+               'config :notes, Notes.Repo, socket_options: opts\n')
+    files = {**RELEASES_15, "config/releases.exs": runtime}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.env.get("USE_IP_V6") == "true" and "ECTO_IPV6" not in advice.env
+    assert any("USE_IP_V6" in n for n in advice.notes)
+    assert not any(s["item"] == "IPv6 for Ecto" for s in advice.manual_steps)
