@@ -198,8 +198,12 @@ def _read_config(root: Path, facts: dict) -> None:
     facts["prod_exs_env_reads"] = env_in_prod
     everything = "\n".join(texts.values())
     # Ecto's IPv6 option (an endpoint's `http: [:inet6, ...]` is not the database's).
-    facts["inet6"] = bool(re.search(r"socket_options:\s*(?:\[[^\]]*:inet6|maybe_ipv6)", everything))
+    facts["inet6"] = bool(re.search(r"socket_options:\s*\[[^\]]*:inet6", everything))
     facts["force_ssl"] = bool(re.search(r"\bforce_ssl\b|Plug\.SSL", everything))
+    # A variable the app reads to turn on IPv6 for Ecto, e.g.
+    # `if System.get_env("USE_IP_V6") == "true", do: [:inet6]` (ECTO_IPV6 in `mix phx.new`).
+    toggle = re.search(r"""System\.get_env\(\s*"(?P<name>[A-Za-z_][A-Za-z0-9_]*)"\s*\)[^\n]{0,80}:inet6""", everything)
+    facts["ipv6_env"] = toggle.group("name") if toggle else None
     facts["server_true"] = bool(re.search(r"\bserver:\s*true\b", "\n".join(prod.values())))
     host = _URL_HOST.search("\n".join(prod.values()))
     facts["url_host"] = host.group("host") if host else None

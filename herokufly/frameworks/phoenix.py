@@ -140,7 +140,7 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         "image": image.to_dict(),
         "mix_env": mix_env,
         "mix_env_source": mix_env_source,
-        "release_name": release_name,
+        "release_name": release_name or (facts["releases"][0] if facts["releases"] else None),
         "app": facts["mix_app"] or facts["web_app"] or "app",
         "umbrella": facts["umbrella"],
         "assets": assets,
@@ -250,7 +250,7 @@ def _mode(facts: dict, ctx: AppContext, image: images.ElixirImage, lines: dict[s
                        "config/runtime.exs: a release would read them at build time (nil on "
                        "Fly), so the app runs with Mix like on Heroku"), None, {}
     name = names[0] if names else (facts["mix_app"] or "app")
-    translated = {}
+    translated: dict[str, str] = {}
     for kind, line in list(lines.items()) + ([("release", release_line)] if release_line else []):
         command = _release_command(line, name, kind == "release")
         if command is None:
@@ -363,8 +363,13 @@ def _env(facts: dict, ctx: AppContext, advice: Advice, fly_host: str) -> dict[st
                 "item": f"Endpoint url host '{facts['url_host']}'",
                 "why": "config/prod.exs hard-codes the Heroku host",
                 "how": f"Change `url: [host: ...]` to \"{fly_host}\" or your custom domain"})
-    if "ECTO_IPV6" in reads:
-        env["ECTO_IPV6"] = "true"
+    ipv6_env = facts.get("ipv6_env") or ("ECTO_IPV6" if "ECTO_IPV6" in reads else None)
+    if ipv6_env:
+        env[ipv6_env] = "true"
+        if ipv6_env != "ECTO_IPV6":
+            advice.notes.append(
+                f"The app turns on IPv6 for Ecto with {ipv6_env} ({', '.join(reads.get(ipv6_env, []))}); "
+                f"[env] sets {ipv6_env}=true because " + _common.IPV6_PRIVATE)
     elif facts["ecto"] and not facts["inet6"]:
         advice.manual_steps.append({
             "item": "IPv6 for Ecto",
