@@ -193,6 +193,16 @@ def _read_config(root: Path, facts: dict) -> None:
             reads.setdefault(match.group("a") or match.group("b"), []).append(path)
     facts["env_reads"] = {name: sorted(set(paths)) for name, paths in sorted(reads.items())}
     prod = {p: t for p, t in texts.items() if p.endswith(("prod.exs", "runtime.exs", "releases.exs"))}
+    # Reads that fail while compiling when the variable is missing (a Docker build has none):
+    # System.fetch_env!/1 or String.to_integer(System.get_env(..)) with no default, in config
+    # files Mix evaluates at build time (everything but runtime.exs/releases.exs).
+    build_time = set()
+    for path, text in texts.items():
+        if path.startswith(("config/", "apps/")) and path.endswith(".exs") and not \
+                path.endswith(("runtime.exs", "releases.exs", "test.exs", "dev.exs")):
+            build_time.update(re.findall(r'System\.fetch_env!\(\s*"(\w+)"', text))
+            build_time.update(re.findall(r'String\.to_(?:integer|atom)\(\s*System\.get_env\(\s*"(\w+)"\s*\)\s*\)', text))
+    facts["build_time_required"] = sorted(build_time)
     env_in_prod = sorted({m.group("a") or m.group("b") for p, t in prod.items()
                           if p.endswith("prod.exs") for m in _ENV_READ.finditer(t)})
     facts["prod_exs_env_reads"] = env_in_prod

@@ -121,6 +121,26 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
             f"elixir_buildpack.config exported {', '.join(exported)} while compiling on Heroku; the "
             "Fly build has no secrets, so code that reads them at compile time (module attributes, "
             "Application.compile_env) gets nil: read them at boot, or pass them as build secrets")
+    if facts.get("build_time_required"):
+        names = ", ".join(facts["build_time_required"])
+        advice.manual_steps.append({
+            "item": f"Config read while building: {names}",
+            "why": "config files other than runtime.exs are evaluated by `mix compile` in the "
+                   "Docker build, which sees no config vars (Heroku's build saw them all), and "
+                   "System.fetch_env!/String.to_integer without a default stop the build",
+            "how": "Move these reads to config/runtime.exs, or give them a default "
+                   "(`System.get_env(\"X\") || \"...\"`), or pass non-secret values under "
+                   "[build.args] in fly.toml"})
+    if mode == "mix" and facts["prod_exs_env_reads"] and (
+            (facts["buildpack"] or {}).get("release") == "true"
+            or any(_REL_BINARY.match(line.strip()) for line in heroku_lines.values())):
+        advice.manual_steps.append({
+            "item": "A release built with Heroku's config vars",
+            "why": "Heroku built the release with every config var set, so config/prod.exs "
+                   f"baked {', '.join(facts['prod_exs_env_reads'][:4])} into it; the Fly build "
+                   "has none, so the release would get nil",
+            "how": "Move the System.get_env reads from config/prod.exs to config/runtime.exs "
+                   "(Elixir >= 1.11) or config/releases.exs (1.9-1.10)"})
     assets = _asset_pipeline(facts, advice.notes)
     advice.env = _env(facts, ctx, advice, fly_host)
     advice.build_args = {"MIX_ENV": mix_env}

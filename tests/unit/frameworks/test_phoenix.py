@@ -546,3 +546,29 @@ def test_the_apps_own_ipv6_variable_is_set_not_ecto_ipv6(tmp_path):
     assert advice.env.get("USE_IP_V6") == "true" and "ECTO_IPV6" not in advice.env
     assert any("USE_IP_V6" in n for n in advice.notes)
     assert not any(s["item"] == "IPv6 for Ecto" for s in advice.manual_steps)
+
+
+def test_config_that_stops_the_build_without_config_vars_is_a_manual_step(tmp_path):
+    prod = PHOENIX_12["config/prod.exs"] + (
+        'config :shop, :pool, String.to_integer(System.get_env("POOL_SIZE"))\n'
+        'config :shop, :key, System.fetch_env!("API_KEY")\n'
+        'config :shop, :safe, String.to_integer(System.get_env("SAFE") || "1")\n')
+    files = {**PHOENIX_12, "config/prod.exs": prod,
+             "config/runtime.exs": 'import Config\nconfig :shop, :x, System.fetch_env!("AT_BOOT")\n'}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    step = next(s for s in advice.manual_steps if s["item"].startswith("Config read while building"))
+    assert step["item"].endswith("API_KEY, POOL_SIZE")  # not SAFE, not runtime.exs's AT_BOOT
+
+
+def test_a_release_heroku_built_with_config_vars_is_flagged(tmp_path):
+    files = {**PHOENIX_12, "elixir_buildpack.config": "elixir_version=1.10.4\nerlang_version=23.0\nrelease=true\n",
+             "Procfile": "web: _build/prod/rel/shop/bin/shop start\n"}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "mix"
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert "RUN mix release --overwrite" in dockerfile  # the Procfile's binary exists in /app
+    line = "_build/prod/rel/shop/bin/shop start"
+    assert machine_argv(advice, line) == ["_build/prod/rel/shop/bin/shop", "start"]
+    assert any(s["item"] == "A release built with Heroku's config vars" for s in advice.manual_steps)
