@@ -169,6 +169,7 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         "migrate_expression": _migrate_expression(facts),
         "write_env_sh": not facts["rel_env_sh"],
         "ecto": facts["ecto"],
+        "has_config": bool(facts["config_files"]),
     }
     advice.build = build
     # The image herokufly's Dockerfile makes; plan.py swaps in the repo's own Dockerfile when
@@ -327,7 +328,8 @@ def _asset_pipeline(facts: dict, notes: list[str]) -> dict:
                 (static or {}).get("node_version") or tools.get("nodejs") or package["engines_node"],
                 CURRENT_NODE_MAJOR)
             pipeline["dir"] = assets["dir"]
-            pipeline["yarn"] = assets.get("yarn_lock", False)
+            # Yarn classic when the app locks with yarn (no version was ever pinned for it).
+            pipeline["yarn"] = "1" if assets.get("yarn_lock") else None
             pipeline["package_lock"] = assets.get("package_lock", False)
         return pipeline
     if static is not None or package is not None:
@@ -547,8 +549,6 @@ def _node_install(assets: dict) -> str:
         lines.append(f"RUN npm install -g npm@{assets['npm']}")
     if assets.get("yarn"):
         lines.append(f"RUN npm install -g yarn@{assets['yarn']}")
-    elif assets.get("kind") == "assets.deploy" and assets.get("yarn"):
-        lines.append("RUN npm install -g yarn")
     return "\n".join(lines)
 
 
@@ -567,7 +567,8 @@ def _deps_steps(build: dict) -> str:
     else:
         steps.append("# Dependencies first, so code changes do not refetch them.")
         steps.append("COPY mix.exs mix.lock* ./")
-        steps.append("COPY config config")
+        if build.get("has_config", True):
+            steps.append("COPY config config")
     steps.append(_hook(buildpack, "hook_pre_fetch_dependencies"))
     steps.append("RUN mix deps.get --only ${MIX_ENV}")
     steps.append("RUN mix deps.compile")

@@ -572,3 +572,33 @@ def test_a_release_heroku_built_with_config_vars_is_flagged(tmp_path):
     line = "_build/prod/rel/shop/bin/shop start"
     assert machine_argv(advice, line) == ["_build/prod/rel/shop/bin/shop", "start"]
     assert any(s["item"] == "A release built with Heroku's config vars" for s in advice.manual_steps)
+
+
+def test_esbuild_app_with_npm_packages_gets_node_and_yarn(tmp_path):
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLE, root)
+    mix = (root / "mix.exs").read_text().replace(
+        'setup: ["deps.get", "ecto.setup"],',
+        'setup: ["deps.get", "ecto.setup"],\n      "assets.deploy": ["tailwind default --minify", "phx.digest"],')
+    (root / "mix.exs").write_text(mix)
+    write_app(root, {"assets/package.json": '{"dependencies": {"alpinejs": "3.13.0"}}\n',
+                     "assets/yarn.lock": "# yarn lockfile v1\n"})
+    advice, _ = advise(root)
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert "ARG NODE_DIST=v20.18.0" in dockerfile  # .tool-versions nodejs
+    assert "RUN npm install -g yarn@1" in dockerfile and "RUN yarn install --pure-lockfile" in dockerfile
+    assert dockerfile.index("yarn install") < dockerfile.index("RUN mix assets.deploy")
+    assert lint(tmp_path, dockerfile) == []
+
+
+def test_plain_mix_app_without_config_dir_copies_no_config(tmp_path):
+    files = {"mix.exs": 'defmodule Bot.MixProject do\n  use Mix.Project\n  def project, do: [app: :bot, elixir: "~> 1.14", deps: []]\nend\n',
+             "Procfile": "worker: mix run --no-halt\n"}
+    root = write_app(tmp_path / "bot", files)
+    advice = elixir.advise(elixir.detect(root), AppContext(
+        fly_app="bot", procfile=procfile_of(files), config_var_names=[], has_database=False))
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert "COPY config config" not in dockerfile and "COPY . ." in dockerfile
+    # Heroku adds the buildpack's default web (bin/release) when the Procfile has none.
+    assert advice.processes == {"worker": "mix run --no-halt", "web": "mix run --no-halt"}
+    assert lint(tmp_path, dockerfile) == []
