@@ -13,6 +13,10 @@ included) and what this trap needs. For every fixture:
   `machine.runs_heroku_line(machine.machine_exec(image, fly_cmd), line, env)`, where `image`
   is read from the Dockerfile fly.toml builds, or is the CNB image the builder makes from the
   root Procfile (heroku/buildpacks-procfile reads only `Procfile`).
+
+The same judgement runs on any other checkouts: `HEROKUFLY_REAL_APPS=<dir>` replaces the
+fixture folder; each subfolder there is a repository, and a missing `expect.toml` means
+"exit 0, and every line of its Procfile (or PROCFILE_PATH) runs as on Heroku".
 """
 
 from __future__ import annotations
@@ -32,15 +36,72 @@ from herokufly import machine
 from tests import dockerfile_lint, flyrules
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "real_apps"
-CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expect.toml").is_file())
+FIXTURES = Path(os.environ.get("HEROKUFLY_REAL_APPS") or ROOT / "tests" / "fixtures" / "real_apps")
+CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 HEROKU_APP = "acme-app"
 # heroku/buildpacks-procfile and Heroku's dyno manager: `<type>: <command>`, type [A-Za-z0-9_-]+
 PROCFILE_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+?)\s*$")
 
 
+def _procfile(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    lines = path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+    return {m.group(1): m.group(2) for m in map(PROCFILE_LINE.match, lines) if m}
+
+
+def _app(name: str) -> Path:
+    folder = FIXTURES / name
+    return folder / "app" if (folder / "app").is_dir() else folder
+
+
 def _expect(name: str) -> dict:
-    return tomllib.loads((FIXTURES / name / "expect.toml").read_text())
+    path = FIXTURES / name / "expect.toml"
+    if path.is_file():
+        return tomllib.loads(path.read_text())
+    # A plain checkout: what Heroku ran, derived as docs/real-apps.md describes.
+    app = _app(name)
+    expect = {"source": name, "trap": "a checkout", "exit": 0}
+    if (app / "heroku.yml").is_file():
+        # Container stack: heroku.yml `run` (else the image's CMD) behind the image's ENTRYPOINT,
+        # and its `release` command; the Procfile is not used.
+        expect.update(procfile_check="image-cmd", heroku_entrypoint=True,
+                      heroku=_heroku_yml_lines(app / "heroku.yml"))
+        return expect
+    try:
+        env = json.loads((app / "app.json").read_text()).get("env") or {}
+    except (OSError, ValueError, AttributeError):
+        env = {}
+    procfile = env.get("PROCFILE_PATH") if isinstance(env, dict) else None
+    lines = _procfile(app / (procfile if isinstance(procfile, str) else "Procfile"))
+    if (app / "Dockerfile").is_file():
+        # Built with buildpacks on Heroku, but herokufly uses the app's own image (issue 8):
+        # its web process is the image's command; the other lines must still run.
+        lines.pop("web", None)
+        expect["procfile_check"] = "image-cmd"
+    expect["heroku"] = lines
+    return expect
+
+
+def _heroku_yml_lines(path: Path) -> dict[str, str]:
+    """heroku.yml `run` entries other than web, and `release`, as command lines."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError:
+        return {}
+    lines = {}
+    entries = dict(doc.get("run") or {})
+    if isinstance(doc.get("release"), dict):
+        entries["release"] = doc["release"]
+    for kind, entry in entries.items():
+        command = entry.get("command") if isinstance(entry, dict) else entry
+        if isinstance(command, list):
+            command = " ".join(str(c) for c in command)
+        if kind != "web" and isinstance(command, str):
+            lines[kind] = command
+    return lines
 
 
 def _cases(test: str) -> list:
@@ -78,7 +139,7 @@ class Run:
         self.name = name
         self.expect = _expect(name)
         self.repo = work / "repo"
-        shutil.copytree(FIXTURES / name / "app", self.repo)
+        shutil.copytree(_app(name), self.repo, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         self.before = _snapshot(self.repo)
         self.plan_proc = _cli(self.repo, "plan", "--offline", "--json")
         self.scaffold_proc = _cli(self.repo, "scaffold", "--offline")
@@ -148,13 +209,6 @@ def test_written_dockerfiles_pass_hadolint(run: Run):
     assert found == []
 
 
-def _procfile(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    lines = path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
-    return {m.group(1): m.group(2) for m in map(PROCFILE_LINE.match, lines) if m}
-
-
 def _image(run: Run) -> machine.Image:
     build = run.fly.get("build", {})
     if build.get("builder") or build.get("buildpacks"):
@@ -221,6 +275,10 @@ def test_every_process_runs_what_heroku_ran(run: Run):
             else:
                 fly_cmd = processes[group]
         argv = machine.machine_exec(image, fly_cmd)
+        entrypoint = list(image.entrypoint)
+        if (run.expect.get("heroku_entrypoint") and entrypoint
+                and argv[:len(entrypoint)] == entrypoint):
+            argv = argv[len(entrypoint):]  # Heroku's container stack ran it behind the same ENTRYPOINT
         if not machine.runs_heroku_line(argv, line, env):
             failures.append(f"{kind}: Heroku ran {line!r}; the Machine execs {argv}")
     assert failures == []

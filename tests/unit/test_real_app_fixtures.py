@@ -14,7 +14,7 @@ KEYS = {
     "source", "trap", "exit", "error_names", "heroku", "postgres", "framework", "release",
     "health_path", "health_header", "not_secrets", "host_bound", "builder_tags",
     "own_dockerfile", "procfile_check", "env_absent", "mentions", "plan_build",
-    "dockerfile_has", "dockerfile_absent", "xfail",
+    "dockerfile_has", "dockerfile_absent", "heroku_entrypoint", "xfail",
 }
 XFAIL_TESTS = {"exit", "flyrules", "hadolint", "processes", "traps"}
 LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+?)\s*$")
@@ -54,6 +54,8 @@ def test_heroku_lines_are_the_procfiles(name):
     app = FIXTURES / name / "app"
     expect = tomllib.loads((FIXTURES / name / "expect.toml").read_text())
     procfile = _procfile_path(app)
+    if (app / "heroku.yml").is_file():
+        return  # container stack: heroku.yml and the image say what ran, not the Procfile
     if not procfile.is_file():
         return  # no Procfile: [heroku] holds the buildpack or image default (docs/real-apps.md)
     text = procfile.read_bytes().decode().replace("\r\n", "\n")
