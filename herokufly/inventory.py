@@ -83,6 +83,7 @@ class Repo:
     detections: list = field(default_factory=list)  # frameworks.Detection, primary first
     dockerfile_image: object | None = None  # machine.Image of the repo's own Dockerfile
     dockerfile_by_herokufly: bool = False  # the Dockerfile is one scaffold wrote earlier
+    has_heroku_yml: bool = False  # Heroku built the Dockerfile (container stack)
     umbrella_apps: list[str] = field(default_factory=list)  # apps/* of an Elixir umbrella
     # app.json env names whose default value names a *.herokuapp.com host (values not kept).
     host_bound_vars: list[str] = field(default_factory=list)

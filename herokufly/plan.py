@@ -523,6 +523,13 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
             notes.append(f"With your Dockerfile, no release command is proposed ({release_line.why}"
                          "); add one that runs your migrations inside your image")
             release_line = None
+    built_by_buildpacks = not (inventory.repo and inventory.repo.has_heroku_yml)
+    if own_dockerfile and image.declared and "web" in lines and built_by_buildpacks:
+        # Heroku built this app with buildpacks and ran the Procfile there; the Dockerfile's
+        # own command is how its authors run that image, so the web group runs it.
+        notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; on Fly "
+                     "the web group runs your Dockerfile's ENTRYPOINT/CMD instead")
+        lines["web"] = ""
     if own_dockerfile and "web" not in lines:
         lines["web"] = ""  # the image's own ENTRYPOINT/CMD
     processes, sources, checks = {}, {}, {}

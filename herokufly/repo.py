@@ -61,6 +61,7 @@ def read_repo(path: str | Path) -> Repo:
         app = doc.get("app")
         repo.fly_toml_app = str(app) if app else None
 
+    repo.has_heroku_yml = (root / "heroku.yml").is_file()
     repo.has_dockerfile = (root / "Dockerfile").is_file()
     if repo.has_dockerfile:
         text = _read_text(root / "Dockerfile")

@@ -125,8 +125,9 @@ def test_own_dockerfile_is_used_and_never_replaced(repo_dir):
     fly = tomllib.loads((repo_dir / "fly.toml").read_text())
     assert fly["http_service"]["internal_port"] == 4001 and fly["env"]["PORT"] == "4001"
     assert fly["build"] == {"dockerfile": "Dockerfile"}
-    # The Procfile's own lines run in the user's image, not the generated release's scripts.
-    assert fly["processes"] == {"app": "mix phx.server", "worker": "mix run --no-halt"}
+    # The web group runs the image's own CMD; the other Procfile lines run in the user's
+    # image, not the generated release's scripts.
+    assert fly["processes"] == {"app": "", "worker": "mix run --no-halt"}
     assert fly["deploy"]["release_command"] == "mix ecto.migrate"
     assert "/app/bin" not in json.dumps(fly)
 

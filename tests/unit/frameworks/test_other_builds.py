@@ -42,6 +42,17 @@ def test_own_dockerfile_processes_and_port(tmp_path):
     assert_every_process_runs_heroku(plan)
 
 
+def test_heroku_yml_runs_the_procfile_web_line_in_the_image(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"dev.py\"]\n",
+                     "heroku.yml": "build:\n  docker:\n    web: Dockerfile\n",
+                     "Procfile": "web: gunicorn app:app -b 0.0.0.0:$PORT\n"})
+    plan = plan_of(tmp_path)
+    assert plan["processes"]["app"] == "/bin/bash -c 'gunicorn app:app -b 0.0.0.0:$PORT'"
+    assert_every_process_runs_heroku(plan)
+    (tmp_path / "heroku.yml").unlink()  # built by buildpacks on Heroku: the image's CMD runs
+    assert plan_of(tmp_path)["processes"]["app"] == ""
+
+
 def test_shell_form_entrypoint_is_a_manual_step(tmp_path):
     write(tmp_path, {"Dockerfile": "FROM debian\nENTRYPOINT ./start.sh\n",
                      "Procfile": "web: ./start.sh\nworker: ./work.sh\n"})
