@@ -602,3 +602,29 @@ def test_plain_mix_app_without_config_dir_copies_no_config(tmp_path):
     # Heroku adds the buildpack's default web (bin/release) when the Procfile has none.
     assert advice.processes == {"worker": "mix run --no-halt", "web": "mix run --no-halt"}
     assert lint(tmp_path, dockerfile) == []
+
+
+def test_release_scripts_run_the_release_as_mix_phx_server_and_migrate_did(tmp_path):
+    """Run the generated bin/server and bin/migrate against a stand-in release binary."""
+    import os
+    import subprocess
+
+    root = write_app(tmp_path / "notes", RELEASES_15)
+    advice, _ = advise(root, RELEASES_15)
+    files = phoenix.scaffold_files({"build": advice.build}, root)
+    bindir = tmp_path / "rel" / "bin"
+    bindir.mkdir(parents=True)
+    (bindir / "notes_web").write_text(
+        '#!/bin/sh\nprintf "%s\\n" "$@"\necho "PHX_SERVER=$PHX_SERVER"\necho "ERL=$ELIXIR_ERL_OPTIONS"\n')
+    for name in ("server", "migrate"):
+        (bindir / name).write_text(files[f"rel/overlays/bin/{name}"][0])
+    for script in bindir.iterdir():
+        script.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("PHX_SERVER", "ELIXIR_ERL_OPTIONS")}
+    served = subprocess.run([str(bindir / "server")], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, check=True).stdout.splitlines()
+    assert served == ["start", "PHX_SERVER=true", "ERL= -phoenix serve_endpoints true"]
+    migrated = subprocess.run([str(bindir / "migrate")], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, check=True).stdout.splitlines()
+    assert migrated[0] == "eval"
+    assert migrated[1] == advice.build["migrate_expression"]  # one argument, quotes intact
