@@ -31,10 +31,13 @@ NAME = "phoenix"
 PORT = 4000
 EXECUTABLE = 0o755
 REGULAR = 0o644
-# Heroku's Elixir buildpack: no Procfile web line means `mix run --no-halt` (bin/release); the
-# Phoenix static buildpack adds none. A Phoenix app without one would not serve, so we plan
-# `mix phx.server` and say so.
+# With no Procfile web line Heroku ran the LAST buildpack's default (its bin/release):
+# HashNuke/heroku-buildpack-elixir@378538d `web: mix run --no-halt`;
+# gjaldon/heroku-buildpack-phoenix-static `web: mix phoenix.server` (2015), `mix phx.server`
+# (a577ad5, 2018-11), `elixir --sname server -S mix phx.server` (d99fdec, 2020-02, still at 5bc13be).
 BUILDPACK_DEFAULT_WEB = "mix run --no-halt"
+STATIC_DEFAULT_WEB = "elixir --sname server -S mix phx.server"
+STATIC_DEFAULT_WEB_OLD = "mix phoenix.server"
 # phoenix_static_buildpack.config defaults (gjaldon/heroku-buildpack-phoenix-static @5bc13be).
 STATIC_DEFAULT_NODE = "6.9.2"
 STATIC_DEFAULT_YARN = "0.27.5"
@@ -44,7 +47,9 @@ CURRENT_NODE_MAJOR = "20"
 ELIXIR_BUILD_VARS = ("MIX_ENV", "NODE_ENV", "HEX_UNSAFE_HTTPS", "HEX_MIRROR")
 
 _ENV_PREFIX = r"(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*"
-_MIX = r"(?:elixir\s+-S\s+)?mix\s+"
+# `elixir --sname server -S mix ...` (the static buildpack's default) only names the node;
+# a release names it in rel/env.sh.eex, so it maps too. Other elixir flags keep Mix.
+_MIX = r"(?:elixir\s+(?:--sname\s+\w+\s+)?-S\s+)?mix\s+"
 _PHX_SERVER = re.compile(rf"^(?P<env>{_ENV_PREFIX}){_MIX}(?:phx|phoenix)\.server\s*$")
 _RUN_NO_HALT = re.compile(rf"^(?P<env>{_ENV_PREFIX}){_MIX}run\s+--no-halt\s*$")
 _ECTO_MIGRATE = re.compile(rf"^(?P<env>{_ENV_PREFIX}){_MIX}ecto\.migrate\s*$")
@@ -87,12 +92,7 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
     advice.notes.extend(image_notes)
     mix_env, mix_env_source = _mix_env(facts, ctx, advice.notes)
 
-    # `mix phx.server` exists from Phoenix 1.3; earlier apps ran `mix phoenix.server`.
-    old_phoenix = (1, 0) <= version_tuple(facts["phoenix_version"])[:2] < (1, 3)
-    default_web = (("mix phoenix.server" if old_phoenix else "mix phx.server") if phoenix
-                   else BUILDPACK_DEFAULT_WEB)
-    why_web = ("Heroku's Elixir buildpack would run `mix run --no-halt`, which does not start "
-               "Phoenix's endpoint" if phoenix else "Heroku's Elixir buildpack default (bin/release)")
+    default_web, why_web = _default_web(facts, ctx, phoenix)
     heroku_lines = _common.web_processes(ctx, default_web, why_web, advice)
     heroku_release = ctx.procfile.get("release")
     mode, reason, release_name, translated = _mode(facts, ctx, image, heroku_lines, heroku_release)
@@ -176,6 +176,23 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
     # there is one (and then runs Heroku's lines, not `replaced` ones).
     advice.image = machine.image_from_dockerfile(render_dockerfile(build))
     return advice
+
+
+def _default_web(facts: dict, ctx: AppContext, phoenix: bool) -> tuple[str, str]:
+    """The web process Heroku ran when the Procfile has none, and why."""
+    buildpacks = [b.lower() for b in ctx.buildpacks]
+    last = buildpacks[-1] if buildpacks else ""
+    # Unknown buildpacks (offline, no app.json list): Phoenix apps on Heroku conventionally
+    # add the static buildpack after the Elixir one (Phoenix's Heroku guide).
+    static = phoenix and ("phoenix-static" in last or not buildpacks)
+    if not static:
+        return BUILDPACK_DEFAULT_WEB, ("the Elixir buildpack's default web (bin/release)"
+                                       + (f"; {last} is the last buildpack" if last else ""))
+    # `mix phx.server` exists from Phoenix 1.3; earlier apps ran `mix phoenix.server`.
+    if (1, 0) <= version_tuple(facts["phoenix_version"])[:2] < (1, 3):
+        return STATIC_DEFAULT_WEB_OLD, "the Phoenix static buildpack's default web for Phoenix < 1.3"
+    return STATIC_DEFAULT_WEB, ("the Phoenix static buildpack's default web (bin/release), the "
+                                "last buildpack" + ("" if buildpacks else " (assumed)"))
 
 
 def _versions(facts: dict, notes: list[str]) -> tuple[str | None, str | None, str]:

@@ -628,3 +628,20 @@ def test_release_scripts_run_the_release_as_mix_phx_server_and_migrate_did(tmp_p
                               cwd=tmp_path, check=True).stdout.splitlines()
     assert migrated[0] == "eval"
     assert migrated[1] == advice.build["migrate_expression"]  # one argument, quotes intact
+
+
+@pytest.mark.parametrize("buildpacks, expected", [
+    ([], "elixir --sname server -S mix phx.server"),
+    (["https://github.com/HashNuke/heroku-buildpack-elixir",
+      "https://github.com/gjaldon/heroku-buildpack-phoenix-static"], "elixir --sname server -S mix phx.server"),
+    (["https://github.com/HashNuke/heroku-buildpack-elixir"], "mix run --no-halt"),
+])
+def test_no_procfile_runs_the_last_buildpacks_default_web(tmp_path, buildpacks, expected):
+    files = {k: v for k, v in RELEASES_15.items() if k != "Procfile"}
+    root = write_app(tmp_path / "notes", files)
+    ctx = AppContext(fly_app="n", procfile={}, config_var_names=[], has_database=True,
+                     buildpacks=buildpacks)
+    advice = phoenix.advise(phoenix.detect(root), ctx)
+    # The release maps both defaults (the node name is set by rel/env.sh.eex instead).
+    assert advice.build["elixir_mode"] == "release"
+    assert advice.replaced["web"].startswith(f"`{expected}`")
