@@ -174,9 +174,9 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     http_service = _http_service(port, processes, vm, inventory, advice)
     env = _env(framework, fly_app, http_service, inventory, advice)
     if http_service:
-        notes.append(f"The health check GETs {http_service['health_check_path']} with "
-                     f"X-Forwarded-Proto: https ({http_service['health_check_why']}); "
-                     f"internal port {port}: {port_why}")
+        notes.append(f"Internal port {port}: {port_why}. The health check needs a 2xx answer "
+                     f"from GET {http_service['health_check_path']}; change the path in "
+                     "fly.toml if it redirects")
     for group, check in checks.items():
         if check["runs_heroku_line"] is False and not check.get("replaced"):
             notes.append(f"Check process '{group}': the Machine runs {check['machine_exec']}, "
@@ -474,6 +474,8 @@ def _build_and_image(inventory: Inventory, framework: str, advice: Advice, notes
                      f"ENTRYPOINT {list(image.entrypoint) or '(none)'} and the port comes from "
                      "its EXPOSE")
         return build, image
+    if advice.build_args:
+        build["args"] = dict(advice.build_args)  # fly.toml [build.args]; never secrets
     if build.get("mode") == "buildpacks":
         heroku_buildpacks = list(inventory.app.buildpacks) if inventory.app else list(
             repo.buildpacks if repo else [])

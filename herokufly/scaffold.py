@@ -133,6 +133,11 @@ def render_fly_toml(plan: dict) -> str:
         build["builder"] = plan["build"]["builder"]
     else:
         build["dockerfile"] = plan["build"].get("dockerfile", "Dockerfile")
+    if plan["build"].get("args"):
+        args = tomlkit.table()
+        for key, value in plan["build"]["args"].items():
+            args[key] = str(value)
+        build["args"] = args
     doc["build"] = build
 
     if plan.get("env"):

@@ -64,9 +64,9 @@ def config_kinds(ctx: AppContext, languages: tuple[str, ...], fly_host: str) -> 
 
 
 def health_check(path: str, why: str) -> HealthCheck:
-    return HealthCheck(path=path, headers={"X-Forwarded-Proto": "https"},
-                       why=why + "; sends X-Forwarded-Proto: https as Fly's proxy does, so "
-                       "apps that force SSL answer 200, not a redirect")
+    # Fly's proxy sets X-Forwarded-Proto on real requests; the checker does not, so an app
+    # that forces SSL would answer 301 to the check without it.
+    return HealthCheck(path=path, headers={"X-Forwarded-Proto": "https"}, why=why)
 
 
 def release_from(ctx: AppContext, proposal: str | None, why: str) -> Release | None:
