@@ -205,6 +205,8 @@ def test_fly_toml_passes_flyctl_rules(run: Run):
 def test_written_dockerfiles_pass_hadolint(run: Run):
     run = _scaffolded(run)
     dockerfiles = [p for p in run.written() if Path(p).name.startswith("Dockerfile")]
+    if not dockerfiles:
+        pytest.skip("scaffold wrote no Dockerfile (builds with buildpacks or the app's own)")
     found = [f for p in dockerfiles for f in dockerfile_lint.findings(run.repo / p)]
     assert found == []
 
