@@ -194,6 +194,13 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     manual = _manual_steps(inventory, postgres_addon, redis_addon, build, excluded)
     manual += advice.manual_steps + _config_manual_steps(config_kinds, fly_app, domains)
     manual += _process_manual_steps(checks, image)
+    if repo and "PROCFILE_PATH" in inventory.config_var_names and repo.procfile_path == "Procfile":
+        manual.append(_step("PROCFILE_PATH is set on Heroku",
+                            "herokufly reads config var names only, so it planned from ./Procfile",
+                            "If Heroku used another file, put PROCFILE_PATH with that path in "
+                            "app.json env (or copy that file to ./Procfile) and plan again"))
+    for warning in (repo.procfile_warnings if repo else []):
+        notes.append(warning)
 
     stages = ["provision", "secrets"]
     if postgres and postgres["target"] in ("managed", "unmanaged"):
