@@ -340,6 +340,8 @@ def _asset_pipeline(facts: dict, notes: list[str]) -> dict:
     pipeline: dict = {"kind": "none", "node": None, "phoenix_dir": assets["phoenix_dir"]}
     if facts["assets_deploy_alias"]:
         pipeline["kind"] = "assets.deploy"
+        hooks = " ".join(str(v) for k, v in (facts["buildpack"] or {}).items() if "compile" in k)
+        pipeline["in_hook"] = "assets.deploy" in hooks
         if package and package["dependencies"]:
             pipeline["node"] = _node_version(
                 (static or {}).get("node_version") or tools.get("nodejs") or package["engines_node"],
@@ -610,11 +612,14 @@ def _compile_steps(build: dict, release: bool) -> str:
 def _assets_steps(assets: dict) -> str:
     kind = assets.get("kind")
     if kind == "assets.deploy":
+        if assets.get("in_hook"):
+            return "# mix assets.deploy runs in the elixir_buildpack.config hook above."
         steps = []
         if assets.get("node"):
             install = "yarn install --pure-lockfile" if assets.get("yarn") else (
                 "npm ci" if assets.get("package_lock") else "npm install")
-            steps += [f"WORKDIR /app/{assets['dir']}", f"RUN {install}", "WORKDIR /app"]
+            steps += [f"WORKDIR {posixpath.normpath('/app/' + assets['dir'])}", f"RUN {install}",
+                      "WORKDIR /app"]
         phoenix_dir = assets["phoenix_dir"]
         if phoenix_dir != ".":
             steps.append(f"WORKDIR /app/{phoenix_dir}")
@@ -625,15 +630,18 @@ def _assets_steps(assets: dict) -> str:
     if kind != "static-buildpack":
         return ""
     phoenix_ex = assets["phoenix_ex"]
-    assets = dict(assets, dir=posixpath.normpath(assets["dir"]))
+    app_dir = posixpath.normpath(f"/app/{assets['dir']}")
     install = ("yarn install --check-files --pure-lockfile" if assets.get("yarn")
                else "npm prune && npm install --quiet --unsafe-perm && npm rebuild && npm --unsafe-perm prune")
     lines = ["# Assets as the Phoenix static buildpack built them (lib/build.sh).",
-             f"WORKDIR /app/{assets['dir']}", f"RUN {install}"]
-    path = f"PATH=/app/{assets['dir']}/node_modules/.bin:$PATH"
+             f"WORKDIR {app_dir}", f"RUN {install}"]
+    path = f"PATH={app_dir}/node_modules/.bin:$PATH"
     if assets.get("compile_script"):
+        # The buildpack sourced the script with its own variables set (lib/build.sh run_compile).
+        phoenix_dir = posixpath.normpath(f"/app/{assets['phoenix_dir']}")
         lines.append("# The app's own compile script, sourced from the assets dir as the buildpack did.")
-        lines.append(f"RUN {path} bash -c '. /app/{assets['compile_script']}'")
+        lines.append(f"RUN build_dir=/app phoenix_dir={phoenix_dir} assets_dir={app_dir} "
+                     f"phoenix_ex={phoenix_ex} {path} bash -c '. /app/{assets['compile_script']}'")
     else:
         deploy = "yarn deploy" if assets.get("yarn") else "npm run deploy"
         lines.append(f"RUN {path} {deploy}")
@@ -643,7 +651,7 @@ def _assets_steps(assets: dict) -> str:
                      f">/dev/null 2>&1; then mix {phoenix_ex}.digest.clean; fi")
     if assets.get("remove_node"):
         lines.append("# remove_node=true in phoenix_static_buildpack.config")
-        lines.append(f"RUN rm -rf /app/{assets['dir']}/node_modules")
+        lines.append(f"RUN rm -rf {app_dir}/node_modules")
     lines.append("WORKDIR /app")
     return "\n".join(lines)
 

@@ -444,6 +444,7 @@ def test_every_table_entry_is_a_well_formed_tag_with_a_source():
     ("1.3.4", "19.3", "1.4.5", "19"),
     (None, None, "1.19.5", "28"),
     ("1.18.4", "28.1", "1.18.4", "28"),
+    ("1.12.3", "23.3.2", "1.12.3", "23"),
 ])
 def test_choose_picks_an_existing_tag_near_the_asked_versions(elixir_version, otp, expect_elixir,
                                                               expect_otp_major):
@@ -477,6 +478,8 @@ def test_custom_compile_script_and_exported_config_vars(tmp_path):
     root = write_app(tmp_path / "shop", files)
     advice, _ = advise(root, files)
     dockerfile = phoenix.render_dockerfile(advice.build)
+    # Sourced with the buildpack's variables, so `cd $phoenix_dir` in the script works.
+    assert "RUN build_dir=/app phoenix_dir=/app assets_dir=/app phoenix_ex=phoenix " in dockerfile
     assert "bash -c '. /app/script/build-assets'" in dockerfile
     assert "npm run deploy" not in dockerfile  # the app's script replaces the default compile
     assert any("DATABASE_URL, MAILER_KEY" in n and "compile time" in n for n in advice.notes)
@@ -645,3 +648,18 @@ def test_no_procfile_runs_the_last_buildpacks_default_web(tmp_path, buildpacks, 
     # The release maps both defaults (the node name is set by rel/env.sh.eex instead).
     assert advice.build["elixir_mode"] == "release"
     assert advice.replaced["web"].startswith(f"`{expected}`")
+
+
+def test_assets_deploy_in_a_buildpack_hook_runs_once(tmp_path):
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLE, root)
+    mix = (root / "mix.exs").read_text().replace(
+        'setup: ["deps.get", "ecto.setup"],',
+        'setup: ["deps.get", "ecto.setup"],\n      "assets.deploy": ["esbuild default --minify", "phx.digest"],')
+    (root / "mix.exs").write_text(mix)
+    (root / "elixir_buildpack.config").write_text(
+        'elixir_version=1.17.3\nerlang_version=27.1.2\nhook_post_compile="eval mix assets.deploy && rm -f _build/esbuild"\n')
+    advice, _ = advise(root)
+    dockerfile = phoenix.render_dockerfile(advice.build)
+    assert dockerfile.count("mix assets.deploy") == 1 + dockerfile.count("# mix assets.deploy")
+    assert "RUN eval mix assets.deploy && rm -f _build/esbuild" in dockerfile
