@@ -7,6 +7,7 @@ phoenix_static_buildpack.config), which are build instructions, not secrets.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
@@ -317,7 +318,9 @@ def _assets(root: Path, facts: dict) -> dict:
     """Where package.json lives the way the Phoenix static buildpack looked for it."""
     static = facts["static"] or {}
     phoenix_dir = static.get("phoenix_relative_path", facts["web_dir"] if facts["umbrella"] else ".")
-    phoenix_dir = phoenix_dir.strip("/") or "."
+    phoenix_dir = posixpath.normpath(phoenix_dir.strip("/") or ".")
+    if phoenix_dir.startswith(".."):
+        phoenix_dir = "."  # outside the repo: the buildpack would not have found it either
     assets_path = static.get("assets_path")
     candidates = [assets_path] if assets_path and assets_path != "." else []
     candidates += ["assets", "."]
@@ -344,7 +347,10 @@ def _assets(root: Path, facts: dict) -> dict:
         info["yarn_lock"] = (root / found / "yarn.lock").is_file()
         info["package_lock"] = (root / found / "package-lock.json").is_file()
     compile_name = static.get("compile", "compile") if facts["static"] is not None else "compile"
-    info["compile_script"] = compile_name if (root / compile_name).is_file() else None
+    script = (root / compile_name).resolve()
+    inside = script.is_relative_to(root.resolve())
+    info["compile_script"] = (str(script.relative_to(root.resolve())) if inside and script.is_file()
+                              else None)
     # Phoenix <= 1.2 keeps package.json at the root and uses the `phoenix.*` tasks.
     info["phoenix_ex"] = static.get("phoenix_ex") or ("phoenix" if found == phoenix_dir and phoenix_dir == "." and
                                                        not (root / "assets").is_dir() else "phx")
