@@ -299,10 +299,12 @@ def test_trap_expectations(run: Run):
     for name in expect.get("not_secrets", []):
         if name in (plan.get("secrets") or []):
             failures.append(f"{name} is build-time or Heroku-only, yet planned as a runtime secret")
+    kinds = {c.get("name"): c for c in plan.get("config_kinds") or [] if isinstance(c, dict)}
     for name in expect.get("host_bound", []):
-        rest = json.dumps({k: v for k, v in plan.items() if k != "secrets"})
-        if name not in rest:
-            failures.append(f"{name} names the Heroku host; the plan does not flag it")
+        kind = kinds.get(name) or {}
+        if kind.get("kind") != "heroku-host" or ".fly.dev" not in str(kind.get("fly_value")):
+            failures.append(f"{name} names the Heroku host; the plan does not flag it with the"
+                            f" Fly value (config_kinds: {kind or 'absent'})")
     advice = json.dumps([plan.get("notes"), plan.get("manual_steps")])
     for text in expect.get("mentions", []):
         if text not in advice:
