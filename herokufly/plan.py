@@ -194,6 +194,13 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     manual = _manual_steps(inventory, postgres_addon, redis_addon, build, excluded)
     manual += advice.manual_steps + _config_manual_steps(config_kinds, fly_app, domains)
     manual += _process_manual_steps(checks, image)
+    runtime = build.get("runtime") or {}
+    if runtime.get("supported") is False:
+        manual.append(_step(
+            f"{runtime['language']} {runtime['version']} (from {runtime['source']})",
+            f"{build.get('builder', 'the builder')} installs no {runtime['language']} that old",
+            f"Raise the version in {runtime['source']} to one the builder supports "
+            "(see herokufly/data/builders.json), test it, then deploy"))
     if repo and "PROCFILE_PATH" in inventory.config_var_names and repo.procfile_path == "Procfile":
         manual.append(_step("PROCFILE_PATH is set on Heroku",
                             "herokufly reads config var names only, so it planned from ./Procfile",
@@ -542,7 +549,7 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
     if own_dockerfile and "web" not in lines:
         lines["web"] = ""  # the image's own ENTRYPOINT/CMD
     processes, sources, checks = {}, {}, {}
-    env = {"PORT": "set"} if "web" in lines else {}  # _env sets PORT for the web group
+    env = {"PORT": "set"}  # Heroku sets PORT in every dyno; _env always sets it in [env] too
     for kind in sorted(lines, key=lambda k: (k != "web", k)):
         group = WEB_GROUP if kind == "web" else names.suggest_fly_app_name(kind) or kind
         processes[group], checks[group] = _fly_command(image, kind, lines[kind], advice, env)
@@ -657,9 +664,8 @@ def _http_service(port: int, processes, vm, inventory, advice: Advice) -> dict |
 
 
 def _env(framework, fly_app, http_service, inventory, advice=None) -> dict[str, str]:
-    env: dict[str, str] = {}
-    if http_service:
-        env["PORT"] = str(http_service["internal_port"])
+    # Heroku sets PORT in every dyno, workers included, and lines read it ($PORT).
+    env: dict[str, str] = {"PORT": str(http_service["internal_port"] if http_service else 8080)}
     if advice is not None and advice.env:
         # The framework read which variables the app uses (PHX_HOST, ECTO_IPV6, ...); a
         # config var moved from Heroku keeps its own value.

@@ -71,6 +71,8 @@ def test_old_rails_uses_rake_and_root_health_check(tmp_path):
     # Ruby 2.3 is older than any Ruby heroku/builder:24 installs: said, not refused.
     assert plan["build"]["runtime"]["supported"] is False
     assert any("ruby 2.3.1 is older" in n for n in plan["notes"])
+    step = next(s for s in plan["manual_steps"] if s["item"].startswith("ruby 2.3.1"))
+    assert "Gemfile" in step["how"]
 
 
 def test_rails_without_web_line_gets_herokus_default(tmp_path):
