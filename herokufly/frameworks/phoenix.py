@@ -220,6 +220,11 @@ def _versions(facts: dict, notes: list[str]) -> tuple[str | None, str | None, st
         otp = tools["erlang"]
         if ".tool-versions" not in sources:
             sources.append(".tool-versions")
+    if otp is None:
+        # `elixir 1.14.2-otp-25` names the OTP major its build targets.
+        suffix = re.search(r"-otp-(\d+)", (raw or "") + " " + tools.get("elixir", ""))
+        if suffix:
+            otp = suffix.group(1)
     if elixir is None and facts["elixir_requirement"]:
         req = version_tuple(facts["elixir_requirement"])
         if req:

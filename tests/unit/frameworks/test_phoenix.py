@@ -663,3 +663,10 @@ def test_assets_deploy_in_a_buildpack_hook_runs_once(tmp_path):
     dockerfile = phoenix.render_dockerfile(advice.build)
     assert dockerfile.count("mix assets.deploy") == 1 + dockerfile.count("# mix assets.deploy")
     assert "RUN eval mix assets.deploy && rm -f _build/esbuild" in dockerfile
+
+
+def test_otp_major_from_the_elixir_otp_suffix_when_erlang_is_not_pinned(tmp_path):
+    files = {**RELEASES_15, ".tool-versions": "elixir 1.14.2-otp-25\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["image"]["elixir"] == "1.14.2" and advice.build["image"]["otp"].startswith("25")
