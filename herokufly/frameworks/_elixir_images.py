@@ -46,10 +46,6 @@ class ElixirImage:
         # Bob builds every image FROM debian:<os_version>, so that tag exists too.
         return f"debian:{self.os_version}"
 
-    @property
-    def archived(self) -> bool:
-        return self.release in ARCHIVED_RELEASES
-
     def to_dict(self) -> dict:
         return {"elixir": self.elixir, "otp": self.otp, "os": self.os,
                 "os_version": self.os_version, "evidence": self.evidence, "tag": self.tag,
