@@ -86,6 +86,7 @@ def read_mix_project(root: Path) -> dict | None:
     req = _ELIXIR_REQ.search(mix) or _ELIXIR_REQ.search(all_mix)
     facts["elixir_requirement"] = req.group("req") if req else None
     facts["releases"] = _release_names(mix)
+    facts["releases_unread"] = bool(_RELEASES.search(mix)) and not facts["releases"]
     facts["assets_deploy_alias"] = '"assets.deploy"' in all_mix
     facts["esbuild"] = bool(re.search(_DEP.format(name="(?:esbuild|tailwind|dart_sass)"), all_mix))
     facts["config_files"] = sorted(p.name for p in (root / "config").glob("*.exs")) \

@@ -279,6 +279,9 @@ def _mode(facts: dict, ctx: AppContext, image: images.ElixirImage, lines: dict[s
     if not has_release_config:
         return "mix", ("the app has no release config (no `releases:` in mix.exs, no "
                        f"config/runtime.exs), so it runs with Mix like on Heroku: {read_at_boot}"), None, {}
+    if facts.get("releases_unread"):
+        return "mix", ("mix.exs has `releases:` but its release names could not be read, so "
+                       "the app runs with Mix like on Heroku"), None, {}
     if facts["distillery"] and not names:
         return "mix", ("rel/config.exs is Distillery's; Heroku's buildpack ran the app with "
                        "Mix, so the image does too"), None, {}

@@ -670,3 +670,19 @@ def test_otp_major_from_the_elixir_otp_suffix_when_erlang_is_not_pinned(tmp_path
     root = write_app(tmp_path / "notes", files)
     advice, _ = advise(root, files)
     assert advice.build["image"]["elixir"] == "1.14.2" and advice.build["image"]["otp"].startswith("25")
+
+
+@pytest.mark.parametrize("releases, expected", [
+    ("releases: releases(),", "notes_web"),
+    ("releases: @releases,", None),
+])
+def test_release_names_from_a_function_or_unreadable(tmp_path, releases, expected):
+    mix = RELEASES_15["mix.exs"].replace(
+        "releases: [\n        notes_web: [include_executables_for: [:unix], applications: [runtime_tools: :permanent]]\n      ],",
+        releases)
+    mix = mix.replace("  defp deps do", "  defp releases do\n    [notes_web: [applications: [notes: :permanent]]]\n  end\n  defp deps do")
+    files = {**RELEASES_15, "mix.exs": mix}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["release_name"] == expected
+    assert advice.build["elixir_mode"] == ("release" if expected else "mix")
