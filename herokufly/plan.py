@@ -167,8 +167,9 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     detection = _detection(repo, framework)
     advice = _advice(framework, detection, ctx, inventory, notes)
     build, image = _build_and_image(inventory, framework, advice, notes)
+    process_steps: list[dict] = []
     processes, sources, release_command, checks, release = _processes(
-        inventory, advice, image, build, notes)
+        inventory, advice, image, build, notes, process_steps)
     vm = _vms(inventory, processes, sources, notes)
     port, port_why = _port(framework, image, build, advice)
     http_service = _http_service(port, processes, vm, inventory, advice)
@@ -193,7 +194,7 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     domains = sorted(d.hostname for d in inventory.domains if d.kind == "custom")
     manual = _manual_steps(inventory, postgres_addon, redis_addon, build, excluded)
     manual += advice.manual_steps + _config_manual_steps(config_kinds, fly_app, domains)
-    manual += _process_manual_steps(checks, image)
+    manual += _process_manual_steps(checks, image) + process_steps
     runtime = build.get("runtime") or {}
     if runtime.get("supported") is False:
         manual.append(_step(
@@ -517,7 +518,7 @@ def _official_buildpack(name: str) -> bool:
 
 
 def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build: dict,
-               notes: list[str]):
+               notes: list[str], manual_steps: list[dict]):
     """(group -> fly.toml command, group -> Heroku type, release_command, checks, release).
 
     Each Heroku line becomes the fly.toml command that makes the Machine exec it with
@@ -548,6 +549,26 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
         lines["web"] = ""
     if own_dockerfile and "web" not in lines:
         lines["web"] = ""  # the image's own ENTRYPOINT/CMD
+    heroku_commands = _heroku_commands(inventory)
+    defaults = {k: v for k, v in lines.items() if v and k not in heroku_commands}
+    if build.get("mode") == "buildpacks" and defaults:
+        # Heroku ran its buildpack's default process; on Fly the builder's language buildpack
+        # defines the same one, so the group runs the image's default. Its command form is
+        # the buildpack's own, so other groups' commands are provable only with a Procfile web.
+        for kind, line in defaults.items():
+            lines[kind] = ""
+            notes.append(f"'{kind}' runs the builder's default {kind} process (`{line}`), as "
+                         "Heroku ran its buildpack's default")
+        others = sorted(k for k in lines if k not in defaults)
+        if others:
+            shown = "; ".join(f"{k}: {v}" for k, v in defaults.items())
+            manual_steps.append(_step(
+                f"Add `{shown}` to the Procfile",
+                "Without a Procfile web line the image's default process is the language "
+                "buildpack's, which may not run the command Fly gives the "
+                + ", ".join(others) + " group(s)",
+                f"Add the line `{shown}` to {inventory.repo.procfile_path if inventory.repo else 'Procfile'}"
+                " and plan again; every process then runs as `bash -c <line>`, as on Heroku"))
     processes, sources, checks = {}, {}, {}
     env = {"PORT": "set"}  # Heroku sets PORT in every dyno; _env always sets it in [env] too
     for kind in sorted(lines, key=lambda k: (k != "web", k)):
@@ -577,6 +598,11 @@ def _heroku_commands(inventory: Inventory) -> dict[str, str]:
 def _fly_command(image: machine.Image, kind: str, line: str, advice: Advice, env: dict):
     if line == "":
         argv = machine.machine_exec(image, None)
+        default = advice.processes.get(kind)
+        if image.kind == "buildpacks" and default:
+            return "", {"heroku": default, "fly": "", "machine_exec": argv,
+                        "runs_heroku_line": machine.runs_heroku_line(argv, default, env),
+                        "why": "the builder's default process, as Heroku ran its buildpack's"}
         return "", {"heroku": None, "fly": "", "machine_exec": argv, "runs_heroku_line": None,
                     "why": "no Procfile line: the image's own ENTRYPOINT/CMD runs"}
     command = machine.fly_command_running(image, line)

@@ -35,3 +35,14 @@ def test_ioredis_gets_the_ipv6_note(tmp_path):
     assert any("family: 6" in n for n in plan["notes"])
     assert plan["release_command"] is None  # no database
     assert_every_process_runs_heroku(plan)
+
+
+def test_default_web_runs_the_builders_default_and_asks_for_a_procfile_line(tmp_path):
+    write(tmp_path, {"package.json": {"scripts": {"start": "node server.js"}},
+                     "Procfile": "worker: node worker.js\n"})
+    plan = plan_of(tmp_path)
+    assert plan["processes"] == {"app": "", "worker": "'node worker.js'"}
+    assert plan["process_checks"]["app"]["heroku"] == "npm start"
+    step = next(s for s in plan["manual_steps"] if s["item"] == "Add `web: npm start` to the Procfile")
+    assert "worker" in step["why"]
+    assert_every_process_runs_heroku(plan)
