@@ -212,6 +212,14 @@ def _read_config(root: Path, facts: dict) -> None:
     # Ecto's IPv6 option (an endpoint's `http: [:inet6, ...]` is not the database's).
     facts["inet6"] = bool(re.search(r"socket_options:\s*\[[^\]]*:inet6", everything))
     facts["force_ssl"] = bool(re.search(r"\bforce_ssl\b|Plug\.SSL", everything))
+    # Where the Repo is configured for production (runtime config first), for the IPv6 step.
+    facts["repo_config"] = None
+    for suffix in ("runtime.exs", "releases.exs", "prod.exs", "config.exs"):
+        for path, text in texts.items():
+            found = re.search(r"config\s+:(?P<app>\w+)\s*,\s*(?P<repo>[A-Z][\w.]*Repo)\s*,", text)
+            if path.endswith(suffix) and found and facts["repo_config"] is None:
+                facts["repo_config"] = {"file": path, "app": found.group("app"),
+                                        "repo": found.group("repo")}
     # A variable the app reads to turn on IPv6 for Ecto, e.g.
     # `if System.get_env("USE_IP_V6") == "true", do: [:inet6]` (ECTO_IPV6 in `mix phx.new`).
     toggle = re.search(r"""System\.get_env\(\s*"(?P<name>[A-Za-z_][A-Za-z0-9_]*)"\s*\)[^\n]{0,80}:inet6""", everything)

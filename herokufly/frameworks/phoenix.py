@@ -423,12 +423,21 @@ def _env(facts: dict, ctx: AppContext, advice: Advice, fly_host: str) -> dict[st
         advice.manual_steps.append({
             "item": "IPv6 for Ecto",
             "why": _common.IPV6_PRIVATE + "; the Repo config has no :inet6 socket option",
-            "how": "In config/runtime.exs (or config/prod.exs), add `socket_options: [:inet6]` to "
-                   f"`config :{facts['ecto_app'] or facts['mix_app']}, <Repo>` (or read ECTO_IPV6 "
-                   "as `mix phx.new` does since Phoenix 1.6)"})
+            "how": _ipv6_how(facts)})
     if "DNS_CLUSTER_QUERY" in reads:
         env["DNS_CLUSTER_QUERY"] = f"{ctx.fly_app}.internal"
     return env
+
+
+def _ipv6_how(facts: dict) -> str:
+    repo = facts.get("repo_config")
+    where = (f"In {repo['file']}, add `socket_options: [:inet6]` to `config :{repo['app']}, "
+             f"{repo['repo']}, ...`" if repo else
+             f"In config/runtime.exs (or config/prod.exs), add `socket_options: [:inet6]` to "
+             f"`config :{facts['ecto_app'] or facts['mix_app']}, <Repo>`")
+    return where + (" (or read ECTO_IPV6 as `mix phx.new` does since Phoenix 1.6: "
+                    "`socket_options: if System.get_env(\"ECTO_IPV6\") in ~w(true 1), "
+                    "do: [:inet6], else: []`)")
 
 
 def _config(facts: dict, ctx: AppContext, fly_host: str, assets: dict) -> dict[str, ConfigVar]:

@@ -254,7 +254,8 @@ def test_heroku_host_literal_and_missing_ipv6_become_manual_steps(tmp_path):
     advice, _ = advise(root, PHOENIX_12)
     items = {s["item"]: s for s in advice.manual_steps}
     assert "shop-fly.fly.dev" in items["Endpoint url host 'shop-demo.herokuapp.com'"]["how"]
-    assert "socket_options: [:inet6]" in items["IPv6 for Ecto"]["how"]
+    assert items["IPv6 for Ecto"]["how"].startswith(
+        "In config/prod.exs, add `socket_options: [:inet6]` to `config :shop, Shop.Repo, ...`")
     # The app reads neither PHX_HOST nor ECTO_IPV6, so neither is set.
     assert advice.env == {"PORT": "4000"}
 
