@@ -51,8 +51,9 @@ def _procfile(path: Path) -> dict[str, str]:
 
 
 def _app(name: str) -> Path:
+    """A fixture's repository is its app/ folder; a plain checkout (no expect.toml) is itself."""
     folder = FIXTURES / name
-    return folder / "app" if (folder / "app").is_dir() else folder
+    return folder / "app" if (folder / "expect.toml").is_file() else folder
 
 
 def _expect(name: str) -> dict:
@@ -62,7 +63,7 @@ def _expect(name: str) -> dict:
     # A plain checkout: what Heroku ran, derived as docs/real-apps.md describes.
     app = _app(name)
     expect = {"source": name, "trap": "a checkout", "exit": 0}
-    if (app / "heroku.yml").is_file():
+    if _heroku_yml_builds_docker(app / "heroku.yml"):
         # Container stack: heroku.yml `run` (else the image's CMD) behind the image's ENTRYPOINT,
         # and its `release` command; the Procfile is not used.
         expect.update(procfile_check="image-cmd", heroku_entrypoint=True,
@@ -81,6 +82,17 @@ def _expect(name: str) -> dict:
         expect["procfile_check"] = "image-cmd"
     expect["heroku"] = lines
     return expect
+
+
+def _heroku_yml_builds_docker(path: Path) -> bool:
+    """heroku.yml `build.docker` means the container stack (`build.languages` is buildpacks)."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text()) if path.is_file() else None
+    except yaml.YAMLError:
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("build"), dict) and "docker" in doc["build"]
 
 
 def _heroku_yml_lines(path: Path) -> dict[str, str]:
