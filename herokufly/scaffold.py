@@ -149,6 +149,11 @@ def render_fly_toml(plan: dict) -> str:
     # A lone web group that runs the image's own command needs no [processes] at all.
     if plan["processes"] and plan["processes"] != {WEB_GROUP: ""}:
         processes = tomlkit.table()
+        if plan["build"]["mode"] == "buildpacks":
+            processes.add(tomlkit.comment("Each command is one quoted word: the buildpacks "
+                                          "launcher runs it as `bash -c <command>`, as Heroku did."))
+        elif any(c.startswith(("/bin/bash -c", "/bin/sh -c")) for c in plan["processes"].values()):
+            processes.add(tomlkit.comment("Procfile lines that need a shell run in one, as on Heroku."))
         for group, command in plan["processes"].items():
             processes[group] = command  # "" = the image's ENTRYPOINT/CMD (flyctl InitCmd)
         doc["processes"] = processes
