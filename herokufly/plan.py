@@ -18,6 +18,7 @@ from herokufly import frameworks, machine, names, pricing
 from herokufly.errors import ConfigError
 from herokufly.frameworks import BUILD, HEROKU_HOST, HEROKU_ONLY, Advice, AppContext, Detection
 from herokufly.frameworks import _common as framework_common
+from herokufly.frameworks import dockerfile
 from herokufly.inventory import Addon, Formation, Inventory, Repo
 
 POSTGRES_TARGETS = ("managed", "unmanaged", "keep-heroku", "none")
@@ -185,7 +186,6 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
                          + (f" ({check['why']})" if check.get("why") else ""))
     notes.extend(advice.notes)
 
-    postgres_addon = _primary_postgres(inventory.addons)
     postgres = _postgres(postgres_addon, options, fly_app, region, notes)
     redis_addon = next((a for a in inventory.addons if a.service == "heroku-redis"), None)
     redis = _redis(redis_addon, inventory, fly_app, region)
@@ -195,20 +195,8 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     manual = _manual_steps(inventory, postgres_addon, redis_addon, build, excluded)
     manual += advice.manual_steps + _config_manual_steps(config_kinds, fly_app, domains)
     manual += _process_manual_steps(checks, image) + process_steps
-    runtime = build.get("runtime") or {}
-    if runtime.get("supported") is False:
-        manual.append(_step(
-            f"{runtime['language']} {runtime['version']} (from {runtime['source']})",
-            f"{build.get('builder', 'the builder')} installs no {runtime['language']} that old",
-            f"Raise the version in {runtime['source']} to one the builder supports "
-            "(see herokufly/data/builders.json), test it, then deploy"))
-    if repo and "PROCFILE_PATH" in inventory.config_var_names and repo.procfile_path == "Procfile":
-        manual.append(_step("PROCFILE_PATH is set on Heroku",
-                            "herokufly reads config var names only, so it planned from ./Procfile",
-                            "If Heroku used another file, put PROCFILE_PATH with that path in "
-                            "app.json env (or copy that file to ./Procfile) and plan again"))
-    for warning in (repo.procfile_warnings if repo else []):
-        notes.append(warning)
+    manual += _build_manual_steps(build, inventory)
+    notes.extend(repo.procfile_warnings if repo else [])
 
     stages = ["provision", "secrets"]
     if postgres and postgres["target"] in ("managed", "unmanaged"):
@@ -623,8 +611,6 @@ def _fly_command(image: machine.Image, kind: str, line: str, advice: Advice, env
 
 def _port(framework: str, image: machine.Image, build: dict, advice: Advice) -> tuple[int, str]:
     if build.get("mode") == "dockerfile" and not build.get("generated"):
-        from herokufly.frameworks import dockerfile
-
         return dockerfile.port(image, advice.internal_port)
     if build.get("mode") == "buildpacks":
         return advice.internal_port, "the app listens on $PORT, which fly.toml [env] sets"
@@ -891,6 +877,24 @@ def _config_manual_steps(config_kinds: list[dict], fly_app: str, domains: list[s
             "Their values name *.herokuapp.com, which stops working after cutover",
             f"After the secrets stage, set each to name {targets} instead "
             "(`fly secrets set NAME=...`)"))
+    return steps
+
+
+def _build_manual_steps(build: dict, inventory: Inventory) -> list[dict]:
+    steps = []
+    runtime = build.get("runtime") or {}
+    if runtime.get("supported") is False:
+        steps.append(_step(
+            f"{runtime['language']} {runtime['version']} (from {runtime['source']})",
+            f"{build.get('builder', 'the builder')} installs no {runtime['language']} that old",
+            f"Raise the version in {runtime['source']} to one the builder supports "
+            "(see herokufly/data/builders.json), test it, then deploy"))
+    repo = inventory.repo
+    if repo and "PROCFILE_PATH" in inventory.config_var_names and repo.procfile_path == "Procfile":
+        steps.append(_step("PROCFILE_PATH is set on Heroku",
+                           "herokufly reads config var names only, so it planned from ./Procfile",
+                           "If Heroku used another file, put PROCFILE_PATH with that path in "
+                           "app.json env (or copy that file to ./Procfile) and plan again"))
     return steps
 
 
