@@ -687,3 +687,60 @@ def test_release_names_from_a_function_or_unreadable(tmp_path, releases, expecte
     advice, _ = advise(root, files)
     assert advice.build["release_name"] == expected
     assert advice.build["elixir_mode"] == ("release" if expected else "mix")
+
+
+def _node_step(dockerfile: str) -> str:
+    """The Node install RUN of a generated Dockerfile, as the shell command it runs."""
+    lines = dockerfile.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("RUN arch="))
+    script = []
+    for line in lines[start:]:
+        script.append(line[4:] if line.startswith("RUN ") else line)
+        if not line.endswith("\\"):
+            break
+    return "\n".join(script)
+
+
+@pytest.mark.parametrize("tamper", [False, True])
+def test_node_step_installs_the_checksummed_tarball(tmp_path, tamper):
+    """Run the Dockerfile's Node step with curl served from a local dist tree."""
+    import hashlib
+    import io
+    import os
+    import subprocess
+    import tarfile
+
+    root = write_app(tmp_path / "market", UMBRELLA)
+    advice, _ = advise(root, UMBRELLA)
+    script = _node_step(phoenix.render_dockerfile(advice.build))
+    arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
+    arch = "x64" if arch == "amd64" else arch
+    dist = tmp_path / "dist" / "latest-v10.x"
+    dist.mkdir(parents=True)
+    name = f"node-v10.24.1-linux-{arch}"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        data = b"#!/bin/sh\necho v10.24.1\n"
+        info = tarfile.TarInfo(f"{name}/bin/node")
+        info.size, info.mode = len(data), 0o755
+        tar.addfile(info, io.BytesIO(data))
+    (dist / f"{name}.tar.gz").write_bytes(buffer.getvalue())
+    digest = hashlib.sha256(buffer.getvalue()).hexdigest()
+    if tamper:
+        digest = "0" * 64
+    (dist / "SHASUMS256.txt").write_text(f"{'1' * 64}  node-v10.24.1-headers.tar.gz\n"
+                                         f"{digest}  {name}.tar.gz\n")
+    prefix = tmp_path / "usr-local"
+    prefix.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    fake_curl = f'curl() {{ url="${{@: -1}}"; cp "{tmp_path}/dist/${{url#*/dist/}}" .; }}\n'
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", fake_curl + script.replace("/usr/local", str(prefix))],
+                          cwd=work, capture_output=True, text=True,
+                          env={**os.environ, "NODE_DIST": "latest-v10.x"})
+    if tamper:
+        assert proc.returncode != 0 and not (prefix / "bin" / "node").exists()
+    else:
+        assert proc.returncode == 0, proc.stderr
+        assert (prefix / "bin" / "node").read_bytes().startswith(b"#!/bin/sh")
+        assert not list(work.iterdir())  # downloads removed
