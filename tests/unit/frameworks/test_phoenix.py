@@ -9,7 +9,12 @@ Every process is checked with herokufly.machine: what the Machine will exec is w
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import shutil
+import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -610,9 +615,6 @@ def test_plain_mix_app_without_config_dir_copies_no_config(tmp_path):
 
 def test_release_scripts_run_the_release_as_mix_phx_server_and_migrate_did(tmp_path):
     """Run the generated bin/server and bin/migrate against a stand-in release binary."""
-    import os
-    import subprocess
-
     root = write_app(tmp_path / "notes", RELEASES_15)
     advice, _ = advise(root, RELEASES_15)
     files = phoenix.scaffold_files({"build": advice.build}, root)
@@ -704,12 +706,6 @@ def _node_step(dockerfile: str) -> str:
 @pytest.mark.parametrize("tamper", [False, True])
 def test_node_step_installs_the_checksummed_tarball(tmp_path, tamper):
     """Run the Dockerfile's Node step with curl served from a local dist tree."""
-    import hashlib
-    import io
-    import os
-    import subprocess
-    import tarfile
-
     root = write_app(tmp_path / "market", UMBRELLA)
     advice, _ = advise(root, UMBRELLA)
     script = _node_step(phoenix.render_dockerfile(advice.build))
