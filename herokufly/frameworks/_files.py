@@ -4,6 +4,7 @@ ConfigError naming the file (one line, exit 1)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -46,4 +47,36 @@ def first_line(text: str | None) -> str | None:
         line = line.split("#", 1)[0].strip()
         if line:
             return line
+    return None
+
+
+_SKIP_DIRS = {"node_modules", ".git", "vendor", "venv", ".venv", "site-packages", "dist", "build",
+              "tmp", "public", "static"}
+HEALTH_PATHS = r"/(?:health(?:z|check|_check|-check)?|up|ping|status|_health)"
+
+
+def find_health_route(root: Path, suffixes: tuple[str, ...], pattern: str,
+                      max_files: int = 200) -> tuple[str, str] | None:
+    """(path, file) of the first health-like route `pattern` finds (group "path") in source
+    files up to three directories deep; vendored and built directories are skipped."""
+    root = Path(root)
+    seen = 0
+    for directory, subdirs, files in os.walk(root):
+        rel_dir = Path(directory).relative_to(root)
+        # Prune vendored/built trees and stay within three levels, in a stable order.
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith(".")
+                            and len(rel_dir.parts) < 3)
+        for name in sorted(files):
+            if not name.endswith(suffixes):
+                continue
+            seen += 1
+            if seen > max_files:
+                return None
+            try:
+                text = (Path(directory) / name).read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue  # an optional source file: unreadable means no route found
+            found = re.search(pattern, text)
+            if found:
+                return found.group("path"), str(rel_dir / name)
     return None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from herokufly.frameworks import Advice, AppContext, Detection
 from herokufly.frameworks import _common
-from herokufly.frameworks._files import read_json
+from herokufly.frameworks._files import HEALTH_PATHS, find_health_route, read_json
 
 NAME = "node"
 _MIGRATE_SCRIPTS = ("migrate", "db:migrate", "migrate:deploy", "migrate:latest", "migrations:run",
@@ -37,6 +37,9 @@ def detect(root: Path) -> Detection | None:
                                    "typeorm", "ioredis", "bull", "bullmq", "express", "next",
                                    "@nestjs/core", "pg", "mongoose") if d in deps),
         "has_server_js": (Path(root) / "server.js").is_file(),
+        # Express/Koa/Fastify/Nest style: app.get("/health", ...), @Get("health").
+        "health_route": find_health_route(root, (".js", ".mjs", ".cjs", ".ts"),
+                                          rf"""(?:\.(?:get|all|route)\(\s*|@Get\(\s*)['"`](?P<path>{HEALTH_PATHS})/?['"`]"""),
     })
 
 
@@ -72,7 +75,11 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     if command and command.startswith("npx typeorm"):
         advice.notes.append("typeorm migration:run needs `-d <data source file>`; check the "
                             "release command")
-    advice.health_check = _common.health_check("/", "the app's root; no health route is known")
+    route = facts.get("health_route")
+    if route:
+        advice.health_check = _common.health_check(route[0], f"{route[1]} routes {route[0]}")
+    else:
+        advice.health_check = _common.health_check("/", "the app's root; no health route found")
     advice.config = _common.config_kinds(ctx, ("node",), f"{ctx.fly_app}.fly.dev")
     note = (f"{_common.IPV6_PRIVATE}; Node's `pg` resolves it, but bind the server to 0.0.0.0 "
             "or `::` (not localhost)")

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from herokufly.frameworks import Advice, AppContext, Detection
 from herokufly.frameworks import _common
-from herokufly.frameworks._files import first_line, read_text
+from herokufly.frameworks._files import HEALTH_PATHS, find_health_route, first_line, read_text
 
 NAME = "python"
 _MANIFESTS = ("requirements.txt", "Pipfile", "pyproject.toml", "setup.py", "setup.cfg",
@@ -77,6 +77,9 @@ def python_facts(root: Path) -> dict:
                                        "django-heroku", "dj-database-url")
                            if has_dependency(deps, p)),
         "has_alembic_ini": (Path(root) / "alembic.ini").is_file(),
+        # Flask/FastAPI style: @app.get("/health"), @bp.route("/healthz").
+        "health_route": find_health_route(root, (".py",),
+                                          rf"""@\w+\.(?:get|route|api_route)\(\s*['"](?P<path>{HEALTH_PATHS})/?['"]"""),
     }
 
 
@@ -90,7 +93,11 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     elif "flask-migrate" in facts.get("packages", []):
         proposal = "flask db upgrade"
     advice.release = _common.release_from(ctx, proposal, "the database migrations")
-    advice.health_check = _common.health_check("/", "the app's root; no health route is known")
+    route = facts.get("health_route")
+    if route:
+        advice.health_check = _common.health_check(route[0], f"{route[1]} routes {route[0]}")
+    else:
+        advice.health_check = _common.health_check("/", "the app's root; no health route found")
     advice.image = _common.buildpacks_image(ctx, advice.processes)
     return advice
 

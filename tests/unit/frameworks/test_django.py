@@ -44,3 +44,9 @@ def test_compile_hooks_and_old_python_become_steps(tmp_path):
     excluded = {e["name"]: e["reason"] for e in plan["excluded_config"]}
     assert excluded["DISABLE_COLLECTSTATIC"].startswith("build-time only")
     assert any(".python-version" in n for n in plan["notes"])
+
+
+def test_flask_health_route_from_the_source(tmp_path):
+    write(tmp_path, {"requirements.txt": "flask\n", "Procfile": "web: gunicorn app:app\n",
+                     "app.py": "@app.route('/ping')\ndef ping():\n    return 'ok'\n"})
+    assert plan_of(tmp_path)["http_service"]["health_check_path"] == "/ping"

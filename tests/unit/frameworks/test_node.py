@@ -46,3 +46,12 @@ def test_default_web_runs_the_builders_default_and_asks_for_a_procfile_line(tmp_
     step = next(s for s in plan["manual_steps"] if s["item"] == "Add `web: npm start` to the Procfile")
     assert "worker" in step["why"]
     assert_every_process_runs_heroku(plan)
+
+
+def test_health_route_from_the_source(tmp_path):
+    write(tmp_path, {"package.json": {"scripts": {"start": "node src/app.js"}},
+                     "node_modules/x/index.js": "app.get('/health', f)",
+                     "src/app.js": "const app = express();\napp.get(\"/healthz\", (req, res) => res.send('ok'));\n"})
+    plan = plan_of(tmp_path)
+    assert plan["http_service"]["health_check_path"] == "/healthz"
+    assert "src/app.js" in plan["http_service"]["health_check_why"]
