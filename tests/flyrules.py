@@ -9,6 +9,7 @@ Warnings count as problems: a value flyctl silently raises or ignores is not wha
 
 from __future__ import annotations
 
+import copy
 import re
 import shlex
 import tomllib
@@ -80,6 +81,8 @@ VM_PRESETS = {
     "a100-40gb": ("performance", 8), "a100-80gb": ("performance", 8),
     "l40s": ("performance", 8), "a10": ("performance", 8),
 }
+# fly-go machine_types.go DefaultGPUVMSize
+GPU_DEFAULT_SIZE = "performance-8x"
 # fly-go machine_types.go MIN/MAX_MEMORY_MB_PER_(SHARED_)CPU; the Machines API refuses a guest
 # outside cpus*min..cpus*max, and memory that is not a multiple of 256 MB.
 MEMORY_PER_CPU = {"shared": (256, 2048), "performance": (2048, 8192)}
@@ -105,6 +108,9 @@ def problems(text: str) -> list[str]:
 
 def check(doc: dict) -> list[str]:
     out: list[str] = []
+    doc = _patch(out, copy.deepcopy(doc))
+    if doc is None:
+        return out
     _unknown(out, "", doc, TOP_KEYS)
     _top_fields(out, doc)
     groups = _processes(out, doc)
@@ -116,6 +122,234 @@ def check(doc: dict) -> list[str]:
     _mounts(out, doc.get("mounts"), groups)
     _restart(out, doc.get("restart"), groups)
     return out
+
+
+# -- patches.go: what flyctl rewrites before it validates -----------------------------------
+# serde.go unmarshalTOML and LoadConfigAsMap (used by StrictValidate) both run patchRoot first,
+# so legacy spellings are accepted; a patch error is reported as the config's unmarshal error.
+
+
+def _patch(out, doc: dict) -> dict | None:
+    try:
+        _patch_env(doc)
+        if "services" in doc:
+            doc["services"] = [_patch_service(s) for s in _array_of_tables(doc["services"], "services")]
+        _patch_processes(doc)
+        _patch_experimental(doc)
+        _patch_top_checks(doc)
+        _merge_tables(doc, ("compute", "computes", "vm"), "vm", "memory")
+        _merge_tables(doc, ("mount", "mounts"), "mounts", "initial_size")
+        _merge_tables(doc, ("metric", "metrics"), "metrics", None)
+        if "kill_timeout" in doc:  # patchTopFields: a number is seconds
+            doc["kill_timeout"] = _cast_duration(doc["kill_timeout"], 1.0)
+        if "build" in doc:  # patchBuild
+            if not isinstance(doc["build"], dict):
+                raise _PatchError(f"Build section of unknown type: {type(doc['build']).__name__}")
+            if "build_target" in doc["build"]:
+                doc["build"]["build-target"] = doc["build"].pop("build_target")
+    except _PatchError as exc:
+        out.append(f"patch: {exc}")
+        return None
+    for key in ("vm", "mounts", "metrics"):
+        if not doc.get(key):
+            doc.pop(key, None)
+    return doc
+
+
+class _PatchError(Exception):
+    pass
+
+
+def _patch_env(doc):
+    # patches.go _patchEnv: a table, or an array of tables merged; values become strings
+    def flatten(raw):
+        if isinstance(raw, list):
+            env = {}
+            for item in raw:
+                env.update(flatten(item))
+            return env
+        if isinstance(raw, dict):
+            return {k: v if isinstance(v, str) else _go_string(v) for k, v in raw.items()}
+        raise _PatchError(f"Do not know how to process 'env' section of type: {type(raw).__name__}")
+    if "env" in doc:
+        doc["env"] = flatten(doc["env"])
+
+
+def _patch_service(service: dict) -> dict:
+    # patches.go _patchService
+    conc = service.get("concurrency")
+    if isinstance(conc, str):
+        soft, sep, hard = conc.partition(",")
+        if not sep or not soft.strip().lstrip("-").isdigit() or not hard.strip().lstrip("-").isdigit():
+            raise _PatchError(f"Unknown value '{conc}' for concurrency limits")
+        service["concurrency"] = {"type": "requests", "soft_limit": int(soft), "hard_limit": int(hard)}
+    elif conc is not None and not isinstance(conc, dict):
+        raise _PatchError(f"Unknown type for service concurrency: {type(conc).__name__}")
+    if "ports" in service:
+        service["ports"] = _array_of_tables(service["ports"], "ports")
+        for port in service["ports"]:
+            if "port" in port:
+                port["port"] = _cast_int(port["port"])
+    for kind in ("tcp_checks", "http_checks"):
+        if kind in service:
+            checks = [_patch_check(c) for c in _array_of_tables(service[kind], kind)]
+            if checks:
+                service[kind] = checks
+            else:
+                del service[kind]
+    if "internal_port" in service:
+        service["internal_port"] = _cast_int(service["internal_port"])
+    return service
+
+
+def _patch_check(check: dict) -> dict:
+    # patches.go _patchCheck: numbers are milliseconds; headers become a string table
+    for key in ("interval", "timeout", "grace_period"):
+        if key in check:
+            value = _cast_duration(check[key], 0.001)
+            if value is None:
+                del check[key]
+            else:
+                check[key] = value
+    if "headers" in check:
+        headers = _patch_headers(check["headers"])
+        if headers:
+            check["headers"] = headers
+        else:
+            del check["headers"]
+    return check
+
+
+def _patch_headers(raw) -> dict:
+    # patches.go _patchCheckHeaders
+    if isinstance(raw, list):
+        headers = {}
+        for item in raw:
+            if not isinstance(item, dict) or "name" not in item:
+                raise _PatchError(f"Unsupported headers format {item!r}")
+            headers[_go_string(item["name"])] = _go_string(item.get("value", ""))
+        return headers
+    if isinstance(raw, dict):
+        return {name: _go_string(value) for name, value in raw.items()}
+    raise _PatchError(f"Unsupported headers format: {raw!r}")
+
+
+def _patch_processes(doc):
+    # patches.go patchProcesses: an array of {name, command} tables becomes a table
+    raw = doc.get("processes")
+    if raw is None or isinstance(raw, dict):
+        return
+    if not isinstance(raw, list):
+        raise _PatchError(f"Unknown processes type: {type(raw).__name__}")
+    procs = {_go_string(i["name"]): _go_string(i.get("command", ""))
+             for i in raw if isinstance(i, dict) and "name" in i}
+    if procs:
+        doc["processes"] = procs
+    else:
+        del doc["processes"]
+
+
+def _patch_experimental(doc):
+    # patches.go patchExperimental
+    exp = doc.get("experimental")
+    if exp is None:
+        return
+    if not isinstance(exp, dict):
+        raise _PatchError(f"Experimental section of unknown type: {type(exp).__name__}")
+    metrics = {}
+    for key, value in list(exp.items()):
+        if key in ("cmd", "entrypoint", "exec"):
+            if isinstance(value, str):
+                try:
+                    exp[key] = shlex.split(value)
+                except ValueError as err:
+                    raise _PatchError(f"{key}: {err}") from err
+            elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise _PatchError(f"{key} must be a string or an array of strings")
+        elif key == "kill_timeout" and "kill_timeout" not in doc:
+            doc["kill_timeout"] = _cast_duration(value, 1.0)
+        elif key in ("metrics_port", "metrics_path"):
+            metrics[key.removeprefix("metrics_")] = value
+    if metrics and "metrics" not in doc:
+        doc["metrics"] = metrics
+
+
+def _patch_top_checks(doc):
+    # patches.go patchTopLevelChecks: a table of checks, or an array of named checks
+    raw = doc.get("checks")
+    if raw is None:
+        return
+    if isinstance(raw, list):
+        table = {}
+        for item in raw:
+            if not isinstance(item, dict):
+                raise _PatchError(f"check item of unknown type: {type(item).__name__}")
+            if not isinstance(item.get("name"), str):
+                raise _PatchError("check item name not a string")
+            table[item["name"]] = item
+        raw = table
+    if not isinstance(raw, dict):
+        raise _PatchError(f"'checks' section of unknown type: {type(raw).__name__}")
+    for name, chk in raw.items():
+        if not isinstance(chk, dict):
+            raise _PatchError(f"'checks' section of unknown type: {type(chk).__name__}")
+        raw[name] = _patch_check(chk)
+    if raw:
+        doc["checks"] = raw
+    else:
+        del doc["checks"]
+
+
+def _merge_tables(doc, keys, target, stringify):
+    # patches.go patchCompute / patchMounts / patchMetrics: singular and plural spellings,
+    # one table or an array of them, merged under one key
+    merged = []
+    for key in keys:
+        if key in doc:
+            merged += _array_of_tables(doc.pop(key), key)
+    if stringify:
+        for table in merged:
+            if stringify in table:
+                table[stringify] = _go_string(table[stringify])
+    doc[target] = merged
+
+
+def _array_of_tables(raw, what) -> list:
+    # patches.go ensureArrayOfMap
+    if isinstance(raw, dict):
+        return [raw]
+    if isinstance(raw, list) and all(isinstance(i, dict) for i in raw):
+        return list(raw)
+    raise _PatchError(f"Error processing {what}: {type(raw).__name__}")
+
+
+def _cast_int(value):
+    # patches.go castToInt: numbers, or strings holding one
+    if isinstance(value, bool):
+        raise _PatchError(f"Unknown type for cast: {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise _PatchError(f"Unknown type for cast: {value!r}")
+
+
+def _cast_duration(value, unit_seconds: float):
+    # patches.go _castDuration: strings pass through; numbers are `unit`s
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value * unit_seconds * 1000:g}ms"
+    return None
+
+
+def _go_string(value) -> str:
+    # fmt.Sprintf("%v"): booleans are lower case
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _unknown(out, where, table, known):
@@ -136,14 +370,6 @@ def _top_fields(out, doc):
         _duration(out, "kill_timeout", doc["kill_timeout"])
     if "console_command" in doc:
         _splits(out, "console_command", doc["console_command"])  # validateConsoleCommand
-    env = doc.get("env", {})
-    if not isinstance(env, dict):
-        out.append("type: [env] must be a table")
-    else:
-        for name, value in env.items():
-            # patches.go _patchEnv casts scalars to strings; tables/arrays fail to decode
-            if isinstance(value, (dict, list)):
-                out.append(f"type: env.{name} must be a scalar")
 
 
 def _processes(out, doc) -> list[str]:
@@ -156,10 +382,8 @@ def _processes(out, doc) -> list[str]:
         return ["app"]
     for name, cmd in procs.items():
         if not isinstance(cmd, str):
-            # patches.go patchProcesses only accepts strings (or arrays it joins); anything
-            # else makes mapToConfig fail, which Validate reports as v2UnmarshalError
-            if isinstance(cmd, list) and all(isinstance(c, str) for c in cmd):
-                continue
+            # config.go Processes is map[string]string: patches.go mapToConfig's JSON decode
+            # fails, which Validate reports as v2UnmarshalError
             out.append(f"type: processes.{name} must be a string")
             continue
         if not _GROUP_NAME.match(name):
@@ -278,14 +502,14 @@ def _headers(out, where, chk):
     headers = chk.get("headers")
     if headers is None:
         return
-    # service.go: map[string]string (patches.go _patchCheckHeaders also takes arrays of strings)
+    # service.go / toplevelcheck.go: map[string]string. Services' and top-level checks are
+    # normalised by _patch first; http_service checks are not (patches.go never visits them),
+    # so a number or an array there fails mapToConfig's JSON decode.
     if not isinstance(headers, dict):
         out.append(f"type: {where}.headers must be a table")
         return
     for name, value in headers.items():
-        ok = isinstance(value, str) or (
-            isinstance(value, list) and all(isinstance(v, str) for v in value))
-        if not ok:
+        if not isinstance(value, str):
             out.append(f"type: {where}.headers.{name} must be a string")
 
 
@@ -323,15 +547,14 @@ def _checks(out, doc, groups):
 def _vms(out, vms, groups):
     if vms is None:
         return
-    if isinstance(vms, dict):
-        vms = [vms]  # patches.go patchCompute accepts one table
     per_group: dict[str, int] = {}
     for i, vm in enumerate(vms):
         _vm(out, f"vm[{i}]", vm, groups)
         if isinstance(vm, dict):
-            for g in vm.get("processes") or groups:
+            for g in vm.get("processes") or ["(every group)"]:
                 per_group[g] = per_group.get(g, 0) + 1
-    # processgroups.go ComputeForGroup picks one; a second one for a group is ignored
+    # processgroups.go ComputeForGroup: one section naming the group wins over one without
+    # processes; a second section of the same kind is silently ignored
     for group, count in per_group.items():
         if count > 1:
             out.append(f"vm: {count} [[vm]] sections apply to group {group!r}; flyctl uses one")
@@ -342,7 +565,8 @@ def _vm(out, where, vm, groups):
     if not isinstance(vm, dict):
         return
     # machines.go computeToGuest + fly-go MachineGuest.SetSize
-    size = vm.get("size", "shared-cpu-1x")
+    # fly-go DefaultVMSize, or DefaultGPUVMSize when a gpu_kind is set
+    size = vm.get("size") or (GPU_DEFAULT_SIZE if vm.get("gpu_kind") else "shared-cpu-1x")
     if size not in VM_PRESETS:
         out.append(f"{where}: {size!r} is an invalid machine size")
         return
@@ -376,8 +600,6 @@ def _vm(out, where, vm, groups):
 def _mounts(out, mounts, groups):
     if mounts is None:
         return
-    if isinstance(mounts, dict):
-        mounts = [mounts]  # patches.go patchMounts
     for i, m in enumerate(mounts):
         where = f"mounts[{i}]"
         _unknown(out, where, m, MOUNT_KEYS)

@@ -116,6 +116,9 @@ BROKEN = [
      "vm[1]: processes names 'jobs'"),
     ("two vms for one group", ('processes = ["worker"]', 'processes = ["app"]'),
      "2 [[vm]] sections apply to group 'app'"),
+    ("concurrency as a number", ('auto_start_machines = true\nprocesses',
+                                 'auto_start_machines = true\nconcurrency = 20\nprocesses'),
+     "type: [http_service.concurrency]"),
     ("bad toml", ('app = "acme"', "app = acme"), "toml: does not parse"),
 ]
 
@@ -132,6 +135,54 @@ def test_each_rule_catches_its_mistake(case, edit, expected):
 def test_a_check_without_a_port_needs_an_http_service():
     text = 'app = "a"\n[checks.alive]\ntype = "tcp"\ninterval = "15s"\n'
     assert any("no http_service" in p for p in flyrules.problems(text))
+
+
+def test_env_that_is_not_a_table_fails_flyctls_patch():
+    found = flyrules.problems('app = "a"\nenv = 5\n')
+    assert any("Do not know how to process 'env'" in p for p in found), found
+
+
+def test_legacy_spellings_flyctl_patches_are_accepted():
+    # internal/appconfig/patches.go rewrites these before validating (flyctl's own testdata)
+    text = """
+app = "legacy"
+kill_timeout = 30
+env = [{ A = "1" }, { B = 2 }]
+processes = [{ name = "web", command = "run web" }, { name = "worker", command = "run worker" }]
+
+[[services]]
+internal_port = "8080"
+processes = ["web"]
+concurrency = "20,25"
+[[services.ports]]
+port = "443"
+handlers = ["tls", "http"]
+[[services.http_checks]]
+interval = 10000
+timeout = 2000
+headers = [{ name = "X-Forwarded-Proto", value = "https" }]
+
+[mount]
+source = "data"
+destination = "/data"
+
+[[compute]]
+size = "shared-cpu-2x"
+memory = 1024
+
+[[vm]]
+processes = ["worker"]
+memory = "512mb"
+"""
+    assert flyrules.problems(text) == []
+
+
+def test_a_global_vm_and_one_for_a_group_are_allowed_but_two_globals_are_not():
+    base = 'app = "a"\n[processes]\napp = "x"\nworker = "y"\n'
+    one_each = base + '[[vm]]\nsize = "shared-cpu-2x"\n[[vm]]\nsize = "shared-cpu-1x"\nprocesses = ["worker"]\n'
+    assert flyrules.problems(one_each) == []
+    two_globals = base + '[[vm]]\nsize = "shared-cpu-2x"\n[[vm]]\nsize = "shared-cpu-1x"\n'
+    assert any("2 [[vm]] sections" in p for p in flyrules.problems(two_globals))
 
 
 def test_restart_policy_and_mount_size():
