@@ -205,9 +205,11 @@ def _read_config(root: Path, facts: dict) -> None:
             build_time.update(re.findall(r'System\.fetch_env!\(\s*"(\w+)"', text))
             build_time.update(re.findall(r'String\.to_(?:integer|atom)\(\s*System\.get_env\(\s*"(\w+)"\s*\)\s*\)', text))
     facts["build_time_required"] = sorted(build_time)
-    env_in_prod = sorted({m.group("a") or m.group("b") for p, t in prod.items()
-                          if p.endswith("prod.exs") for m in _ENV_READ.finditer(t)})
-    facts["prod_exs_env_reads"] = env_in_prod
+    # Per config file, the variables read with System.get_env/fetch_env (a `{:system, "X"}`
+    # tuple is resolved by Phoenix/Ecto at boot, so it is not listed).
+    facts["config_env_reads"] = {
+        path: sorted({m.group("a") for m in _ENV_READ.finditer(text) if m.group("a")})
+        for path, text in texts.items() if path.endswith(".exs")}
     everything = "\n".join(texts.values())
     # Ecto's IPv6 option (an endpoint's `http: [:inet6, ...]` is not the database's).
     facts["inet6"] = bool(re.search(r"socket_options:\s*\[[^\]]*:inet6", everything))

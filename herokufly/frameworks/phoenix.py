@@ -95,7 +95,9 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
     default_web, why_web = _default_web(facts, ctx, phoenix)
     heroku_lines = _common.web_processes(ctx, default_web, why_web, advice)
     heroku_release = ctx.procfile.get("release")
-    mode, reason, release_name, translated = _mode(facts, ctx, image, heroku_lines, heroku_release)
+    build_reads, build_files = _build_time_reads(facts, mix_env)
+    mode, reason, release_name, translated = _mode(facts, image, heroku_lines, heroku_release,
+                                                   build_reads, build_files)
     advice.notes.append(f"Build: {'Mix release' if mode == 'release' else 'Mix, as on Heroku'} — {reason}")
 
     if mode == "release":
@@ -131,14 +133,14 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
             "how": "Move these reads to config/runtime.exs, or give them a default "
                    "(`System.get_env(\"X\") || \"...\"`), or pass non-secret values under "
                    "[build.args] in fly.toml"})
-    if mode == "mix" and facts["prod_exs_env_reads"] and (
+    if mode == "mix" and build_reads and (
             (facts["buildpack"] or {}).get("release") == "true"
             or any(_REL_BINARY.match(line.strip()) for line in heroku_lines.values())):
         advice.manual_steps.append({
             "item": "A release built with Heroku's config vars",
-            "why": "Heroku built the release with every config var set, so config/prod.exs "
-                   f"baked {', '.join(facts['prod_exs_env_reads'][:4])} into it; the Fly build "
-                   "has none, so the release would get nil",
+            "why": f"Heroku built the release with every config var set, so {', '.join(build_files)} "
+                   f"baked {', '.join(build_reads[:4])} into it; the Fly build has none, so the "
+                   "release would get nil",
             "how": "Move the System.get_env reads from config/prod.exs to config/runtime.exs "
                    "(Elixir >= 1.11) or config/releases.exs (1.9-1.10)"})
     assets = _asset_pipeline(facts, advice.notes)
@@ -265,17 +267,29 @@ def _mix_env(facts: dict, ctx: AppContext, notes: list[str]) -> tuple[str, str]:
     return value, source
 
 
-def _mode(facts: dict, ctx: AppContext, image: images.ElixirImage, lines: dict[str, str],
-          release_line: str | None):
+def _build_time_reads(facts: dict, mix_env: str) -> tuple[list[str], list[str]]:
+    """Variables read with System.get_env in the config Mix evaluates at build time for
+    `mix_env` (config.exs, <env>.exs, <env>.secret.exs), and those files."""
+    wanted = ("config.exs", f"{mix_env}.exs", f"{mix_env}.secret.exs")
+    names, files = set(), []
+    for path, reads in sorted(facts["config_env_reads"].items()):
+        if Path(path).name in wanted and reads:
+            names.update(reads)
+            files.append(path)
+    return sorted(names), files
+
+
+def _mode(facts: dict, image: images.ElixirImage, lines: dict[str, str],
+          release_line: str | None, reads: list[str], files: list[str]):
     """('release' | 'mix', why, release name, {type: release command})."""
     buildpack = facts["buildpack"] or {}
     names = facts["releases"]
     elixir = version_tuple(image.elixir)
     runtime_config = facts["runtime_exs"] or facts["releases_exs"]
     has_release_config = bool(names) or runtime_config or buildpack.get("release") == "true"
-    reads = facts["prod_exs_env_reads"]
-    read_at_boot = (f"config/prod.exs reads {', '.join(reads[:4])} at boot, not at build time"
-                    if reads else "config/prod.exs is read at boot")
+    where = " and ".join(files[:2]) + (" ..." if len(files) > 2 else "")
+    read_at_boot = (f"{where} read {', '.join(reads[:4])} at boot, not at build time"
+                    if reads else "the config is read at boot")
     if not has_release_config:
         return "mix", ("the app has no release config (no `releases:` in mix.exs, no "
                        f"config/runtime.exs), so it runs with Mix like on Heroku: {read_at_boot}"), None, {}
@@ -290,11 +304,12 @@ def _mode(facts: dict, ctx: AppContext, image: images.ElixirImage, lines: dict[s
     if facts["umbrella"] and not names:
         return "mix", ("an umbrella needs `releases:` in mix.exs to build a release; it runs "
                        "with Mix like on Heroku"), None, {}
-    if not runtime_config and facts["prod_exs_env_reads"]:
-        shown = ", ".join(facts["prod_exs_env_reads"][:4])
-        return "mix", (f"config/prod.exs reads {shown} with System.get_env and there is no "
-                       "config/runtime.exs: a release would read them at build time (nil on "
-                       "Fly), so the app runs with Mix like on Heroku"), None, {}
+    if reads:
+        runtime = (" (config/runtime.exs does not cover them)" if runtime_config else
+                   " and there is no config/runtime.exs")
+        return "mix", (f"{where} read {', '.join(reads[:4])} with System.get_env{runtime}: a "
+                       "release would read them at build time (nil on Fly), so the app runs "
+                       "with Mix like on Heroku"), None, {}
     name = names[0] if names else (facts["mix_app"] or "app")
     translated: dict[str, str] = {}
     for kind, line in list(lines.items()) + ([("release", release_line)] if release_line else []):

@@ -740,3 +740,21 @@ def test_node_step_installs_the_checksummed_tarball(tmp_path, tamper):
         assert proc.returncode == 0, proc.stderr
         assert (prefix / "bin" / "node").read_bytes().startswith(b"#!/bin/sh")
         assert not list(work.iterdir())  # downloads removed
+
+
+def test_env_read_in_prod_exs_keeps_mix_even_beside_runtime_exs(tmp_path):
+    files = {**RELEASES_15, "config/runtime.exs": "import Config\n",
+             "config/prod.exs": 'import Config\nconfig :notes, NotesWeb.Endpoint, url: [host: System.get_env("HOST")]\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "mix"
+    assert "config/prod.exs read HOST" in advice.build["mode_reason"]
+    assert "runtime.exs does not cover them" in advice.build["mode_reason"]
+
+
+def test_system_tuples_are_read_at_boot_and_allow_a_release(tmp_path):
+    files = {**RELEASES_15,
+             "config/prod.exs": 'import Config\nconfig :notes, NotesWeb.Endpoint, http: [port: {:system, "PORT"}]\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "release"
