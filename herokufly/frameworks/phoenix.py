@@ -167,6 +167,9 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         "umbrella": facts["umbrella"],
         "assets": assets,
         "buildpack": facts["buildpack"] or {},
+        # In a Mix image, Procfile lines that run `_build/<env>/rel/...` need that release built.
+        "build_release": (facts["buildpack"] or {}).get("release") == "true"
+        or _runs_built_release(heroku_lines, heroku_release),
         "web_line": advice.processes.get("web"),
         "migrate_expression": _migrate_expression(facts),
         "write_env_sh": not facts["rel_env_sh"],
@@ -286,7 +289,8 @@ def _mode(facts: dict, image: images.ElixirImage, lines: dict[str, str],
     names = facts["releases"]
     elixir = version_tuple(image.elixir)
     runtime_config = facts["runtime_exs"] or facts["releases_exs"]
-    has_release_config = bool(names) or runtime_config or buildpack.get("release") == "true"
+    has_release_config = (bool(names) or runtime_config or buildpack.get("release") == "true"
+                          or _runs_built_release(lines, release_line))
     where = " and ".join(files[:2]) + (" ..." if len(files) > 2 else "")
     read_at_boot = (f"{where} read {', '.join(reads[:4])} at boot, not at build time"
                     if reads else "the config is read at boot")
@@ -322,6 +326,15 @@ def _mode(facts: dict, image: images.ElixirImage, lines: dict[str, str],
            facts["releases_exs"] else "`releases:` in mix.exs")
     return "release", (f"{why} gives the release its config at boot, and every process maps "
                        "onto the release"), name, translated
+
+
+_BUILT_RELEASE = re.compile(r"(?:^|[\s;&|(])(?:\./)?_build/\w+/rel/\w+/bin/")
+
+
+def _runs_built_release(lines: dict[str, str], release_line: str | None) -> bool:
+    """A Procfile line runs a release the Heroku build made (release=true, a hook, or a
+    release buildpack such as chrismcg/heroku-buildpack-elixir-mix-release)."""
+    return any(_BUILT_RELEASE.search(line) for line in [*lines.values(), release_line or ""])
 
 
 def _release_command(line: str, name: str, is_release: bool) -> str | None:
@@ -635,8 +648,9 @@ def _compile_steps(build: dict, release: bool) -> str:
     steps.append(f"# hook_compile from elixir_buildpack.config\nRUN {compile_cmd}" if compile_cmd
                  else ("RUN mix compile" if release else "RUN mix compile --force"))
     steps.append(_hook(buildpack, "hook_post_compile"))
-    if not release and buildpack.get("release") == "true":
-        steps.append("# release=true in elixir_buildpack.config: the buildpack built a release too.")
+    hooks = " ".join(str(v) for k, v in buildpack.items() if "compile" in k)
+    if not release and build.get("build_release") and "release" not in hooks:
+        steps.append("# The Procfile runs a release the Heroku build made (release=true or a release buildpack).")
         steps.append("RUN mix release --overwrite")
     return "\n".join(s for s in steps if s)
 

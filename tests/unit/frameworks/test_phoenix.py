@@ -758,3 +758,14 @@ def test_system_tuples_are_read_at_boot_and_allow_a_release(tmp_path):
     root = write_app(tmp_path / "notes", files)
     advice, _ = advise(root, files)
     assert advice.build["elixir_mode"] == "release"
+
+
+def test_procfile_running_a_built_release_gets_it_built_in_the_mix_image(tmp_path):
+    """e.g. a release buildpack (chrismcg/heroku-buildpack-elixir-mix-release) built it on Heroku."""
+    files = {**PHOENIX_12, "elixir_buildpack.config": "elixir_version=1.10.4\nerlang_version=23.0\n",
+             "Procfile": "web: _build/prod/rel/shop/bin/shop start\n"}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "mix"  # prod.exs reads env: a Fly-built release gets nil
+    assert "RUN mix release --overwrite" in phoenix.render_dockerfile(advice.build)
+    assert any(s["item"] == "A release built with Heroku's config vars" for s in advice.manual_steps)
