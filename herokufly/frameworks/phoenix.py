@@ -187,6 +187,11 @@ def _default_web(facts: dict, ctx: AppContext, phoenix: bool) -> tuple[str, str]
     """The web process Heroku ran when the Procfile has none, and why."""
     buildpacks = [b.lower() for b in ctx.buildpacks]
     last = buildpacks[-1] if buildpacks else ""
+    if "mix-release" in last:
+        # chrismcg/heroku-buildpack-elixir-mix-release@a14381f bin/release (and its forks).
+        app = facts["mix_app"] or "app"
+        return (f"_build/prod/rel/{app}/bin/{app} start",
+                "the Elixir mix release buildpack's default web (bin/release), the last buildpack")
     # Unknown buildpacks (offline, no app.json list): Phoenix apps on Heroku conventionally
     # add the static buildpack after the Elixir one (Phoenix's Heroku guide).
     static = phoenix and ("phoenix-static" in last or not buildpacks)

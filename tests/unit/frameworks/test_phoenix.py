@@ -769,3 +769,17 @@ def test_procfile_running_a_built_release_gets_it_built_in_the_mix_image(tmp_pat
     assert advice.build["elixir_mode"] == "mix"  # prod.exs reads env: a Fly-built release gets nil
     assert "RUN mix release --overwrite" in phoenix.render_dockerfile(advice.build)
     assert any(s["item"] == "A release built with Heroku's config vars" for s in advice.manual_steps)
+
+
+def test_no_procfile_with_the_mix_release_buildpack_runs_its_release(tmp_path):
+    files = {k: v for k, v in RELEASES_15.items() if k != "Procfile"}
+    files["mix.exs"] = files["mix.exs"].replace(
+        "      releases: [\n        notes_web: [include_executables_for: [:unix], applications: [runtime_tools: :permanent]]\n      ],\n", "")
+    root = write_app(tmp_path / "notes", files)
+    ctx = AppContext(fly_app="n", procfile={}, config_var_names=[], has_database=True,
+                     buildpacks=["https://github.com/HashNuke/heroku-buildpack-elixir",
+                                 "https://github.com/chrismcg/heroku-buildpack-elixir-mix-release"])
+    advice = phoenix.advise(phoenix.detect(root), ctx)
+    assert advice.build["elixir_mode"] == "release" and advice.build["release_name"] == "notes"
+    assert advice.processes == {"web": "/app/bin/notes start"}
+    assert advice.replaced["web"].startswith("`_build/prod/rel/notes/bin/notes start`")
