@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shlex as posix_shlex
 from dataclasses import dataclass, field
@@ -63,6 +64,10 @@ class Image:
     entrypoint_shell_form: bool = False  # ENTRYPOINT x (ignores CMD and the Machine's cmd)
     has_bash: bool = True  # False for alpine/busybox/distroless bases
     declared: bool = True  # False when ENTRYPOINT/CMD come from a base image we cannot see
+    # What an exec-form ENTRYPOINT script from the repo does with its arguments: "passes"
+    # (ends in `exec "$@"`), "ignores" (never reads them), or None (not known).
+    entrypoint_args: str | None = None
+    entrypoint_source: str | None = None  # the repo file the ENTRYPOINT script was copied from
 
 
 # -- flyctl's splitting ----------------------------------------------------------------------
@@ -154,8 +159,12 @@ def image_from_buildpacks(procfile: dict[str, str],
                  default_process=default)
 
 
-def image_from_dockerfile(text: str) -> Image:
-    """ENTRYPOINT/CMD/EXPOSE of the final stage (exec and shell forms; last one wins)."""
+def image_from_dockerfile(text: str, read_file=None) -> Image:
+    """ENTRYPOINT/CMD/EXPOSE of the final stage (exec and shell forms; last one wins).
+
+    `read_file(rel) -> str | None` reads a file of the build context; when given, an exec-form
+    ENTRYPOINT script copied from the repo is read to learn whether it execs its arguments.
+    """
     stages: dict[str, dict] = {}
     current: dict | None = None
     for instruction, args in _dockerfile_instructions(text):
@@ -166,18 +175,28 @@ def image_from_dockerfile(text: str) -> Image:
             alias = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
             parent = stages.get(source.lower())
             if parent is not None:
-                current = dict(parent, expose=list(parent["expose"]), cmd_set_here=False)
+                current = dict(parent, expose=list(parent["expose"]), cmd_set_here=False,
+                               copies=list(parent["copies"]))
             else:
                 current = {"entrypoint": (), "cmd": (), "shell_form": False, "expose": [],
                            "shell": DOCKER_DEFAULT_SHELL, "base": source, "declared": False,
-                           "cmd_set_here": False}
+                           "cmd_set_here": False, "copies": [], "workdir": "/"}
             stages[str(len(stages))] = current
             if alias:
                 stages[alias] = current
             continue
         if current is None:
             continue  # ARG before FROM
-        if instruction == "SHELL":
+        if instruction == "WORKDIR":
+            current["workdir"] = posixpath.normpath(posixpath.join(current["workdir"], args.strip()))
+        elif instruction in ("COPY", "ADD"):
+            words = args.split()
+            if not any(w.startswith("--from") for w in words):
+                words = [w for w in words if not w.startswith("--")]
+                if len(words) >= 2 and not words[0].startswith("["):
+                    dest = posixpath.join(current["workdir"], words[-1])
+                    current["copies"].append((tuple(words[:-1]), dest, words[-1].endswith("/")))
+        elif instruction == "SHELL":
             form = _json_form(args)
             if form:
                 current["shell"] = tuple(form)
@@ -201,8 +220,14 @@ def image_from_dockerfile(text: str) -> Image:
     if current is None:
         return Image(kind="dockerfile", declared=False)
     base = current["base"]
+    script_args, script_source = None, None
+    if read_file is not None and current["entrypoint"] and not current["shell_form"]:
+        script_source, script = _entrypoint_script(current["entrypoint"][0], current, read_file)
+        script_args = _script_args(script) if script is not None else None
     return Image(
         kind="dockerfile",
+        entrypoint_args=script_args,
+        entrypoint_source=script_source,
         entrypoint=current["entrypoint"],
         cmd=current["cmd"],
         expose=tuple(current["expose"]),
@@ -211,6 +236,48 @@ def image_from_dockerfile(text: str) -> Image:
         has_bash=not _NO_BASH_BASES.search(base.lower()),
         declared=current["declared"],
     )
+
+
+def _entrypoint_script(path: str, stage: dict, read_file) -> tuple[str | None, str | None]:
+    """(repo path, text) of the file the image has at `path`: from the stage's COPY/ADD from
+    the build context, else the longest suffix of `path` that is a repo file."""
+    target = posixpath.normpath(posixpath.join(stage["workdir"], path))
+    candidates = []
+    for sources, dest, dest_is_dir in reversed(stage["copies"]):
+        dest = posixpath.normpath(dest)
+        for source in sources:
+            source = source.rstrip("/") or "."
+            if not dest_is_dir and len(sources) == 1 and target == dest:
+                candidates.append(source)
+            elif target.startswith(dest.rstrip("/") + "/"):
+                rest = target[len(dest.rstrip("/")) + 1:]
+                if source == ".":
+                    candidates.append(rest)
+                elif posixpath.basename(source) == rest:
+                    candidates.append(source)
+                else:
+                    candidates.append(posixpath.join(source, rest))
+    parts = target.strip("/").split("/")
+    candidates += ["/".join(parts[i:]) for i in range(len(parts))]
+    for candidate in candidates:
+        candidate = posixpath.normpath(candidate.removeprefix("./"))
+        if candidate.startswith("..") or candidate in (".", ""):
+            continue
+        text = read_file(candidate)
+        if text is not None:
+            return candidate, text
+    return None, None
+
+
+def _script_args(script: str) -> str | None:
+    """"passes" when a script execs its arguments, "ignores" when it never reads them."""
+    code = "\n".join(line.split("#", 1)[0] if not line.startswith("#!") else ""
+                     for line in script.splitlines())
+    if re.search(r'\bexec\s+"?\$(?:@|\{@\})"?\s*$', code, re.M):
+        return "passes"
+    if not re.search(r"\$(?:[@*1-9]|\{[@*1-9])", code):
+        return "ignores"
+    return None
 
 
 def _dockerfile_instructions(text: str):
@@ -341,17 +408,23 @@ def needs_shell(line: str) -> bool:
     return bool(words) and (bool(_ENV_PREFIX.match(words[0])) or words[0] in _SHELL_BUILTINS)
 
 
-def runs_heroku_line(argv: list[str], procfile_line: str, env: dict | None = None) -> bool:
+def runs_heroku_line(argv: list[str], procfile_line: str, env: dict | None = None,
+                     image: Image | None = None) -> bool:
     """True when PID 1 running `argv` does what Heroku did for `procfile_line`.
 
     Heroku ran `bash -c <line>` with PORT set. Accepted: `bash -c <line>` (any path), `sh -c
     <line>` for a line without bash-only syntax, or the line's own words when it needs no
     shell at all, optionally behind a pass-through init (tini, dumb-init). When `env` (the
     fly.toml [env]) is given, a line that reads $PORT without a default also needs PORT there,
-    since Fly does not set it.
+    since Fly does not set it. With `image`, its ENTRYPOINT script is looked through when it
+    is known to exec its arguments (`exec "$@"`).
     """
     line = procfile_line.strip()
-    argv = _strip_pass_through(list(argv))
+    argv = list(argv)
+    ep = list(image.entrypoint) if image is not None else []
+    if image is not None and image.entrypoint_args == "passes" and ep and argv[:len(ep)] == ep:
+        argv = argv[len(ep):]
+    argv = _strip_pass_through(argv)
     if not argv:
         return False
     if env is not None and _PORT_REF.search(line) and "PORT" not in env:

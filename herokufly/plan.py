@@ -589,7 +589,7 @@ def _fly_command(image: machine.Image, kind: str, line: str, advice: Advice, env
         default = advice.processes.get(kind)
         if image.kind == "buildpacks" and default:
             return "", {"heroku": default, "fly": "", "machine_exec": argv,
-                        "runs_heroku_line": machine.runs_heroku_line(argv, default, env),
+                        "runs_heroku_line": machine.runs_heroku_line(argv, default, env, image),
                         "why": "the builder's default process, as Heroku ran its buildpack's"}
         return "", {"heroku": None, "fly": "", "machine_exec": argv, "runs_heroku_line": None,
                     "why": "no Procfile line: the image's own ENTRYPOINT/CMD runs"}
@@ -600,7 +600,7 @@ def _fly_command(image: machine.Image, kind: str, line: str, advice: Advice, env
                     "why": "the Dockerfile's shell-form ENTRYPOINT ignores every command"}
     argv = machine.machine_exec(image, command)
     check = {"heroku": line, "fly": command, "machine_exec": argv,
-             "runs_heroku_line": machine.runs_heroku_line(argv, line, env)}
+             "runs_heroku_line": machine.runs_heroku_line(argv, line, env, image)}
     if kind in advice.replaced:
         check["replaced"] = advice.replaced[kind]
     elif not check["runs_heroku_line"] and image.entrypoint and not image.entrypoint_shell_form:
@@ -899,10 +899,18 @@ def _build_manual_steps(build: dict, inventory: Inventory) -> list[dict]:
 
 
 def _process_manual_steps(checks: dict, image: machine.Image) -> list[dict]:
-    if not image.entrypoint_shell_form:
-        return []
+    broken = sorted(g for g, c in checks.items()
+                    if c.get("heroku") and c.get("fly") and not c["runs_heroku_line"])
+    if image.entrypoint_args == "ignores" and broken:
+        return [_step(
+            "Process groups " + ", ".join(broken),
+            f"The Dockerfile's ENTRYPOINT {image.entrypoint_source or image.entrypoint[0]} never "
+            "reads its arguments, so the command Fly gives each group is ignored and every "
+            "Machine runs what the script runs",
+            "End the script with `exec \"$@\"` (and keep its own start command as the "
+            "Dockerfile's CMD), or give those groups their own image")]
     broken = sorted(g for g, c in checks.items() if c.get("heroku") and not c["runs_heroku_line"])
-    if not broken:
+    if not image.entrypoint_shell_form or not broken:
         return []
     return [_step(
         "Process groups " + ", ".join(broken),

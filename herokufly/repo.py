@@ -65,7 +65,7 @@ def read_repo(path: str | Path) -> Repo:
     repo.has_dockerfile = (root / "Dockerfile").is_file()
     if repo.has_dockerfile:
         text = _read_text(root / "Dockerfile")
-        repo.dockerfile_image = machine.image_from_dockerfile(text)
+        repo.dockerfile_image = machine.image_from_dockerfile(text, _context_reader(root))
         # scaffold's own Dockerfile says so near the top; re-planning must not treat it as
         # the user's.
         repo.dockerfile_by_herokufly = bool(
@@ -136,6 +136,21 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8").lstrip("\ufeff")
     except UnicodeDecodeError:
         raise ConfigError(f"{path.name}:1:1: not UTF-8 text") from None
+
+
+def _context_reader(root: Path):
+    """Read a build-context file for the Dockerfile model; None when absent or unreadable."""
+    resolved = root.resolve()
+
+    def read(rel: str) -> str | None:
+        path = (root / rel).resolve()
+        if resolved not in path.parents or not path.is_file():
+            return None
+        try:
+            return path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            return None
+    return read
 
 
 _HEROKU_HOST = re.compile(r"\.herokuapp\.com\b", re.I)

@@ -188,3 +188,42 @@ def test_real_bash_gives_the_same_output_as_heroku(line):
         assert fly.stdout == heroku.stdout and fly.returncode == heroku.returncode
     verbatim = machine_exec(image_from_buildpacks({"web": line}), line)
     assert subprocess.run(verbatim, capture_output=True, text=True, env=env).stdout != heroku.stdout
+
+
+ENTRYPOINT_SCRIPTS = {
+    "bin/docker-entrypoint": '#!/bin/bash -e\nif [ "${1}" == "./bin/rails" ]; then ./bin/rails db:prepare; fi\nexec "${@}"\n',
+    "boot.sh": "#!/bin/sh\n# serve\nflask db upgrade\nexec gunicorn app:app\n",
+    "scripts/wait.sh": '#!/bin/sh\nuntil pg_isready; do sleep 1; done\n$@ # not exec\n',
+}
+
+
+def _reader(rel):
+    return ENTRYPOINT_SCRIPTS.get(rel)
+
+
+@pytest.mark.parametrize("dockerfile, source, verdict", [
+    # Rails 7.1+'s generated Dockerfile: COPY . . under WORKDIR, script execs "${@}".
+    ("FROM ruby AS base\nWORKDIR /rails\nFROM base AS build\nCOPY . .\nFROM base\n"
+     "COPY --from=build /rails /rails\nENTRYPOINT [\"/rails/bin/docker-entrypoint\"]\n"
+     "CMD [\"./bin/rails\", \"server\"]\n", "bin/docker-entrypoint", "passes"),
+    ("FROM python\nWORKDIR /home/app\nCOPY boot.sh ./\nENTRYPOINT [\"./boot.sh\"]\n", "boot.sh", "ignores"),
+    ("FROM alpine\nCOPY scripts/wait.sh /usr/bin/wfp\nENTRYPOINT [\"/usr/bin/wfp\"]\n", "scripts/wait.sh", None),
+    ("FROM alpine\nENTRYPOINT [\"/missing.sh\"]\n", None, None),
+])
+def test_entrypoint_script_from_the_repo_is_read(dockerfile, source, verdict):
+    image = image_from_dockerfile(dockerfile, _reader)
+    assert (image.entrypoint_source, image.entrypoint_args) == (source, verdict)
+
+
+def test_pass_through_entrypoint_script_is_looked_through_only_when_known():
+    text = ("FROM ruby\nWORKDIR /rails\nCOPY . .\nENTRYPOINT [\"/rails/bin/docker-entrypoint\"]\n"
+            "CMD [\"./bin/rails\", \"server\"]\n")
+    line = "bin/rake sidekiq -c ${C:-5}"
+    known = image_from_dockerfile(text, _reader)
+    argv = machine_exec(known, fly_command_running(known, line))
+    assert argv == ["/rails/bin/docker-entrypoint", "/bin/bash", "-c", line]
+    assert runs_heroku_line(argv, line, image=known)
+    unknown = image_from_dockerfile(text)
+    assert not runs_heroku_line(argv, line, image=unknown)
+    ignoring = image_from_dockerfile("FROM x\nCOPY boot.sh ./\nENTRYPOINT [\"./boot.sh\"]\n", _reader)
+    assert not runs_heroku_line(["./boot.sh", "rq", "worker"], "rq worker", image=ignoring)

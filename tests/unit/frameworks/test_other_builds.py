@@ -70,3 +70,25 @@ def test_unknown_app_and_custom_buildpacks(tmp_path):
     assert plan["build"]["heroku_buildpacks"][1] == "https://example.com/custom.tgz"
     assert any(s["item"] == "Custom buildpacks" for s in plan["manual_steps"])
     assert_every_process_runs_heroku(plan)
+
+
+def test_entrypoint_script_that_ignores_its_arguments_is_a_manual_step(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM python:3.12\nCOPY boot.sh ./\nENTRYPOINT [\"./boot.sh\"]\n",
+                     "boot.sh": "#!/bin/sh\nflask db upgrade\nexec gunicorn app:app\n",
+                     "requirements.txt": "flask\n",
+                     "Procfile": "web: flask db upgrade; gunicorn app:app\nworker: rq worker tasks\n"})
+    plan = plan_of(tmp_path)
+    assert plan["processes"]["app"] == ""  # the image's own ENTRYPOINT
+    step = next(s for s in plan["manual_steps"] if s["item"] == "Process groups worker")
+    assert "boot.sh never reads its arguments" in step["why"]
+
+
+def test_pass_through_entrypoint_runs_every_line(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM ruby\nWORKDIR /rails\nCOPY . .\n"
+                                   "ENTRYPOINT [\"/rails/bin/docker-entrypoint\"]\nCMD [\"./bin/rails\", \"s\"]\n",
+                     "bin/docker-entrypoint": "#!/bin/bash\nexec \"$@\"\n", "Gemfile": "gem 'rails'\n",
+                     "Procfile": "web: bin/rails s\nworker: RAILS_MAX_THREADS=5 bin/rake jobs:work\n"
+                                 "release: bin/rails db:migrate\n"})
+    plan = plan_of(tmp_path)
+    assert_every_process_runs_heroku(plan)
+    assert plan["release_command"] == "bin/rails db:migrate"
