@@ -84,6 +84,10 @@ class Repo:
     dockerfile_image: object | None = None  # machine.Image of the repo's own Dockerfile
     dockerfile_by_herokufly: bool = False  # the Dockerfile is one scaffold wrote earlier
     has_heroku_yml: bool = False  # Heroku built the Dockerfile (container stack)
+    dockerfile_path: str = "Dockerfile"  # heroku.yml build.docker.web, else "Dockerfile"
+    heroku_yml_run: dict[str, str] = field(default_factory=dict)  # run section, as lines
+    heroku_yml_release: str | None = None  # release command, as a line
+    heroku_yml_build_config: dict[str, str] = field(default_factory=dict)  # build-time args
     umbrella_apps: list[str] = field(default_factory=list)  # apps/* of an Elixir umbrella
     # app.json env names whose default value names a *.herokuapp.com host (values not kept).
     host_bound_vars: list[str] = field(default_factory=list)

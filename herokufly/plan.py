@@ -469,7 +469,9 @@ def _build_and_image(inventory: Inventory, framework: str, advice: Advice, notes
     build = dict(advice.build)
     image = advice.image
     if _own_dockerfile(repo):
-        build = {"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": False}
+        build = {"mode": "dockerfile", "dockerfile": repo.dockerfile_path, "generated": False}
+        if repo.heroku_yml_build_config:
+            build["args"] = dict(repo.heroku_yml_build_config)  # heroku.yml build.config
         if advice.build.get("runtime"):
             build["runtime"] = advice.build["runtime"]
         image = repo.dockerfile_image
@@ -515,28 +517,8 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
     """
     lines = dict(advice.processes)
     release_line = advice.release
-    own_dockerfile = build.get("mode") == "dockerfile" and not build.get("generated")
-    if own_dockerfile and advice.replaced:
-        # The advice rewrote lines for an image herokufly builds; the user's image runs
-        # Heroku's own lines instead.
-        heroku_lines = _heroku_commands(inventory)
-        lines = {k: heroku_lines[k] for k in lines if k in heroku_lines and k != "release"}
-        if "release" in heroku_lines:
-            release_line = frameworks.Release(heroku_lines["release"], "the Procfile's release "
-                                              "process, as on Heroku", proposed=False)
-        elif release_line:
-            notes.append(f"With your Dockerfile, no release command is proposed ({release_line.why}"
-                         "); add one that runs your migrations inside your image")
-            release_line = None
-    built_by_buildpacks = not (inventory.repo and inventory.repo.has_heroku_yml)
-    if own_dockerfile and image.declared and "web" in lines and built_by_buildpacks:
-        # Heroku built this app with buildpacks and ran the Procfile there; the Dockerfile's
-        # own command is how its authors run that image, so the web group runs it.
-        notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; on Fly "
-                     "the web group runs your Dockerfile's ENTRYPOINT/CMD instead")
-        lines["web"] = ""
-    if own_dockerfile and "web" not in lines:
-        lines["web"] = ""  # the image's own ENTRYPOINT/CMD
+    if build.get("mode") == "dockerfile" and not build.get("generated"):
+        lines, release_line = _own_image_lines(inventory, advice, image, notes)
     heroku_commands = _heroku_commands(inventory)
     defaults = {k: v for k, v in lines.items() if v and k not in heroku_commands}
     if build.get("mode") == "buildpacks" and defaults:
@@ -572,6 +554,45 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
         if release_line.proposed:
             notes.append(f"Release command proposed: `{release_line.line}` ({release_line.why})")
     return processes, sources, release_command, checks, release
+
+
+def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
+                     notes: list[str]) -> tuple[dict[str, str], frameworks.Release | None]:
+    """What Heroku ran, to run in the app's own image: (type -> line, release).
+
+    "" for a type means the image's own ENTRYPOINT/CMD. Source: Dev Center "Building Docker
+    Images with heroku.yml" (run section, else the Dockerfile's CMD; release section).
+    """
+    repo = inventory.repo
+    heroku = _heroku_commands(inventory)
+    proposal = advice.release if (advice.release and advice.release.proposed
+                                  and not advice.replaced) else None
+    container = bool(repo and repo.has_heroku_yml) or bool(
+        inventory.app and inventory.app.stack == "container")
+    if container:
+        # Heroku built this Dockerfile and ran heroku.yml's commands; the Procfile was unused.
+        lines = dict(repo.heroku_yml_run if repo else {})
+        lines.setdefault("web", "")
+        if repo and repo.heroku_yml_release:
+            return lines, frameworks.Release(repo.heroku_yml_release, "heroku.yml's release "
+                                             "command, as on Heroku", proposed=False)
+        return lines, proposal
+    # Heroku built the app with buildpacks and ran the Procfile there. The Dockerfile's own
+    # command is how its authors run that image, so the web group runs it; the other lines
+    # run in that image.
+    lines = {k: v for k, v in heroku.items() if k != "release"}
+    if image.declared or "web" not in lines:
+        if "web" in lines:
+            notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; on Fly "
+                         "the web group runs your Dockerfile's ENTRYPOINT/CMD instead")
+        lines["web"] = ""
+    if "release" in heroku:
+        return lines, frameworks.Release(heroku["release"], "the Procfile's release process, "
+                                         "as on Heroku", proposed=False)
+    if advice.release and advice.replaced:
+        notes.append(f"With your Dockerfile, no release command is proposed ({advice.release.why}"
+                     "); add one that runs your migrations inside your image")
+    return lines, proposal
 
 
 def _heroku_commands(inventory: Inventory) -> dict[str, str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import tomlkit
 import tomlkit.exceptions
+import yaml
 
 from herokufly import frameworks, machine
 from herokufly.errors import ConfigError
@@ -61,10 +62,13 @@ def read_repo(path: str | Path) -> Repo:
         app = doc.get("app")
         repo.fly_toml_app = str(app) if app else None
 
-    repo.has_heroku_yml = (root / "heroku.yml").is_file()
-    repo.has_dockerfile = (root / "Dockerfile").is_file()
+    heroku_yml = root / "heroku.yml"
+    if heroku_yml.is_file():
+        repo.has_heroku_yml = True
+        _read_heroku_yml(parse_yaml(_read_text(heroku_yml), "heroku.yml"), root, repo)
+    repo.has_dockerfile = (root / repo.dockerfile_path).is_file()
     if repo.has_dockerfile:
-        text = _read_text(root / "Dockerfile")
+        text = _read_text(root / repo.dockerfile_path)
         repo.dockerfile_image = machine.image_from_dockerfile(text, _context_reader(root))
         # scaffold's own Dockerfile says so near the top; re-planning must not treat it as
         # the user's.
@@ -115,6 +119,44 @@ def parse_app_json(text: str, filename: str = "app.json") -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"{filename}:1:1: expected a JSON object at the top level")
     return data
+
+
+def parse_yaml(text: str, filename: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        reason = getattr(exc, "problem", None) or "not YAML"
+        raise ConfigError(f"{filename}:{where}: invalid YAML ({reason})") from None
+
+
+def _yml_line(value) -> str | None:
+    """A heroku.yml command (a string, or a list run as one shell line) as a Procfile line."""
+    if isinstance(value, dict):
+        value = value.get("command")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = " ".join(value)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _read_heroku_yml(doc, root: Path, repo: Repo) -> None:
+    """heroku.yml: build.docker.web (the Dockerfile), build.config (build-time args), run,
+    release (Dev Center "Building Docker Images with heroku.yml")."""
+    if not isinstance(doc, dict):
+        return
+    build = doc.get("build") if isinstance(doc.get("build"), dict) else {}
+    docker = build.get("docker") if isinstance(build.get("docker"), dict) else {}
+    web = docker.get("web")
+    web = web.get("dockerfile") if isinstance(web, dict) else web
+    if isinstance(web, str) and web.strip() and (root / web.strip()).is_file():
+        repo.dockerfile_path = web.strip().removeprefix("./")
+    config = build.get("config") if isinstance(build.get("config"), dict) else {}
+    repo.heroku_yml_build_config = {str(k): str(v) for k, v in config.items()
+                                    if isinstance(v, (str, int, float, bool))}
+    run = doc.get("run") if isinstance(doc.get("run"), dict) else {}
+    repo.heroku_yml_run = {str(k): line for k, v in run.items() if (line := _yml_line(v))}
+    repo.heroku_yml_release = _yml_line(doc.get("release"))
 
 
 def parse_toml(text: str, filename: str):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from herokufly.errors import ConfigError
 from tests.unit.frameworks._repo import assert_every_process_runs_heroku, plan_of, write
 
 
@@ -42,15 +47,36 @@ def test_own_dockerfile_processes_and_port(tmp_path):
     assert_every_process_runs_heroku(plan)
 
 
-def test_heroku_yml_runs_the_procfile_web_line_in_the_image(tmp_path):
-    write(tmp_path, {"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"dev.py\"]\n",
-                     "heroku.yml": "build:\n  docker:\n    web: Dockerfile\n",
-                     "Procfile": "web: gunicorn app:app -b 0.0.0.0:$PORT\n"})
+def test_heroku_yml_commands_run_in_the_image_and_the_procfile_is_unused(tmp_path):
+    write(tmp_path, {"docker/Dockerfile.prod": "FROM python:3.12\nEXPOSE 8000\nCMD [\"python\", \"serve.py\"]\n",
+                     "heroku.yml": "build:\n  docker:\n    web: docker/Dockerfile.prod\n"
+                                   "  config:\n    NIGHTLY: 0\n"
+                                   "release:\n  image: web\n  command:\n    - ./manage.py migrate --noinput\n"
+                                   "run:\n  worker:\n    command:\n      - celery -A app worker -c ${C:-2}\n",
+                     "requirements.txt": "django\n",
+                     "Procfile": "web: gunicorn wrong\nrelease: wrong\n"})
     plan = plan_of(tmp_path)
-    assert plan["processes"]["app"] == "/bin/bash -c 'gunicorn app:app -b 0.0.0.0:$PORT'"
+    assert plan["build"]["dockerfile"] == "docker/Dockerfile.prod"
+    assert plan["build"]["args"] == {"NIGHTLY": "0"}
+    assert plan["processes"]["app"] == ""  # no run.web: the image's CMD, as on Heroku
+    assert plan["process_checks"]["app"]["machine_exec"] == ["python", "serve.py"]
+    assert plan["processes"]["worker"] == "/bin/bash -c 'celery -A app worker -c ${C:-2}'"
+    assert plan["release_command"] == "./manage.py migrate --noinput"
+    assert plan["http_service"]["internal_port"] == 8000
     assert_every_process_runs_heroku(plan)
-    (tmp_path / "heroku.yml").unlink()  # built by buildpacks on Heroku: the image's CMD runs
+    assert "wrong" not in json.dumps(plan["processes"]) + str(plan["release_command"])
+
+
+def test_without_heroku_yml_the_web_group_runs_the_images_command(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"dev.py\"]\n",
+                     "Procfile": "web: gunicorn app:app -b 0.0.0.0:$PORT\n"})
     assert plan_of(tmp_path)["processes"]["app"] == ""
+
+
+def test_invalid_heroku_yml_names_the_file(tmp_path):
+    write(tmp_path, {"heroku.yml": "build: [\n", "Dockerfile": "FROM x\n"})
+    with pytest.raises(ConfigError, match=r"^heroku.yml:\d+:\d+: invalid YAML"):
+        plan_of(tmp_path)
 
 
 def test_shell_form_entrypoint_is_a_manual_step(tmp_path):
