@@ -58,7 +58,7 @@ def test_heroku_lines_are_the_procfiles(name):
         return  # container stack: heroku.yml and the image say what ran, not the Procfile
     if not procfile.is_file():
         return  # no Procfile: [heroku] holds the buildpack or image default (docs/real-apps.md)
-    text = procfile.read_bytes().decode().replace("\r\n", "\n")
+    text = procfile.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n")
     lines = {m.group(1): m.group(2) for m in map(LINE.match, text.split("\n")) if m}
     for kind, line in expect.get("heroku", {}).items():
         assert lines.get(kind) == line, f"{kind}: expect.toml and {procfile.name} disagree"
