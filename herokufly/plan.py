@@ -195,6 +195,7 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     manual = _manual_steps(inventory, postgres_addon, redis_addon, build, excluded)
     manual += advice.manual_steps + _config_manual_steps(config_kinds, fly_app, domains)
     manual += _process_manual_steps(checks, image) + process_steps
+    manual += _missing_tool_steps(checks, release, image)
     manual += _build_manual_steps(build, inventory)
     notes.extend(repo.procfile_warnings if repo else [])
 
@@ -916,6 +917,32 @@ def _build_manual_steps(build: dict, inventory: Inventory) -> list[dict]:
                            "herokufly reads config var names only, so it planned from ./Procfile",
                            "If Heroku used another file, put PROCFILE_PATH with that path in "
                            "app.json env (or copy that file to ./Procfile) and plan again"))
+    return steps
+
+
+# Language tools a Procfile line may start with, and base images that ship none of them.
+_LANGUAGE_TOOLS = {"mix", "elixir", "iex", "bundle", "rake", "rails", "ruby", "python", "python3",
+                   "pip", "node", "npm", "npx", "yarn", "php", "composer", "java", "mvn", "gradle"}
+_BARE_BASES = re.compile(r"^(?:docker\.io/(?:library/)?)?(alpine|debian|ubuntu|busybox|scratch|"
+                         r"gcr\.io/distroless/static|gcr\.io/distroless/base)(?::|@|$)")
+
+
+def _missing_tool_steps(checks: dict, release: dict | None, image: machine.Image) -> list[dict]:
+    """Lines whose program the app's own image cannot have: its final stage is a bare OS."""
+    if image.kind != "dockerfile" or not image.base_image or not _BARE_BASES.match(image.base_image):
+        return []
+    steps = []
+    named = dict(checks, **({"release": release} if release else {}))
+    for group, check in sorted(named.items()):
+        words = [w for w in (check.get("heroku") or "").split()
+                 if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)]
+        if check.get("fly") and words and words[0] in _LANGUAGE_TOOLS:
+            steps.append(_step(
+                f"`{check['heroku']}` ({group})",
+                f"It needs `{words[0]}`, which the final stage of your Dockerfile "
+                f"({image.base_image}) does not have",
+                "Run the equivalent your image has (e.g. a Mix release's `bin/<name> eval`), or "
+                "change the command in fly.toml"))
     return steps
 
 

@@ -118,3 +118,14 @@ def test_pass_through_entrypoint_runs_every_line(tmp_path):
     plan = plan_of(tmp_path)
     assert_every_process_runs_heroku(plan)
     assert plan["release_command"] == "bin/rails db:migrate"
+
+
+def test_release_line_needing_a_tool_the_image_lacks_is_a_manual_step(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM elixir:1.14 AS build\nRUN mix release\n"
+                                   "FROM alpine:3.13\nCOPY --from=build /app/_build/prod/rel/shop ./\n"
+                                   "CMD [\"bin/shop\", \"start\"]\n",
+                     "Procfile": "web: mix phx.server\nrelease: POOL_SIZE=2 mix ecto.migrate\n"})
+    plan = plan_of(tmp_path)
+    step = next(s for s in plan["manual_steps"] if "(release)" in s["item"])
+    assert "needs `mix`" in step["why"] and "alpine:3.13" in step["why"]
+    assert not any("(app)" in s["item"] for s in plan["manual_steps"])  # web runs the image CMD
