@@ -21,13 +21,17 @@ LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+?)\s*$")
 
 
 def _procfile_path(app: Path) -> Path:
-    """Heroku reads PROCFILE_PATH when app.json sets it, else Procfile."""
+    """Heroku reads PROCFILE_PATH when app.json sets it, else Procfile; under APP_BASE when
+    the monorepo buildpack moves the app there."""
     try:
         env = json.loads((app / "app.json").read_text()).get("env", {})
     except (FileNotFoundError, ValueError, AttributeError):
         env = {}
-    path = env.get("PROCFILE_PATH") if isinstance(env, dict) else None
-    return app / (path if isinstance(path, str) else "Procfile")
+    env = env if isinstance(env, dict) else {}
+    value = lambda v: v.get("value") if isinstance(v, dict) else v  # noqa: E731
+    base = value(env.get("APP_BASE")) or ""
+    path = value(env.get("PROCFILE_PATH"))
+    return app / base / (path if isinstance(path, str) else "Procfile")
 
 
 def test_there_are_enough_fixtures():
