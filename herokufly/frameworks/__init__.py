@@ -10,7 +10,10 @@ Contract for a framework module (`rails.py`, `django.py`, `phoenix.py`, ...):
         advice needs later (versions, file flags, names). Never store config var VALUES.
         A malformed file raises errors.ConfigError naming the file (one line, exit 1).
     def advise(detection: Detection, ctx: AppContext) -> Advice
-        Pure: no I/O. Says how to build and run the app on Fly (see Advice).
+        Pure: no I/O. Says how to build and run the app on Fly (see Advice). The planner
+        passes the Detection this module's `detect` returned (a module listed in
+        plan._FACTS_OPTIONAL may also get an empty one). When the repo has its own Dockerfile
+        the planner uses that image instead of `Advice.build`/`image`, and Heroku's own lines.
     def scaffold_files(plan: dict, root: Path) -> dict[str, tuple[str, int]]   (optional)
         Extra files scaffold writes (relative path -> (content, mode)), e.g. a generated
         Dockerfile. fly.toml is never returned here; scaffold renders it from the plan.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from herokufly.frameworks import Advice, AppContext, Detection
 from herokufly.frameworks import _common, python
-from herokufly.frameworks._files import read_text
+from herokufly.frameworks._files import find_health_route, read_text
 
 NAME = "django"
 
@@ -37,17 +37,9 @@ def detect(root: Path) -> Detection | None:
 
 def _health_path(root: Path) -> str | None:
     """A health route the app declares in a urls.py (path("health/") ...), if any."""
-    candidates = [p for pattern in ("urls.py", "*/urls.py", "*/*/urls.py", "*/*/*/urls.py")
-                  for p in sorted(Path(root).glob(pattern))]
-    for urls in candidates:
-        if any(part in ("node_modules", ".venv", "venv", "site-packages") for part in urls.parts):
-            continue
-        text = read_text(root, str(urls.relative_to(root))) or ""
-        found = re.search(r"""(?:path|re_path|url)\(\s*r?['"]\^?(health[\w-]*|healthz|ping|up)/?\$?['"]""",
-                          text)
-        if found:
-            return f"/{found.group(1)}/" if "/" in found.group(0) else f"/{found.group(1)}"
-    return None
+    found = find_health_route(root, ("urls.py",),
+                              r"""(?:path|re_path|url)\(\s*r?['"]\^?(?P<path>(?:health[\w-]*|healthz|ping|up)/?)\$?['"]""")
+    return "/" + found[0] if found else None
 
 
 def advise(detection: Detection, ctx: AppContext) -> Advice:
