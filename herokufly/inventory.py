@@ -77,6 +77,7 @@ class Repo:
     postdeploy: str | None = None  # app.json scripts.postdeploy
     # Issue 8: build inputs and framework facts.
     procfile_path: str = "Procfile"  # PROCFILE_PATH from app.json env, else "Procfile"
+    app_base: str | None = None  # APP_BASE (monorepo buildpack): the subdirectory that is the app
     procfile_warnings: list[str] = field(default_factory=list)  # lines Heroku ignores, duplicates
     buildpacks: list[str] = field(default_factory=list)  # app.json "buildpacks" or .buildpacks
     buildpacks_source: str | None = None  # "app.json" or ".buildpacks"

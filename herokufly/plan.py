@@ -871,7 +871,8 @@ def _config_kinds(secrets: list[str], excluded: list[dict], advice: Advice):
             kept.append(name)
             continue
         kinds.append({"name": name, "kind": var.kind, "reason": var.reason,
-                      **({"fly_value": var.fly_value} if var.fly_value else {})})
+                      **({"fly_value": var.fly_value} if var.fly_value else {}),
+                      **({"credential": True} if var.credential else {})})
         if var.kind == HEROKU_ONLY:
             dropped.append({"name": name, "reason": var.reason})
         elif var.kind == BUILD:
@@ -883,7 +884,16 @@ def _config_kinds(secrets: list[str], excluded: list[dict], advice: Advice):
 
 def _config_manual_steps(config_kinds: list[dict], fly_app: str, domains: list[str]) -> list[dict]:
     steps = []
-    build = [k["name"] for k in config_kinds if k["kind"] == BUILD]
+    build = [k["name"] for k in config_kinds if k["kind"] == BUILD and not k.get("credential")]
+    credentials = [k["name"] for k in config_kinds if k["kind"] == BUILD and k.get("credential")]
+    if credentials:
+        steps.append(_step(
+            "Build-time credentials: " + ", ".join(credentials),
+            "Heroku's build read them from config vars; on Fly they must reach the build "
+            "without being stored in the image ([build.args] are stored)",
+            "Build with a Dockerfile that reads them with `RUN --mount=type=secret,id=NAME` and "
+            "deploy with `fly deploy --build-secret NAME=...`; they are not copied as runtime "
+            "secrets"))
     if build:
         steps.append(_step(
             "Build-time config vars: " + ", ".join(build),
@@ -912,6 +922,13 @@ def _build_manual_steps(build: dict, inventory: Inventory) -> list[dict]:
             f"Raise the version in {runtime['source']} to one the builder supports "
             "(see herokufly/data/builders.json), test it, then deploy"))
     repo = inventory.repo
+    if repo and repo.app_base:
+        steps.append(_step(
+            f"Build from {repo.app_base}/",
+            f"On Heroku a monorepo buildpack (APP_BASE={repo.app_base}/) made {repo.app_base}/ "
+            "the app; the plan's processes, framework and build come from there",
+            f"Put fly.toml in {repo.app_base}/ and run `fly deploy` there (or `fly deploy "
+            f"{repo.app_base}`), so the build sees only that directory"))
     if repo and "PROCFILE_PATH" in inventory.config_var_names and repo.procfile_path == "Procfile":
         steps.append(_step("PROCFILE_PATH is set on Heroku",
                            "herokufly reads config var names only, so it planned from ./Procfile",

@@ -50,10 +50,14 @@ def read_repo(path: str | Path) -> Repo:
                            if line.strip() and not line.strip().startswith("#")]
         repo.buildpacks_source = ".buildpacks" if repo.buildpacks else None
 
-    repo.procfile_path = _procfile_path(root, repo.app_json)
-    procfile = root / repo.procfile_path
+    repo.app_base = _app_base(root, repo.app_json)
+    base = root / repo.app_base if repo.app_base else root  # what Heroku built as the app
+    prefix = f"{repo.app_base}/" if repo.app_base else ""
+    repo.procfile_path = _procfile_path(base, repo.app_json)
+    procfile = base / repo.procfile_path
     if procfile.is_file():
-        repo.procfile, repo.procfile_warnings = read_procfile(_read_text(procfile), repo.procfile_path)
+        repo.procfile, repo.procfile_warnings = read_procfile(
+            _read_text(procfile), prefix + repo.procfile_path)
 
     fly_toml = root / "fly.toml"
     if fly_toml.is_file():
@@ -62,23 +66,23 @@ def read_repo(path: str | Path) -> Repo:
         app = doc.get("app")
         repo.fly_toml_app = str(app) if app else None
 
-    heroku_yml = root / "heroku.yml"
+    heroku_yml = base / "heroku.yml"
     if heroku_yml.is_file():
         repo.has_heroku_yml = True
-        _read_heroku_yml(parse_yaml(_read_text(heroku_yml), "heroku.yml"), root, repo)
-    repo.has_dockerfile = (root / repo.dockerfile_path).is_file()
+        _read_heroku_yml(parse_yaml(_read_text(heroku_yml), prefix + "heroku.yml"), base, repo)
+    repo.has_dockerfile = (base / repo.dockerfile_path).is_file()
     if repo.has_dockerfile:
-        text = _read_text(root / repo.dockerfile_path)
-        repo.dockerfile_image = machine.image_from_dockerfile(text, _context_reader(root))
+        text = _read_text(base / repo.dockerfile_path)
+        repo.dockerfile_image = machine.image_from_dockerfile(text, _context_reader(base))
         # scaffold's own Dockerfile says so near the top; re-planning must not treat it as
         # the user's.
         repo.dockerfile_by_herokufly = bool(
             re.search(r"^#\s*Written by herokufly", "\n".join(text.splitlines()[:10]), re.M))
-    _read_elixir(root, repo)
-    _read_versions(root, repo)
-    repo.detections = frameworks.detect_all(root)
+    _read_elixir(base, repo)
+    _read_versions(base, repo)
+    repo.detections = frameworks.detect_all(base)
     if repo.framework == "unknown":
-        repo.framework = repo.detections[0].name if repo.detections else _other_framework(root)
+        repo.framework = repo.detections[0].name if repo.detections else _other_framework(base)
     return repo
 
 
@@ -224,6 +228,19 @@ def _app_json_buildpacks(app_json: dict) -> list[str]:
         if isinstance(url, str) and url.strip():
             found.append(url.strip())
     return found
+
+
+def _app_base(root: Path, app_json: dict | None) -> str | None:
+    """APP_BASE from app.json env: the subdirectory a monorepo buildpack (e.g.
+    lstoll/heroku-buildpack-monorepo) made the app. Only a directory inside the repo."""
+    env = (app_json or {}).get("env")
+    value = _app_json_value(env.get("APP_BASE")) if isinstance(env, dict) else None
+    if not value or not value.strip().strip("/"):
+        return None
+    candidate = (root / value.strip()).resolve()
+    if root.resolve() in candidate.parents and candidate.is_dir():
+        return str(candidate.relative_to(root.resolve()))
+    return None
 
 
 def _procfile_path(root: Path, app_json: dict | None) -> str:

@@ -71,6 +71,7 @@ class ConfigVar:
     kind: str  # one of CONFIG_KINDS
     reason: str = ""
     fly_value: str | None = None  # for HEROKU_HOST: what to set on Fly instead
+    credential: bool = False  # for BUILD: a secret the build needs (never a [build.args] value)
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from herokufly import machine
 from herokufly.frameworks import (BUILD, HEROKU_HOST, HEROKU_ONLY, Advice, AppContext,
                                   ConfigVar, HealthCheck, Release)
@@ -14,6 +16,7 @@ HEROKU_BUILD_SETTINGS = {
     "STACK": "a Heroku build setting; the builder in fly.toml picks the base image",
     "SOURCE_VERSION": "set by Heroku's build system",
     "ON_HEROKU": "marks Heroku; on Fly test FLY_APP_NAME instead",
+    "APP_BASE": "a Heroku monorepo buildpack setting; herokufly planned from that directory",
 }
 # Read only while building (fly.toml [build.args]), per language.
 BUILD_VARS = {
@@ -24,6 +27,13 @@ BUILD_VARS = {
     "java": ("MAVEN_CUSTOM_OPTS", "MAVEN_CUSTOM_GOALS", "MAVEN_SETTINGS_PATH", "GRADLE_TASK",
              "MAVEN_JAVA_OPTS"),
     "php": ("COMPOSER_AUTH_BUILD",),
+}
+
+
+# Credentials the build reads (bundler's per-host gem-server logins, npm registry tokens).
+BUILD_CREDENTIALS = {
+    "ruby": re.compile(r"^BUNDLE_[A-Z0-9_]*__[A-Z0-9_]+$"),
+    "node": re.compile(r"^(NPM_TOKEN|NPM_AUTH_TOKEN|NODE_AUTH_TOKEN)$"),
 }
 
 
@@ -52,6 +62,9 @@ def config_kinds(ctx: AppContext, languages: tuple[str, ...], fly_host: str) -> 
     for name in sorted(names):
         if name in HEROKU_BUILD_SETTINGS:
             kinds[name] = ConfigVar(HEROKU_ONLY, HEROKU_BUILD_SETTINGS[name])
+        elif any(BUILD_CREDENTIALS[lang].match(name) for lang in languages if lang in BUILD_CREDENTIALS):
+            kinds[name] = ConfigVar(BUILD, "a credential the build reads (gem server or package "
+                                    "registry login)", credential=True)
         elif name in build_vars or (name.startswith(("NPM_CONFIG_", "YARN_")) and "node" in languages):
             kinds[name] = ConfigVar(BUILD, "read while building; set it under [build.args] in "
                                     "fly.toml (not a secret: build args are stored in the image)")

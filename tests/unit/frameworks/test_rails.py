@@ -97,3 +97,18 @@ def test_rack_app_default_web(tmp_path):
     assert plan["framework"] == "ruby"
     assert plan["process_checks"]["app"]["heroku"] == "bundle exec rackup config.ru -p ${PORT:-5000}"
     assert_every_process_runs_heroku(plan)
+
+
+def test_monorepo_app_base_and_build_credentials(tmp_path):
+    rails_repo(tmp_path / "backend", **{"app.json": {}})
+    write(tmp_path, {"package.json": {"scripts": {"dev": "next dev"}}, "Procfile.dev": "web: next dev\n",
+                     "app.json": {"env": {"APP_BASE": {"value": "backend/"},
+                                          "BUNDLE_GEMS__CONTRIBSYS__COM": {"required": True}},
+                                  "addons": [{"plan": "heroku-postgresql", "as": "DATABASE"}]}})
+    plan = plan_of(tmp_path)
+    assert plan["framework"] == "rails"
+    assert set(plan["processes"]) == {"app", "worker"}
+    assert "APP_BASE" not in plan["secrets"] and "BUNDLE_GEMS__CONTRIBSYS__COM" not in plan["secrets"]
+    steps = {s["item"] for s in plan["manual_steps"]}
+    assert {"Build from backend/", "Build-time credentials: BUNDLE_GEMS__CONTRIBSYS__COM"} <= steps
+    assert not any(s.startswith("Build-time config vars") for s in steps)
