@@ -84,7 +84,7 @@ class Repo:
     detections: list = field(default_factory=list)  # frameworks.Detection, primary first
     dockerfile_image: object | None = None  # machine.Image of the repo's own Dockerfile
     dockerfile_by_herokufly: bool = False  # the Dockerfile is one scaffold wrote earlier
-    has_heroku_yml: bool = False  # Heroku built the Dockerfile (container stack)
+    has_heroku_yml: bool = False  # heroku.yml builds the Dockerfile (build.docker: container stack)
     dockerfile_path: str = "Dockerfile"  # heroku.yml build.docker.web, else "Dockerfile"
     heroku_yml_run: dict[str, str] = field(default_factory=dict)  # run section, as lines
     heroku_yml_release: str | None = None  # release command, as a line

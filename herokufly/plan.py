@@ -479,6 +479,11 @@ def _build_and_image(inventory: Inventory, framework: str, advice: Advice, notes
         notes.append("Builds with the repo's own Dockerfile; processes run through its "
                      f"ENTRYPOINT {list(image.entrypoint) or '(none)'} and the port comes from "
                      "its EXPOSE")
+        if image.entrypoint_args == "passes":
+            notes.append(f"Every command, the release command too, runs behind your ENTRYPOINT "
+                         f"script {image.entrypoint_source}, which runs first and then execs it: "
+                         "check that what it does first works on Fly (a wait for a database "
+                         "host named like a docker-compose service never ends there)")
         return build, image
     if advice.build_args:
         build["args"] = dict(advice.build_args)  # fly.toml [build.args]; never secrets

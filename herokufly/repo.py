@@ -68,8 +68,10 @@ def read_repo(path: str | Path) -> Repo:
 
     heroku_yml = base / "heroku.yml"
     if heroku_yml.is_file():
-        repo.has_heroku_yml = True
         _read_heroku_yml(parse_yaml(_read_text(heroku_yml), prefix + "heroku.yml"), base, repo)
+        if not repo.has_heroku_yml and repo.heroku_yml_run and not repo.procfile:
+            # `build: languages:` is a buildpack build; its run section is the Procfile.
+            repo.procfile = dict(repo.heroku_yml_run)
     repo.has_dockerfile = (base / repo.dockerfile_path).is_file()
     if repo.has_dockerfile:
         text = _read_text(base / repo.dockerfile_path)
@@ -151,6 +153,7 @@ def _read_heroku_yml(doc, root: Path, repo: Repo) -> None:
         return
     build = doc.get("build") if isinstance(doc.get("build"), dict) else {}
     docker = build.get("docker") if isinstance(build.get("docker"), dict) else {}
+    repo.has_heroku_yml = bool(docker)  # build.languages is a buildpack build
     web = docker.get("web")
     web = web.get("dockerfile") if isinstance(web, dict) else web
     if isinstance(web, str) and web.strip() and (root / web.strip()).is_file():

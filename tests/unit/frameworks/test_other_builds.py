@@ -129,3 +129,14 @@ def test_release_line_needing_a_tool_the_image_lacks_is_a_manual_step(tmp_path):
     step = next(s for s in plan["manual_steps"] if "(release)" in s["item"])
     assert "needs `mix`" in step["why"] and "alpine:3.13" in step["why"]
     assert not any("(app)" in s["item"] for s in plan["manual_steps"])  # web runs the image CMD
+
+
+def test_heroku_yml_languages_build_is_a_buildpack_build_with_its_run_section(tmp_path):
+    write(tmp_path, {"heroku.yml": "build:\n  languages:\n    - ruby\nrun:\n  web: bundle exec puma\n",
+                     "Gemfile": "gem 'sinatra'\n", "config.ru": "run App\n",
+                     "Dockerfile": "FROM ruby\nCMD [\"ruby\", \"app.rb\"]\n"})
+    plan = plan_of(tmp_path)
+    # A Dockerfile in the repo is still the app's own; the web line comes from heroku.yml run.
+    assert plan["build"]["mode"] == "dockerfile"
+    assert plan["processes"]["app"] == ""  # Heroku built with buildpacks: the image's command
+    assert any("ran `bundle exec puma`" in n for n in plan["notes"])
