@@ -68,6 +68,7 @@ class Image:
     # (ends in `exec "$@"`), "ignores" (never reads them), or None (not known).
     entrypoint_args: str | None = None
     entrypoint_source: str | None = None  # the repo file the ENTRYPOINT script was copied from
+    entrypoint_migrates: bool = False  # that script runs database migrations itself
 
 
 # -- flyctl's splitting ----------------------------------------------------------------------
@@ -220,12 +221,14 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
     if current is None:
         return Image(kind="dockerfile", declared=False)
     base = current["base"]
-    script_args, script_source = None, None
+    script_args, script_source, migrates = None, None, False
     if read_file is not None and current["entrypoint"] and not current["shell_form"]:
         script_source, script = _entrypoint_script(current["entrypoint"][0], current, read_file)
         script_args = _script_args(script) if script is not None else None
+        migrates = script is not None and bool(re.search(r"migrat", _code_of(script), re.I))
     return Image(
         kind="dockerfile",
+        entrypoint_migrates=migrates,
         entrypoint_args=script_args,
         entrypoint_source=script_source,
         entrypoint=current["entrypoint"],
@@ -269,10 +272,15 @@ def _entrypoint_script(path: str, stage: dict, read_file) -> tuple[str | None, s
     return None, None
 
 
+def _code_of(script: str) -> str:
+    """A shell script without its comments (roughly: `#` to end of line)."""
+    return "\n".join(line.split("#", 1)[0] if not line.startswith("#!") else ""
+                     for line in script.splitlines())
+
+
 def _script_args(script: str) -> str | None:
     """"passes" when a script execs its arguments, "ignores" when it never reads them."""
-    code = "\n".join(line.split("#", 1)[0] if not line.startswith("#!") else ""
-                     for line in script.splitlines())
+    code = _code_of(script)
     if re.search(r'\bexec\s+"?\$(?:@|\{@\})"?\s*$', code, re.M):
         return "passes"
     if not re.search(r"\$(?:[@*1-9]|\{[@*1-9])", code):

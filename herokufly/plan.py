@@ -559,6 +559,13 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
         release_command = command or None
         release = {"line": release_line.line, "why": release_line.why,
                    "proposed": release_line.proposed, **check}
+        tool = _missing_tool(release_line.line, image)
+        if tool and image.entrypoint_migrates:
+            # The release line cannot run in this image, and the image migrates on start.
+            release_command = None
+            release["replaced"] = (f"`{release_line.line}` needs `{tool}`, which your image "
+                                   f"lacks; its ENTRYPOINT script {image.entrypoint_source} "
+                                   "runs the migrations when a Machine starts")
         if release_line.proposed:
             notes.append(f"Release command proposed: `{release_line.line}` ({release_line.why})")
     return processes, sources, release_command, checks, release
@@ -951,19 +958,24 @@ _BARE_BASES = re.compile(r"^(?:docker\.io/(?:library/)?)?(alpine|debian|ubuntu|b
                          r"gcr\.io/distroless/static|gcr\.io/distroless/base)(?::|@|$)")
 
 
+def _missing_tool(line: str | None, image: machine.Image) -> str | None:
+    """The language tool `line` starts with when the own image's final stage is a bare OS."""
+    if image.kind != "dockerfile" or not image.base_image or not _BARE_BASES.match(image.base_image):
+        return None
+    words = [w for w in (line or "").split() if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)]
+    return words[0] if words and words[0] in _LANGUAGE_TOOLS else None
+
+
 def _missing_tool_steps(checks: dict, release: dict | None, image: machine.Image) -> list[dict]:
     """Lines whose program the app's own image cannot have: its final stage is a bare OS."""
-    if image.kind != "dockerfile" or not image.base_image or not _BARE_BASES.match(image.base_image):
-        return []
     steps = []
     named = dict(checks, **({"release": release} if release else {}))
     for group, check in sorted(named.items()):
-        words = [w for w in (check.get("heroku") or "").split()
-                 if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)]
-        if check.get("fly") and words and words[0] in _LANGUAGE_TOOLS:
+        tool = _missing_tool(check.get("heroku"), image)
+        if check.get("fly") and tool and not check.get("replaced"):
             steps.append(_step(
                 f"`{check['heroku']}` ({group})",
-                f"It needs `{words[0]}`, which the final stage of your Dockerfile "
+                f"It needs `{tool}`, which the final stage of your Dockerfile "
                 f"({image.base_image}) does not have",
                 "Run the equivalent your image has (e.g. a Mix release's `bin/<name> eval`), or "
                 "change the command in fly.toml"))

@@ -140,3 +140,15 @@ def test_heroku_yml_languages_build_is_a_buildpack_build_with_its_run_section(tm
     assert plan["build"]["mode"] == "dockerfile"
     assert plan["processes"]["app"] == ""  # Heroku built with buildpacks: the image's command
     assert any("ran `bundle exec puma`" in n for n in plan["notes"])
+
+
+def test_release_line_the_image_cannot_run_is_replaced_when_its_entrypoint_migrates(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM elixir:1.14 AS build\nRUN mix release\nFROM alpine:3.13\n"
+                                   "COPY docker-entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n"
+                                   "CMD [\"run\"]\n",
+                     "docker-entrypoint.sh": "#!/bin/sh\n/app/bin/shop eval Shop.Release.migrate\nexec \"$@\"\n",
+                     "Procfile": "web: mix phx.server\nrelease: POOL_SIZE=2 mix ecto.migrate\n"})
+    plan = plan_of(tmp_path)
+    assert plan["release_command"] is None
+    assert "runs the migrations when a Machine starts" in plan["release"]["replaced"]
+    assert not any("(release)" in s["item"] for s in plan["manual_steps"])
