@@ -362,3 +362,24 @@ def test_unreadable_files_are_one_line_errors_naming_the_file(tmp_path, files, n
     with pytest.raises(ConfigError) as exc:
         read_repo(tmp_path)
     assert exc.value.message.startswith(names_file + ":") and "\n" not in exc.value.message
+
+
+def test_renderings_say_what_runs_the_health_check_and_what_to_review(tmp_path):
+    (tmp_path / "Gemfile").write_text("gem 'rails', '7.1.2'\n")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "rails").write_text("")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "routes.rb").write_text('get "up" => "rails/health#show"\n')
+    (tmp_path / "Procfile").write_text("web: bundle exec puma\n")
+    (tmp_path / "app.json").write_text(json.dumps({
+        "addons": ["heroku-postgresql"], "env": {"HOST": {"value": "shop.herokuapp.com"}}}))
+    plan = make_plan(inventory_from_repo(read_repo(tmp_path), "shop"),
+                     PlanOptions(heroku_app="shop")).to_dict()
+    text, markdown = render_plan_text(plan), render_plan_markdown(plan)
+    for out in (text, markdown):
+        assert "GET /up with X-Forwarded-Proto: https" in out
+        assert "bin/rails db:migrate" in out and "proposed:" in out
+        assert "heroku-host" in out and "shop.fly.dev" in out
+        assert "yes: bash -c" in out
+        assert "shop.herokuapp.com" not in out  # the value itself is never shown
+    assert "| Runs what Heroku ran |" in markdown
