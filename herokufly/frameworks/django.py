@@ -55,6 +55,8 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
                                                    "in urls.py")
     advice.notes.append(f"ALLOWED_HOSTS must include {ctx.fly_app}.fly.dev (and your domains); "
                         "with SECURE_SSL_REDIRECT, set SECURE_PROXY_SSL_HEADER = "
-                        "('HTTP_X_FORWARDED_PROTO', 'https') as on Heroku")
+                        "('HTTP_X_FORWARDED_PROTO', 'https') as on Heroku. If the health check "
+                        "gets 400, its Host is not allowed: answer the check path before "
+                        "CommonMiddleware, or allow the Machine's address")
     advice.image = _common.buildpacks_image(ctx, advice.processes)
     return advice
