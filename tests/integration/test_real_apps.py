@@ -73,7 +73,11 @@ def _expect(name: str) -> dict:
         env = json.loads((app / "app.json").read_text()).get("env") or {}
     except (OSError, ValueError, AttributeError):
         env = {}
-    procfile = env.get("PROCFILE_PATH") if isinstance(env, dict) else None
+    env = env if isinstance(env, dict) else {}
+    setting = lambda name: (lambda v: v.get("value") if isinstance(v, dict) else v)(env.get(name))  # noqa: E731
+    base = setting("APP_BASE")  # the monorepo buildpack makes this folder the app
+    app = app / base if isinstance(base, str) and base.strip("/") else app
+    procfile = setting("PROCFILE_PATH")
     lines = _procfile(app / (procfile if isinstance(procfile, str) else "Procfile"))
     if (app / "Dockerfile").is_file():
         # Built with buildpacks on Heroku, but herokufly uses the app's own image (issue 8):
