@@ -14,9 +14,13 @@ included) and what this trap needs. For every fixture:
   is read from the Dockerfile fly.toml builds, or is the CNB image the builder makes from the
   root Procfile (heroku/buildpacks-procfile reads only `Procfile`).
 
+A fixture whose expect.toml has `[xfail] <test> = "why"` is a strict xfail for that test (an
+open trap listed in docs/real-apps.md).
+
 The same judgement runs on any other checkouts: `HEROKUFLY_REAL_APPS=<dir>` replaces the
-fixture folder; each subfolder there is a repository, and a missing `expect.toml` means
-"exit 0, and every line of its Procfile (or PROCFILE_PATH) runs as on Heroku".
+fixture folder; each subfolder there is a repository, and without an `expect.toml` what Heroku
+ran is derived from its heroku.yml, Dockerfile, app.json (APP_BASE, PROCFILE_PATH) and Procfile
+(see `_expect`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from herokufly import machine
 from tests import dockerfile_lint, flyrules
@@ -74,10 +79,9 @@ def _expect(name: str) -> dict:
     except (OSError, ValueError, AttributeError):
         env = {}
     env = env if isinstance(env, dict) else {}
-    setting = lambda name: (lambda v: v.get("value") if isinstance(v, dict) else v)(env.get(name))  # noqa: E731
-    base = setting("APP_BASE")  # the monorepo buildpack makes this folder the app
+    base = _setting(env, "APP_BASE")  # the monorepo buildpack makes this folder the app
     app = app / base if isinstance(base, str) and base.strip("/") else app
-    procfile = setting("PROCFILE_PATH")
+    procfile = _setting(env, "PROCFILE_PATH")
     lines = _procfile(app / (procfile if isinstance(procfile, str) else "Procfile"))
     if (app / "Dockerfile").is_file():
         # Built with buildpacks on Heroku, but herokufly uses the app's own image (issue 8):
@@ -88,10 +92,14 @@ def _expect(name: str) -> dict:
     return expect
 
 
+def _setting(env: dict, name: str):
+    """An app.json env value: a plain string or {"value": ...}."""
+    value = env.get(name)
+    return value.get("value") if isinstance(value, dict) else value
+
+
 def _heroku_yml_builds_docker(path: Path) -> bool:
     """heroku.yml `build.docker` means the container stack (`build.languages` is buildpacks)."""
-    import yaml
-
     try:
         doc = yaml.safe_load(path.read_text()) if path.is_file() else None
     except yaml.YAMLError:
@@ -101,8 +109,6 @@ def _heroku_yml_builds_docker(path: Path) -> bool:
 
 def _heroku_yml_lines(path: Path) -> dict[str, str]:
     """heroku.yml `run` entries other than web, and `release`, as command lines."""
-    import yaml
-
     try:
         doc = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError:
