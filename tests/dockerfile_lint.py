@@ -41,7 +41,8 @@ def findings(dockerfile: Path) -> list[str]:
         args += ["--ignore", code]
     proc = subprocess.run([*args, str(dockerfile)], capture_output=True, text=True, timeout=60)
     if proc.returncode != 0 or not proc.stdout.strip().startswith("["):
-        return [f"{dockerfile}: hadolint could not run: {proc.stderr.strip() or proc.stdout.strip()}"]
+        why = proc.stderr.strip() or proc.stdout.strip()
+        return [f"{dockerfile}: hadolint could not run: {why}"]
     return [
         f"{dockerfile}:{item['line']} {item['code']} {item['message']}"
         for item in json.loads(proc.stdout)

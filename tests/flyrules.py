@@ -133,7 +133,8 @@ def _patch(out, doc: dict) -> dict | None:
     try:
         _patch_env(doc)
         if "services" in doc:
-            doc["services"] = [_patch_service(s) for s in _array_of_tables(doc["services"], "services")]
+            services = _array_of_tables(doc["services"], "services")
+            doc["services"] = [_patch_service(s) for s in services]
         _patch_processes(doc)
         _patch_experimental(doc)
         _patch_top_checks(doc)
@@ -180,9 +181,11 @@ def _patch_service(service: dict) -> dict:
     conc = service.get("concurrency")
     if isinstance(conc, str):
         soft, sep, hard = conc.partition(",")
-        if not sep or not soft.strip().lstrip("-").isdigit() or not hard.strip().lstrip("-").isdigit():
+        numbers = [n.strip().lstrip("-") for n in (soft, hard)]
+        if not sep or not all(n.isdigit() for n in numbers):
             raise _PatchError(f"Unknown value '{conc}' for concurrency limits")
-        service["concurrency"] = {"type": "requests", "soft_limit": int(soft), "hard_limit": int(hard)}
+        service["concurrency"] = {
+            "type": "requests", "soft_limit": int(soft), "hard_limit": int(hard)}
     elif conc is not None and not isinstance(conc, dict):
         raise _PatchError(f"Unknown type for service concurrency: {type(conc).__name__}")
     if "ports" in service:
@@ -471,7 +474,8 @@ def _services(out, doc, groups):
                     out.append(f"{where}: processes names {name!r}, which is not in [processes]")
             for key in ("auto_stop_machines",):
                 value = svc.get(key)
-                if value is not None and not isinstance(value, bool) and value not in AUTOSTOP_VALUES:
+                if value is not None and not isinstance(value, bool) \
+                        and value not in AUTOSTOP_VALUES:
                     out.append(f"{where}: {key} {value!r} is not a bool or off/stop/suspend")
             conc = svc.get("concurrency")
             if conc is not None:
@@ -529,7 +533,8 @@ def _checks(out, doc, groups):
         if chk.get("type") not in ("http", "tcp"):
             out.append(f"{where}: missing or invalid check type, must be 'http' or 'tcp'")
         # validation.go validateChecksSection
-        interval = _duration(out, f"{where}.interval", chk["interval"]) if "interval" in chk else None
+        interval = _duration(out, f"{where}.interval", chk["interval"]) \
+            if "interval" in chk else None
         if interval is not None and interval < 2:
             out.append(f"{where}: interval is too short, minimum is 2 seconds")
         timeout = _duration(out, f"{where}.timeout", chk["timeout"]) if "timeout" in chk else None

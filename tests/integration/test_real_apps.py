@@ -151,7 +151,8 @@ def _cli(repo: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _snapshot(repo: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(repo)): p.read_bytes() for p in sorted(repo.rglob("*")) if p.is_file()}
+    files = sorted(p for p in repo.rglob("*") if p.is_file())
+    return {str(p.relative_to(repo)): p.read_bytes() for p in files}
 
 
 class Run:
@@ -213,7 +214,7 @@ def test_plan_and_scaffold_exit_cleanly(run: Run):
 
 def _scaffolded(run: Run) -> Run:
     if run.scaffold_proc.returncode != 0 or run.fly is None:
-        pytest.skip("scaffold refused this fixture (checked by test_plan_and_scaffold_exit_cleanly)")
+        pytest.skip("scaffold refused this fixture (see test_plan_and_scaffold_exit_cleanly)")
     return run
 
 
@@ -287,7 +288,7 @@ def test_every_process_runs_what_heroku_ran(run: Run):
         if kind == "release":
             fly_cmd = run.fly.get("deploy", {}).get("release_command")
             if not fly_cmd:
-                failures.append("release: Heroku ran a release line; fly.toml has no release_command")
+                failures.append("release: Heroku ran a release line; no release_command")
                 continue
         else:
             group = "app" if kind == "web" else kind
@@ -302,7 +303,8 @@ def test_every_process_runs_what_heroku_ran(run: Run):
         entrypoint = list(image.entrypoint)
         if (run.expect.get("heroku_entrypoint") and entrypoint
                 and argv[:len(entrypoint)] == entrypoint):
-            argv = argv[len(entrypoint):]  # Heroku's container stack ran it behind the same ENTRYPOINT
+            # Heroku's container stack ran it behind the same ENTRYPOINT
+            argv = argv[len(entrypoint):]
         if not machine.runs_heroku_line(argv, line, env):
             failures.append(f"{kind}: Heroku ran {line!r}; the Machine execs {argv}")
     assert failures == []
@@ -333,14 +335,16 @@ def test_trap_expectations(run: Run):
             failures.append(f"the plan's notes and manual steps never mention {text!r}")
     for key, value in (expect.get("plan_build") or {}).items():
         if (plan.get("build") or {}).get(key) != value:
-            failures.append(f"build.{key} is {(plan.get('build') or {}).get(key)!r}, expected {value!r}")
+            found = (plan.get("build") or {}).get(key)
+            failures.append(f"build.{key} is {found!r}, expected {value!r}")
     builder = (plan.get("build") or {}).get("builder")
     if builder and (plan.get("build") or {}).get("mode") == "buildpacks":
         # Heroku publishes heroku/builder:20, :22 and :24 (issue 8; heroku-18 has none).
         tags = expect.get("builder_tags", ["20", "22", "24"])
         name, _, tag = builder.partition(":")
         if name != "heroku/builder" or tag not in tags:
-            failures.append(f"builder {builder!r} does not exist (Heroku publishes heroku/builder:{tags})")
+            failures.append(
+                f"builder {builder!r} does not exist (Heroku publishes heroku/builder:{tags})")
     if run.fly is not None:
         failures += _fly_expectations(run)
     assert failures == []
@@ -352,10 +356,12 @@ def _fly_expectations(run: Run) -> list[str]:
     if expect.get("release") and not (fly.get("deploy") or {}).get("release_command"):
         failures.append("the app has a database and no release line; no migration release_command")
     if "health_path" in expect and [c.get("path") for c in checks] != [expect["health_path"]]:
-        failures.append(f"health check paths {[c.get('path') for c in checks]}, expected {expect['health_path']!r}")
+        paths = [c.get("path") for c in checks]
+        failures.append(f"health check paths {paths}, expected {expect['health_path']!r}")
     if expect.get("health_header"):
-        if not checks or any((c.get("headers") or {}).get("X-Forwarded-Proto") != "https" for c in checks):
-            failures.append("the app forces SSL; its health check must send X-Forwarded-Proto: https")
+        proto = [(c.get("headers") or {}).get("X-Forwarded-Proto") for c in checks]
+        if not checks or any(p != "https" for p in proto):
+            failures.append("the app forces SSL; health checks must send X-Forwarded-Proto: https")
     for name in expect.get("env_absent", []):
         if name in (fly.get("env") or {}):
             failures.append(f"[env] sets {name}, which the app never reads")

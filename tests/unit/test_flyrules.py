@@ -73,11 +73,13 @@ BROKEN = [
      "strict: unrecognized key auto_rollback"),
     ("unknown build key", ('builder = "heroku/builder:24"', 'builder = "x"\nbuildpack = "y"'),
      "strict: unrecognized key build.buildpack"),
-    ("two build strategies", ('builder = "heroku/builder:24"', 'builder = "x"\ndockerfile = "Dockerfile"'),
+    ("two build strategies",
+     ('builder = "heroku/builder:24"', 'builder = "x"\ndockerfile = "Dockerfile"'),
      "more than one build configuration"),
     ("unclosed quote in a process", ("worker = \"bundle exec sidekiq", "worker = \"sh -c 'oops"),
      "processes.worker: cannot shell-split"),
-    ("process as a number", ('worker = "bundle exec sidekiq -c ${SIDEKIQ_CONCURRENCY:-5}"', "worker = 5"),
+    ("process as a number",
+     ('worker = "bundle exec sidekiq -c ${SIDEKIQ_CONCURRENCY:-5}"', "worker = 5"),
      "type: processes.worker"),
     ("bad group name", ("worker = ", "\"my worker\" = "), "not usable with `fly scale count`"),
     ("unclosed release command", ('release_command = "bundle exec rake db:migrate"',
@@ -91,7 +93,8 @@ BROKEN = [
                                     '\n[[http_service.checks]]'),
      "no processes set but the app defines [processes]"),
     ("port missing", ("internal_port = 8080", "force_http = true"), "internal_port must be a port"),
-    ("port as string", ("internal_port = 8080", 'internal_port = "8080"'), "internal_port must be a port"),
+    ("port as string", ("internal_port = 8080", 'internal_port = "8080"'),
+     "internal_port must be a port"),
     ("bad autostop", ('auto_stop_machines = "stop"', 'auto_stop_machines = "yes"'),
      "auto_stop_machines 'yes'"),
     ("service check too fast", ('interval = "30s"', 'interval = "500ms"'), "under 1 second"),
@@ -179,7 +182,8 @@ memory = "512mb"
 
 def test_a_global_vm_and_one_for_a_group_are_allowed_but_two_globals_are_not():
     base = 'app = "a"\n[processes]\napp = "x"\nworker = "y"\n'
-    one_each = base + '[[vm]]\nsize = "shared-cpu-2x"\n[[vm]]\nsize = "shared-cpu-1x"\nprocesses = ["worker"]\n'
+    one_each = (base + '[[vm]]\nsize = "shared-cpu-2x"\n'
+                '[[vm]]\nsize = "shared-cpu-1x"\nprocesses = ["worker"]\n')
     assert flyrules.problems(one_each) == []
     two_globals = base + '[[vm]]\nsize = "shared-cpu-2x"\n[[vm]]\nsize = "shared-cpu-1x"\n'
     assert any("2 [[vm]] sections" in p for p in flyrules.problems(two_globals))
