@@ -75,6 +75,23 @@ class Repo:
     release_module: str | None = None  # e.g. "Acme.Release" when lib/<app>/release.ex exists
     stack: str | None = None  # app.json "stack", e.g. "heroku-24"
     postdeploy: str | None = None  # app.json scripts.postdeploy
+    # Issue 8: build inputs and framework facts.
+    procfile_path: str = "Procfile"  # PROCFILE_PATH from app.json env, else "Procfile"
+    app_base: str | None = None  # APP_BASE (monorepo buildpack): the subdirectory that is the app
+    procfile_warnings: list[str] = field(default_factory=list)  # lines Heroku ignores, duplicates
+    buildpacks: list[str] = field(default_factory=list)  # app.json "buildpacks" or .buildpacks
+    buildpacks_source: str | None = None  # "app.json" or ".buildpacks"
+    detections: list = field(default_factory=list)  # frameworks.Detection, primary first
+    dockerfile_image: object | None = None  # machine.Image of the repo's own Dockerfile
+    dockerfile_by_herokufly: bool = False  # the Dockerfile is one scaffold wrote earlier
+    has_heroku_yml: bool = False  # heroku.yml builds the Dockerfile (build.docker: container stack)
+    dockerfile_path: str = "Dockerfile"  # heroku.yml build.docker.web, else "Dockerfile"
+    heroku_yml_run: dict[str, str] = field(default_factory=dict)  # run section, as lines
+    heroku_yml_release: str | None = None  # release command, as a line
+    heroku_yml_build_config: dict[str, str] = field(default_factory=dict)  # build-time args
+    umbrella_apps: list[str] = field(default_factory=list)  # apps/* of an Elixir umbrella
+    # app.json env names whose default value names a *.herokuapp.com host (values not kept).
+    host_bound_vars: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -89,6 +106,8 @@ class Inventory:
     formation: list[Formation] = field(default_factory=list)
     domains: list[Domain] = field(default_factory=list)
     offline: bool = False
+    # Config var names whose value names a *.herokuapp.com host (read.py; values not kept).
+    host_bound_vars: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

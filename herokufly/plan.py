@@ -14,8 +14,11 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from herokufly import names, pricing
+from herokufly import frameworks, machine, names, pricing
 from herokufly.errors import ConfigError
+from herokufly.frameworks import BUILD, HEROKU_HOST, HEROKU_ONLY, Advice, AppContext, Detection
+from herokufly.frameworks import _common as framework_common
+from herokufly.frameworks import dockerfile
 from herokufly.inventory import Addon, Formation, Inventory, Repo
 
 POSTGRES_TARGETS = ("managed", "unmanaged", "keep-heroku", "none")
@@ -106,6 +109,7 @@ class PlanOptions:
     region: str | None = None
     org: str = "personal"
     postgres: str = "managed"
+    release_migrations: bool = True  # propose the framework's migration command as release
 
 
 @dataclass
@@ -135,6 +139,12 @@ class Plan:
     offline_unknowns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     scaffold: dict = field(default_factory=dict)
+    # Issue 8: why the framework was chosen, what each Fly group execs and whether that is
+    # what Heroku ran, and config vars that are not plain runtime secrets.
+    framework_evidence: list[str] = field(default_factory=list)
+    process_checks: dict[str, dict] = field(default_factory=dict)
+    release: dict | None = None
+    config_kinds: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -154,23 +164,41 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     )
     region, region_reason = _region(inventory, options)
     framework = repo.framework if repo else "unknown"
-    build = _build(inventory, framework, notes)
-    processes, sources, release_command, process_notes = _processes(inventory, build)
-    notes.extend(process_notes)
-    vm = _vms(inventory, processes, sources, notes)
-    http_service = _http_service(framework, processes, vm, inventory)
-    env = _env(framework, fly_app, http_service, inventory)
-    if http_service:
-        notes.append(f"The health check GETs {http_service['health_check_path']} and needs a 2xx "
-                     "answer; change the path in fly.toml if it redirects")
-
     postgres_addon = _primary_postgres(inventory.addons)
+    ctx = _app_context(inventory, options, fly_app, postgres_addon)
+    detection = _detection(repo, framework)
+    advice = _advice(framework, detection, ctx, inventory, notes)
+    build, image = _build_and_image(inventory, framework, advice, notes)
+    process_steps: list[dict] = []
+    processes, sources, release_command, checks, release = _processes(
+        inventory, advice, image, build, notes, process_steps)
+    vm = _vms(inventory, processes, sources, notes)
+    port, port_why = _port(framework, image, build, advice)
+    http_service = _http_service(port, processes, vm, inventory, advice)
+    env = _env(framework, fly_app, http_service, inventory, advice)
+    if http_service:
+        notes.append(f"Internal port {port}: {port_why}. The health check needs a 2xx answer "
+                     f"from GET {http_service['health_check_path']}; change the path in "
+                     "fly.toml if it redirects")
+    for group, check in checks.items():
+        if check["runs_heroku_line"] is False and not check.get("replaced"):
+            notes.append(f"Check process '{group}': the Machine runs {check['machine_exec']}, "
+                         f"which herokufly cannot prove equals Heroku's `{check['heroku']}`"
+                         + (f" ({check['why']})" if check.get("why") else ""))
+    notes.extend(advice.notes)
+
     postgres = _postgres(postgres_addon, options, fly_app, region, notes)
     redis_addon = next((a for a in inventory.addons if a.service == "heroku-redis"), None)
     redis = _redis(redis_addon, inventory, fly_app, region)
     secrets, excluded = _config(inventory, postgres, redis, options)
+    secrets, excluded, config_kinds = _config_kinds(secrets, excluded, advice)
     domains = sorted(d.hostname for d in inventory.domains if d.kind == "custom")
     manual = _manual_steps(inventory, postgres_addon, redis_addon, build, excluded)
+    manual += advice.manual_steps + _config_manual_steps(config_kinds, fly_app, domains)
+    manual += _process_manual_steps(checks, image) + process_steps
+    manual += _missing_tool_steps(checks, release, image)
+    manual += _build_manual_steps(build, inventory)
+    notes.extend(repo.procfile_warnings if repo else [])
 
     stages = ["provision", "secrets"]
     if postgres and postgres["target"] in ("managed", "unmanaged"):
@@ -201,8 +229,12 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
         stages=stages,
         offline=inventory.offline,
         offline_unknowns=_offline_unknowns(inventory, options) if inventory.offline else [],
-        notes=notes,
+        notes=_unique(notes),
         scaffold=_scaffold_facts(repo),
+        framework_evidence=list(detection.evidence) if detection else [],
+        process_checks=checks,
+        release=release,
+        config_kinds=config_kinds,
     )
     plan.estimate = estimate(plan, inventory)
     return plan
@@ -229,15 +261,7 @@ def inventory_from_repo(repo: Repo, heroku_app: str) -> Inventory:
                 command=command,
             )
         )
-    addons = []
-    for entry in app_json.get("addons") or []:
-        plan = entry.get("plan") if isinstance(entry, dict) else entry
-        if not isinstance(plan, str) or not plan:
-            continue
-        service = plan.split(":", 1)[0]
-        # REDIS_TLS_URL only exists on some Key-Value Store plans; offline we cannot tell.
-        known = [v for v in ADDON_CONFIG_VARS.get(service, []) if v != "REDIS_TLS_URL"]
-        addons.append(Addon(name=service, service=service, plan=plan, config_vars=known))
+    addons = addons_from_app_json(app_json)
     env = app_json.get("env") if isinstance(app_json.get("env"), dict) else {}
     config_names = set(env)
     for addon in addons:
@@ -254,6 +278,42 @@ def inventory_from_repo(repo: Repo, heroku_app: str) -> Inventory:
     )
 
 
+# Plans Heroku provisions when app.json names none (Heroku's add-on default plans).
+_DEFAULT_PLANS = {"heroku-postgresql": "essential-0", "heroku-redis": "mini"}
+
+
+def addons_from_app_json(app_json: dict) -> list[Addon]:
+    """app.json "addons", in every spelling Heroku accepts: "service", "service:plan",
+    {"plan": "service[:plan]", "as": "NAME", "options": {...}}. Anything else is a ConfigError
+    naming app.json."""
+    entries = app_json.get("addons")
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise ConfigError('app.json: "addons" must be a list of add-on plans',
+                          hint='Write e.g. "addons": ["heroku-postgresql:essential-0"]')
+    addons: list[Addon] = []
+    for index, entry in enumerate(entries):
+        plan = entry.get("plan") if isinstance(entry, dict) else entry
+        attach_as = entry.get("as") if isinstance(entry, dict) else None
+        if not isinstance(plan, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*(:[\w.-]+)?", plan.strip()):
+            raise ConfigError(
+                f"app.json: addons[{index}] is not an add-on plan (expected \"service\", "
+                f"\"service:plan\" or {{\"plan\": \"service:plan\"}})",
+                hint="Fix the entry in app.json, then run herokufly again")
+        plan = plan.strip()
+        service = plan.split(":", 1)[0]
+        if ":" not in plan and service in _DEFAULT_PLANS:
+            plan = f"{service}:{_DEFAULT_PLANS[service]}"
+        # REDIS_TLS_URL only exists on some Key-Value Store plans; offline we cannot tell.
+        known = [v for v in ADDON_CONFIG_VARS.get(service, []) if v != "REDIS_TLS_URL"]
+        if isinstance(attach_as, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", attach_as) and known:
+            known = [f"{attach_as}_URL"]
+        name = service if not any(a.name == service for a in addons) else f"{service}-{index}"
+        addons.append(Addon(name=name, service=service, plan=plan, config_vars=known))
+    return addons
+
+
 def _offline_unknowns(inventory: Inventory, options: PlanOptions) -> list[str]:
     app_json = (inventory.repo.app_json if inventory.repo else None) or {}
     unknowns = []
@@ -262,7 +322,9 @@ def _offline_unknowns(inventory: Inventory, options: PlanOptions) -> list[str]:
     if not isinstance(app_json.get("formation"), dict):
         unknowns.append("dyno sizes and counts (assumed 1 Standard-1X dyno per Procfile process)")
     else:
-        unknowns.append("dyno sizes and counts actually running (app.json formation used)")
+        unknowns.append("dyno sizes and counts actually running (app.json formation used; a "
+                        "process type it does not list is planned with 1 Machine, although "
+                        "Heroku starts only web by itself: `fly scale count GROUP=0` stops one)")
     unknowns += [
         "config vars set on Heroku but not declared in app.json env",
         "add-ons provisioned on Heroku but not declared in app.json (and their real plans and prices)",
@@ -289,85 +351,307 @@ def _region(inventory: Inventory, options: PlanOptions) -> tuple[str, str]:
     return mapped, f"nearest Fly region to {where} '{heroku_region}'"
 
 
-def _build(inventory: Inventory, framework: str, notes: list[str]) -> dict:
+def _app_context(inventory: Inventory, options: PlanOptions, fly_app: str,
+                 postgres_addon: Addon | None) -> AppContext:
     repo = inventory.repo
-    if framework in ("phoenix", "elixir"):
-        elixir = repo.elixir_version if repo else None
-        otp = repo.otp_version if repo else None
-        if not (elixir and otp):
-            notes.append(
-                f"No Elixir/OTP version pinned in .tool-versions or elixir_buildpack.config; "
-                f"the Dockerfile uses Elixir {elixir or DEFAULT_ELIXIR} / OTP {otp or DEFAULT_OTP}"
-            )
-        return {
-            "mode": "dockerfile",
-            "dockerfile": "Dockerfile",
-            "generated": not (repo and repo.has_dockerfile),
-            "elixir_version": elixir or DEFAULT_ELIXIR,
-            "otp_version": otp or DEFAULT_OTP,
-            "versions_source": (repo.versions_source if repo else None) or "default",
-            "image": f"hexpm/elixir:{elixir or DEFAULT_ELIXIR}-erlang-{otp or DEFAULT_OTP}"
-            f"-debian-{DEBIAN_VERSION}",
-        }
-    if repo and repo.has_dockerfile:
-        return {"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": False}
-    stack = (inventory.app.stack if inventory.app else None) or (repo.stack if repo else None)
-    number = stack.split("-", 1)[1] if stack and re.fullmatch(r"heroku-\d+", stack) else "24"
-    buildpacks = list(inventory.app.buildpacks) if inventory.app else []
-    custom = [b for b in buildpacks if not b.startswith("heroku/")]
-    if custom:
-        notes.append(
-            "Custom buildpacks are not part of Heroku's Cloud Native Buildpacks builder: "
-            + ", ".join(custom)
-        )
-    notes.append(
-        f"Builds with Heroku's Cloud Native Buildpacks (heroku/builder:{number}) so the app "
-        "builds on Fly without a Dockerfile"
+    commands = _heroku_commands(inventory)  # the live formation's command is what Heroku runs
+    if repo and "release" in repo.procfile:
+        commands["release"] = repo.procfile["release"]
+    buildpacks = list(inventory.app.buildpacks) if inventory.app else list(
+        repo.buildpacks if repo else [])
+    host_bound = sorted(set(inventory.host_bound_vars) | set(repo.host_bound_vars if repo else []))
+    return AppContext(
+        fly_app=fly_app,
+        procfile=commands,
+        config_var_names=list(inventory.config_var_names),
+        has_database=postgres_addon is not None and options.postgres != "none",
+        release_migrations=options.release_migrations,
+        host_bound_vars=host_bound,
+        domains=sorted(d.hostname for d in inventory.domains if d.kind == "custom"),
+        stack=(inventory.app.stack if inventory.app else None) or (repo.stack if repo else None),
+        buildpacks=buildpacks,
+        user_dockerfile=repo.dockerfile_image if repo else None,
     )
-    return {
-        "mode": "buildpacks",
-        "builder": f"heroku/builder:{number}",
-        "stack": stack or "heroku-24",
-        "heroku_buildpacks": buildpacks,
-    }
 
 
-def _processes(inventory: Inventory, build: dict):
-    """(Fly group -> command, Fly group -> Heroku type, release command, notes)."""
+def _detection(repo: Repo | None, framework: str) -> Detection | None:
+    """The repo's detection for `framework`; None when the reader did not detect it (a Repo
+    built by hand, or a framework named by an older reader)."""
+    for detection in (repo.detections if repo else []):
+        if detection.name == framework:
+            return detection
+    return None
+
+
+# Modules whose advise() works from an empty Detection (facts all optional).
+_FACTS_OPTIONAL = {"rails", "ruby", "django", "python", "node", "java", "php"}
+
+
+def _framework_module(name: str):
+    try:
+        module = frameworks.module(name)
+    except ModuleNotFoundError:
+        return None
+    return module if hasattr(module, "advise") else None
+
+
+def _advice(framework, detection, ctx: AppContext, inventory: Inventory, notes) -> Advice:
+    """Ask the framework; Phoenix without a detection keeps the built-in release plan."""
+    module = _framework_module(framework) if framework not in ("unknown", "go") else None
+    if module is not None and detection is not None:
+        return module.advise(detection, ctx)
+    if module is not None and framework in _FACTS_OPTIONAL:
+        return module.advise(Detection(framework), ctx)
+    if framework in ("phoenix", "elixir") and not _own_dockerfile(inventory.repo):
+        return _phoenix_release_advice(inventory, ctx, notes)
+    return _generic_advice(ctx)
+
+
+def _generic_advice(ctx: AppContext) -> Advice:
+    """An app no framework module knows: the builder, the Procfile, its own release line."""
+    advice = Advice(build={})
+    advice.build = framework_common.buildpacks_build(ctx, "", None, None, advice.notes)
+    advice.processes = framework_common.web_processes(ctx, None, "", advice)
+    advice.release = framework_common.release_from(ctx, None, "")
+    advice.health_check = framework_common.health_check("/", "the app's root; no health route "
+                                                        "is known")
+    advice.config = framework_common.config_kinds(ctx, (), f"{ctx.fly_app}.fly.dev")
+    advice.image = machine.image_from_buildpacks(advice.processes)
+    return advice
+
+
+def _phoenix_release_advice(inventory: Inventory, ctx: AppContext, notes: list[str]) -> Advice:
+    """Phoenix as a Mix release from herokufly's Dockerfile (until frameworks/phoenix.py)."""
     repo = inventory.repo
-    procfile = dict(repo.procfile) if repo else {}
-    commands = {f.type: f.command for f in inventory.formation if f.command}
-    for kind, command in procfile.items():
-        commands.setdefault(kind, command)
-    release = commands.pop("release", None)
-    notes = []
+    elixir = repo.elixir_version if repo else None
+    otp = repo.otp_version if repo else None
+    if not (elixir and otp):
+        notes.append(
+            f"No Elixir/OTP version pinned in .tool-versions or elixir_buildpack.config; "
+            f"the Dockerfile uses Elixir {elixir or DEFAULT_ELIXIR} / OTP {otp or DEFAULT_OTP}"
+        )
+    advice = Advice(build={
+        "mode": "dockerfile",
+        "dockerfile": "Dockerfile",
+        "generated": True,
+        "elixir_version": elixir or DEFAULT_ELIXIR,
+        "otp_version": otp or DEFAULT_OTP,
+        "versions_source": (repo.versions_source if repo else None) or "default",
+        "image": f"hexpm/elixir:{elixir or DEFAULT_ELIXIR}-erlang-{otp or DEFAULT_OTP}"
+        f"-debian-{DEBIAN_VERSION}",
+    })
+    advice.internal_port = 4000
+    commands = {k: v for k, v in ctx.procfile.items() if k != "release"}
     if "web" not in commands and repo and repo.framework == "phoenix":
         # What Heroku's Phoenix buildpack runs when the Procfile has no web process.
         commands["web"] = "mix phx.server"
         notes.append("No web process in the Procfile; planned Phoenix's `mix phx.server`")
-    elixir_release = "elixir_version" in build  # a Mix release built by the Dockerfile
     app_bin = f"/app/bin/{repo.mix_app}" if repo and repo.mix_app else "/app/bin/app"
-    processes, sources = {}, {}
-    for kind in sorted(commands, key=lambda k: (k != "web", k)):
+    for kind, command in commands.items():
+        translated = _release_command_for(command, app_bin)
+        if translated is None:
+            notes.append(
+                f"Process '{kind}' runs `{command}`, which needs Mix; a release has no Mix. "
+                f"It is planned as `{app_bin} start`: check it"
+            )
+            translated = f"{app_bin} start"
+        advice.processes[kind] = translated
+        if translated != command:
+            advice.replaced[kind] = f"Heroku ran `{command}`; a Mix release runs `{translated}`"
+    if (repo and repo.has_ecto) or "release" in ctx.procfile:
+        advice.release = frameworks.Release("/app/bin/migrate", "the release's migrate script "
+                                            "(Ecto migrations)", proposed="release" not in ctx.procfile)
+    advice.health_check = framework_common.health_check("/", "the app's root")
+    advice.config = framework_common.config_kinds(ctx, ("node",), f"{ctx.fly_app}.fly.dev")
+    advice.image = machine.Image(kind="dockerfile", cmd=("/app/bin/server",))
+    return advice
+
+
+def _build_and_image(inventory: Inventory, framework: str, advice: Advice, notes: list[str]):
+    """The build the advice wants, unless the repo has its own Dockerfile: that one wins."""
+    repo = inventory.repo
+    build = dict(advice.build)
+    image = advice.image
+    if _own_dockerfile(repo):
+        build = {"mode": "dockerfile", "dockerfile": repo.dockerfile_path, "generated": False}
+        if repo.heroku_yml_build_config:
+            build["args"] = dict(repo.heroku_yml_build_config)  # heroku.yml build.config
+        if advice.build.get("runtime"):
+            build["runtime"] = advice.build["runtime"]
+        image = repo.dockerfile_image
+        notes.append("Builds with the repo's own Dockerfile; processes run through its "
+                     f"ENTRYPOINT {list(image.entrypoint) or '(none)'} and the port comes from "
+                     "its EXPOSE")
+        if image.entrypoint_args == "passes":
+            notes.append(f"Every command, the release command too, runs behind your ENTRYPOINT "
+                         f"script {image.entrypoint_source}, which runs first and then execs it: "
+                         "check that what it does first works on Fly (a wait for a database "
+                         "host named like a docker-compose service never ends there)")
+        return build, image
+    if advice.build_args:
+        build["args"] = dict(advice.build_args)  # fly.toml [build.args]; never secrets
+    if build.get("mode") == "buildpacks":
+        heroku_buildpacks = list(inventory.app.buildpacks) if inventory.app else list(
+            repo.buildpacks if repo else [])
+        build["heroku_buildpacks"] = heroku_buildpacks
+        custom = [b for b in heroku_buildpacks if not _official_buildpack(b)]
+        if custom:
+            notes.append("Custom buildpacks are not part of Heroku's Cloud Native Buildpacks "
+                         "builder: " + ", ".join(custom))
+        notes.append(f"Builds with Heroku's Cloud Native Buildpacks ({build['builder']}) so the "
+                     "app builds on Fly without a Dockerfile")
+        if not (build.get("runtime") or {}).get("language"):
+            build.pop("runtime", None)
+    return build, image or machine.image_from_buildpacks({})
+
+
+def _own_dockerfile(repo: Repo | None) -> bool:
+    """The repo has a Dockerfile of its own (not one herokufly's scaffold wrote)."""
+    return bool(repo and repo.has_dockerfile and repo.dockerfile_image is not None
+                and not repo.dockerfile_by_herokufly)
+
+
+def _official_buildpack(name: str) -> bool:
+    return name.startswith("heroku/") or bool(
+        re.match(r"https://github\.com/heroku/heroku-buildpack-[\w-]+(\.git)?/?$", name))
+
+
+def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build: dict,
+               notes: list[str], manual_steps: list[dict]):
+    """(group -> fly.toml command, group -> Heroku type, release_command, checks, release).
+
+    Each Heroku line becomes the fly.toml command that makes the Machine exec it with
+    Heroku's meaning (machine.fly_command_running), and is checked with
+    machine.runs_heroku_line on what the Machine will really exec.
+    """
+    lines = dict(advice.processes)
+    release_line = advice.release
+    if build.get("mode") == "dockerfile" and not build.get("generated"):
+        lines, release_line = _own_image_lines(inventory, advice, image, notes)
+    heroku_commands = _heroku_commands(inventory)
+    defaults = {k: v for k, v in lines.items() if v and k not in heroku_commands}
+    if build.get("mode") == "buildpacks" and defaults:
+        # Heroku ran its buildpack's default process; on Fly the builder's language buildpack
+        # defines the same one, so the group runs the image's default. Its command form is
+        # the buildpack's own, so other groups' commands are provable only with a Procfile web.
+        for kind, line in defaults.items():
+            lines[kind] = ""
+            notes.append(f"'{kind}' runs the builder's default {kind} process (`{line}`), as "
+                         "Heroku ran its buildpack's default")
+        others = sorted(k for k in lines if k not in defaults)
+        if others:
+            shown = "; ".join(f"{k}: {v}" for k, v in defaults.items())
+            manual_steps.append(_step(
+                f"Add `{shown}` to the Procfile",
+                "Without a Procfile web line the image's default process is the language "
+                "buildpack's, which may not run the command Fly gives the "
+                + ", ".join(others) + " group(s)",
+                f"Add the line `{shown}` to {inventory.repo.procfile_path if inventory.repo else 'Procfile'}"
+                " and plan again; every process then runs as `bash -c <line>`, as on Heroku"))
+    processes, sources, checks = {}, {}, {}
+    env = {"PORT": "set"}  # Heroku sets PORT in every dyno; _env always sets it in [env] too
+    for kind in sorted(lines, key=lambda k: (k != "web", k)):
         group = WEB_GROUP if kind == "web" else names.suggest_fly_app_name(kind) or kind
-        command = commands[kind]
-        if elixir_release:
-            translated = _release_command_for(command, app_bin)
-            if translated is None:
-                notes.append(
-                    f"Process '{kind}' runs `{command}`, which needs Mix; a release has no Mix. "
-                    f"It is planned as `{app_bin} start`: check it"
-                )
-                translated = f"{app_bin} start"
-            command = translated
-        processes[group] = command
+        processes[group], checks[group] = _fly_command(image, kind, lines[kind], advice, env)
         sources[group] = kind
-    if elixir_release:
-        has_ecto = bool(repo and repo.has_ecto)
-        release_command = "/app/bin/migrate" if (has_ecto or release) else None
-    else:
-        release_command = release
-    return processes, sources, release_command, notes
+    release_command, release = None, None
+    if release_line:
+        command, check = _fly_command(image, "release", release_line.line, advice, env)
+        release_command = command or None
+        release = {"line": release_line.line, "why": release_line.why,
+                   "proposed": release_line.proposed, **check}
+        tool = _missing_tool(release_line.line, image)
+        if tool and image.entrypoint_migrates:
+            # The release line cannot run in this image, and the image migrates on start.
+            release_command = None
+            release["replaced"] = (f"`{release_line.line}` needs `{tool}`, which your image "
+                                   f"lacks; its ENTRYPOINT script {image.entrypoint_source} "
+                                   "runs the migrations when a Machine starts")
+        if release_line.proposed:
+            notes.append(f"Release command proposed: `{release_line.line}` ({release_line.why})")
+    return processes, sources, release_command, checks, release
+
+
+def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
+                     notes: list[str]) -> tuple[dict[str, str], frameworks.Release | None]:
+    """What Heroku ran, to run in the app's own image: (type -> line, release).
+
+    "" for a type means the image's own ENTRYPOINT/CMD. Source: Dev Center "Building Docker
+    Images with heroku.yml" (run section, else the Dockerfile's CMD; release section).
+    """
+    repo = inventory.repo
+    heroku = _heroku_commands(inventory)
+    proposal = advice.release if (advice.release and advice.release.proposed
+                                  and not advice.replaced) else None
+    container = bool(repo and repo.has_heroku_yml) or bool(
+        inventory.app and inventory.app.stack == "container")
+    if container:
+        # Heroku built this Dockerfile and ran heroku.yml's commands; the Procfile was unused.
+        lines = dict(repo.heroku_yml_run if repo else {})
+        lines.setdefault("web", "")
+        if repo and repo.heroku_yml_release:
+            return lines, frameworks.Release(repo.heroku_yml_release, "heroku.yml's release "
+                                             "command, as on Heroku", proposed=False)
+        return lines, proposal
+    # Heroku built the app with buildpacks and ran the Procfile there. The Dockerfile's own
+    # command is how its authors run that image, so the web group runs it; the other lines
+    # run in that image.
+    lines = {k: v for k, v in heroku.items() if k != "release"}
+    if image.declared or "web" not in lines:
+        if "web" in lines:
+            notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; on Fly "
+                         "the web group runs your Dockerfile's ENTRYPOINT/CMD instead")
+        lines["web"] = ""
+    if "release" in heroku:
+        return lines, frameworks.Release(heroku["release"], "the Procfile's release process, "
+                                         "as on Heroku", proposed=False)
+    if advice.release and advice.replaced:
+        notes.append(f"With your Dockerfile, no release command is proposed ({advice.release.why}"
+                     "); add one that runs your migrations inside your image")
+    return lines, proposal
+
+
+def _heroku_commands(inventory: Inventory) -> dict[str, str]:
+    """Heroku's commands: the live formation's, else the Procfile's."""
+    repo = inventory.repo
+    commands = {f.type: f.command for f in inventory.formation if f.command}
+    for kind, command in (repo.procfile if repo else {}).items():
+        commands.setdefault(kind, command)
+    return commands
+
+
+def _fly_command(image: machine.Image, kind: str, line: str, advice: Advice, env: dict):
+    if line == "":
+        argv = machine.machine_exec(image, None)
+        default = advice.processes.get(kind)
+        if image.kind == "buildpacks" and default:
+            return "", {"heroku": default, "fly": "", "machine_exec": argv,
+                        "runs_heroku_line": machine.runs_heroku_line(argv, default, env, image),
+                        "why": "the builder's default process, as Heroku ran its buildpack's"}
+        return "", {"heroku": None, "fly": "", "machine_exec": argv, "runs_heroku_line": None,
+                    "why": "no Procfile line: the image's own ENTRYPOINT/CMD runs"}
+    command = machine.fly_command_running(image, line)
+    if command is None:
+        return "", {"heroku": line, "fly": "", "machine_exec": machine.machine_exec(image, None),
+                    "runs_heroku_line": False,
+                    "why": "the Dockerfile's shell-form ENTRYPOINT ignores every command"}
+    argv = machine.machine_exec(image, command)
+    check = {"heroku": line, "fly": command, "machine_exec": argv,
+             "runs_heroku_line": machine.runs_heroku_line(argv, line, env, image)}
+    if kind in advice.replaced:
+        check["replaced"] = advice.replaced[kind]
+    elif not check["runs_heroku_line"] and image.entrypoint and not image.entrypoint_shell_form:
+        check["why"] = (f"it runs through the image's ENTRYPOINT {list(image.entrypoint)}, which "
+                        "must exec its arguments")
+    return command, check
+
+
+def _port(framework: str, image: machine.Image, build: dict, advice: Advice) -> tuple[int, str]:
+    if build.get("mode") == "dockerfile" and not build.get("generated"):
+        return dockerfile.port(image, advice.internal_port)
+    if build.get("mode") == "buildpacks":
+        return advice.internal_port, "the app listens on $PORT, which fly.toml [env] sets"
+    return advice.internal_port, "the port the generated Dockerfile's server listens on"
 
 
 def _release_command_for(command: str, app_bin: str) -> str | None:
@@ -409,10 +693,9 @@ def _vms(inventory: Inventory, processes: dict, sources: dict, notes: list[str])
     return vms
 
 
-def _http_service(framework, processes, vm, inventory) -> dict | None:
+def _http_service(port: int, processes, vm, inventory, advice: Advice) -> dict | None:
     if WEB_GROUP not in processes:
         return None
-    port = 4000 if framework in ("phoenix", "elixir") else 8080
     web_sizes = [f.size.lower() for f in inventory.formation if f.type == "web"]
     sleeps = bool(web_sizes) and all(s in ("eco", "free") for s in web_sizes)
     return {
@@ -422,14 +705,22 @@ def _http_service(framework, processes, vm, inventory) -> dict | None:
         "min_machines_running": 0 if sleeps else vm[WEB_GROUP]["count"],
         "auto_stop_machines": "stop",
         "auto_start_machines": True,
-        "health_check_path": "/",
+        "health_check_path": advice.health_check.path,
+        # Fly's proxy adds X-Forwarded-Proto; its health checker does not, so we send it.
+        "health_check_headers": dict(advice.health_check.headers),
+        "health_check_why": advice.health_check.why,
     }
 
 
-def _env(framework, fly_app, http_service, inventory) -> dict[str, str]:
-    env: dict[str, str] = {}
-    if http_service:
-        env["PORT"] = str(http_service["internal_port"])
+def _env(framework, fly_app, http_service, inventory, advice=None) -> dict[str, str]:
+    # Heroku sets PORT in every dyno, workers included, and lines read it ($PORT).
+    env: dict[str, str] = {"PORT": str(http_service["internal_port"] if http_service else 8080)}
+    if advice is not None and advice.env:
+        # The framework read which variables the app uses (PHX_HOST, ECTO_IPV6, ...); a
+        # config var moved from Heroku keeps its own value.
+        env.update({k: v for k, v in advice.env.items()
+                    if k not in inventory.config_var_names and k != "PORT"})
+        return env
     if framework == "phoenix" and "PHX_HOST" not in inventory.config_var_names:
         env["PHX_HOST"] = f"{fly_app}.fly.dev"
     return env
@@ -612,7 +903,7 @@ def _manual_steps(inventory, postgres_addon, redis_addon, build, excluded) -> li
                            "Trusted IP ranges, VPN and peering do not carry over",
                            "Use Fly's private network (WireGuard) and static egress IPs where needed"))
     if build.get("mode") == "buildpacks" and any(
-        not b.startswith("heroku/") for b in build.get("heroku_buildpacks", [])
+        not _official_buildpack(b) for b in build.get("heroku_buildpacks", [])
     ):
         steps.append(_step("Custom buildpacks",
                            "Heroku's CNB builder only runs Heroku's own buildpacks",
@@ -622,6 +913,139 @@ def _manual_steps(inventory, postgres_addon, redis_addon, build, excluded) -> li
                            "Offline plans only see the repo",
                            "Run `herokufly plan` with HEROKU_API_KEY set to read the live app"))
     return steps
+
+
+def _config_kinds(secrets: list[str], excluded: list[dict], advice: Advice):
+    """Move build-time and Heroku-only names out of the secrets; flag host-bound ones."""
+    kinds = []
+    kept, dropped = [], list(excluded)
+    for name in secrets:
+        var = advice.config.get(name)
+        if var is None:
+            kept.append(name)
+            continue
+        kinds.append({"name": name, "kind": var.kind, "reason": var.reason,
+                      **({"fly_value": var.fly_value} if var.fly_value else {}),
+                      **({"credential": True} if var.credential else {})})
+        if var.kind == HEROKU_ONLY:
+            dropped.append({"name": name, "reason": var.reason})
+        elif var.kind == BUILD:
+            dropped.append({"name": name, "reason": "build-time only: " + var.reason})
+        else:  # HEROKU_HOST: still copied, then changed by the user (manual step)
+            kept.append(name)
+    return kept, sorted(dropped, key=lambda e: e["name"]), kinds
+
+
+def _config_manual_steps(config_kinds: list[dict], fly_app: str, domains: list[str]) -> list[dict]:
+    steps = []
+    build = [k["name"] for k in config_kinds if k["kind"] == BUILD and not k.get("credential")]
+    credentials = [k["name"] for k in config_kinds if k["kind"] == BUILD and k.get("credential")]
+    if credentials:
+        steps.append(_step(
+            "Build-time credentials: " + ", ".join(credentials),
+            "Heroku's build read them from config vars; on Fly they must reach the build "
+            "without being stored in the image ([build.args] are stored)",
+            "Build with a Dockerfile that reads them with `RUN --mount=type=secret,id=NAME` and "
+            "deploy with `fly deploy --build-secret NAME=...`; they are not copied as runtime "
+            "secrets"))
+    if build:
+        steps.append(_step(
+            "Build-time config vars: " + ", ".join(build),
+            "Heroku's build saw config vars; Fly's build sees only [build.args], and herokufly "
+            "keeps no config values in files",
+            "Add each under [build.args] in fly.toml with its value from "
+            "`heroku config:get NAME` (they are not secrets: build args are stored in the image)"))
+    host = [k["name"] for k in config_kinds if k["kind"] == HEROKU_HOST]
+    if host:
+        targets = " and ".join([f"{fly_app}.fly.dev", *domains])
+        steps.append(_step(
+            "Config vars naming the Heroku host: " + ", ".join(host),
+            "Their values name *.herokuapp.com, which stops working after cutover",
+            f"After the secrets stage, set each to name {targets} instead "
+            "(`fly secrets set NAME=...`)"))
+    return steps
+
+
+def _build_manual_steps(build: dict, inventory: Inventory) -> list[dict]:
+    steps = []
+    runtime = build.get("runtime") or {}
+    if runtime.get("supported") is False:
+        steps.append(_step(
+            f"{runtime['language']} {runtime['version']} (from {runtime['source']})",
+            f"{build.get('builder', 'the builder')} installs no {runtime['language']} that old",
+            f"Raise the version in {runtime['source']} to one the builder supports "
+            "(see herokufly/data/builders.json), test it, then deploy"))
+    repo = inventory.repo
+    if repo and repo.app_base:
+        steps.append(_step(
+            f"Build from {repo.app_base}/",
+            f"On Heroku a monorepo buildpack (APP_BASE={repo.app_base}/) made {repo.app_base}/ "
+            "the app; the plan's processes, framework and build come from there",
+            f"Put fly.toml in {repo.app_base}/ and run `fly deploy` there (or `fly deploy "
+            f"{repo.app_base}`), so the build sees only that directory"))
+    if repo and "PROCFILE_PATH" in inventory.config_var_names and repo.procfile_path == "Procfile":
+        steps.append(_step("PROCFILE_PATH is set on Heroku",
+                           "herokufly reads config var names only, so it planned from ./Procfile",
+                           "If Heroku used another file, put PROCFILE_PATH with that path in "
+                           "app.json env (or copy that file to ./Procfile) and plan again"))
+    return steps
+
+
+# Language tools a Procfile line may start with, and base images that ship none of them.
+_LANGUAGE_TOOLS = {"mix", "elixir", "iex", "bundle", "rake", "rails", "ruby", "python", "python3",
+                   "pip", "node", "npm", "npx", "yarn", "php", "composer", "java", "mvn", "gradle"}
+_BARE_BASES = re.compile(r"^(?:docker\.io/(?:library/)?)?(alpine|debian|ubuntu|busybox|scratch|"
+                         r"gcr\.io/distroless/static|gcr\.io/distroless/base)(?::|@|$)")
+
+
+def _missing_tool(line: str | None, image: machine.Image) -> str | None:
+    """The language tool `line` starts with when the own image's final stage is a bare OS."""
+    if image.kind != "dockerfile" or not image.base_image or not _BARE_BASES.match(image.base_image):
+        return None
+    words = [w for w in (line or "").split() if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)]
+    return words[0] if words and words[0] in _LANGUAGE_TOOLS else None
+
+
+def _missing_tool_steps(checks: dict, release: dict | None, image: machine.Image) -> list[dict]:
+    """Lines whose program the app's own image cannot have: its final stage is a bare OS."""
+    steps = []
+    named = dict(checks, **({"release": release} if release else {}))
+    for group, check in sorted(named.items()):
+        tool = _missing_tool(check.get("heroku"), image)
+        if check.get("fly") and tool and not check.get("replaced"):
+            steps.append(_step(
+                f"`{check['heroku']}` ({group})",
+                f"It needs `{tool}`, which the final stage of your Dockerfile "
+                f"({image.base_image}) does not have",
+                "Run the equivalent your image has (e.g. a Mix release's `bin/<name> eval`), or "
+                "change the command in fly.toml"))
+    return steps
+
+
+def _process_manual_steps(checks: dict, image: machine.Image) -> list[dict]:
+    broken = sorted(g for g, c in checks.items()
+                    if c.get("heroku") and c.get("fly") and not c["runs_heroku_line"])
+    if image.entrypoint_args == "ignores" and broken:
+        return [_step(
+            "Process groups " + ", ".join(broken),
+            f"The Dockerfile's ENTRYPOINT {image.entrypoint_source or image.entrypoint[0]} never "
+            "reads its arguments, so the command Fly gives each group is ignored and every "
+            "Machine runs what the script runs",
+            "End the script with `exec \"$@\"` (and keep its own start command as the "
+            "Dockerfile's CMD), or give those groups their own image")]
+    broken = sorted(g for g, c in checks.items() if c.get("heroku") and not c["runs_heroku_line"])
+    if not image.entrypoint_shell_form or not broken:
+        return []
+    return [_step(
+        "Process groups " + ", ".join(broken),
+        "The Dockerfile's ENTRYPOINT is in shell form, which ignores the command Fly gives "
+        "each process group",
+        "Write the ENTRYPOINT in exec form (`ENTRYPOINT [\"/entrypoint.sh\"]` ending in "
+        "`exec \"$@\"`), or drop it and keep CMD")]
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
 
 
 def _step(item: str, why: str, how: str) -> dict:

@@ -6,7 +6,9 @@ client call that fetched them (see HerokuClient.config_var_names).
 
 from __future__ import annotations
 
-from herokufly.heroku import HerokuClient
+import re
+
+from herokufly.heroku import HerokuClient, _app_path
 from herokufly.inventory import Addon, Domain, Formation, HerokuApp, Inventory, Repo
 
 
@@ -16,11 +18,12 @@ def read_heroku(client: HerokuClient, app_name: str, repo: Repo | None = None) -
     name = info.get("name") or app_name
     release = client.current_release(name)
     app = heroku_app_from_api(info, client.buildpacks(name), release)
+    config_names = client.config_var_names(name)
     return Inventory(
         heroku_app_name=name,
         app=app,
         repo=repo,
-        config_var_names=client.config_var_names(name),
+        config_var_names=config_names,
         # Heroku lists in id order, which is random; sort so plans come out the same every run.
         addons=sorted((addon_from_api(item) for item in client.addons(name)), key=lambda a: a.name),
         formation=sorted((formation_from_api(item) for item in client.formation(name)),
@@ -28,7 +31,30 @@ def read_heroku(client: HerokuClient, app_name: str, repo: Repo | None = None) -
         domains=sorted((domain_from_api(item) for item in client.domains(name)),
                        key=lambda d: (d.kind != "heroku", d.hostname)),
         offline=False,
+        host_bound_vars=host_bound_names(client, name, config_names),
     )
+
+
+# Names that may hold a hostname or URL of the app itself; others are not read.
+_MAY_NAME_HOST = re.compile(r"HOST|URL|URI|DOMAIN|ORIGIN|ALLOWED|CORS|CALLBACK|REDIRECT|ENDPOINT"
+                            r"|SITE|BASE|PUBLIC|CANONICAL|WEBHOOK")
+_NOT_APP_HOST = re.compile(r"^(DATABASE_URL|HEROKU_POSTGRESQL_\w+|REDIS\w*|\w*_TLS_URL)$")
+_HEROKU_HOST = re.compile(r"\.herokuapp\.com\b", re.I)
+
+
+def host_bound_names(client: HerokuClient, app_name: str, names: list[str]) -> list[str]:
+    """Names whose value mentions *.herokuapp.com: a boolean fact per host-like name.
+
+    The values stay inside this function (never stored, returned or printed), so like
+    `config_var_names` it does not register them for masking: masking public hostnames would
+    hide them in every later message. Uses the client's request path because HerokuClient has
+    no public "facts without values" call yet (heroku.py is owned elsewhere)."""
+    candidates = {n for n in names if _MAY_NAME_HOST.search(n) and not _NOT_APP_HOST.match(n)}
+    if not candidates:
+        return []
+    values = client._request("GET", _app_path(app_name, "config-vars"), app_name).json()
+    return sorted(n for n, v in values.items()
+                  if n in candidates and isinstance(v, str) and _HEROKU_HOST.search(v))
 
 
 def heroku_app_from_api(info: dict, buildpacks: list[dict], release: dict | None) -> HerokuApp:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import tomlkit
 import tomlkit.exceptions
+import yaml
 
+from herokufly import frameworks, machine
 from herokufly.errors import ConfigError
 from herokufly.inventory import Repo
 
@@ -31,10 +33,6 @@ def read_repo(path: str | Path) -> Repo:
         raise ConfigError(f"repository directory '{root}' does not exist", hint="Pass --repo DIR")
     repo = Repo(path=str(root), framework="unknown")
 
-    procfile = root / "Procfile"
-    if procfile.is_file():
-        repo.procfile = parse_procfile(_read_text(procfile), "Procfile")
-
     app_json = root / "app.json"
     if app_json.is_file():
         repo.app_json = parse_app_json(_read_text(app_json), "app.json")
@@ -42,6 +40,24 @@ def read_repo(path: str | Path) -> Repo:
         scripts = repo.app_json.get("scripts")
         if isinstance(scripts, dict) and isinstance(scripts.get("postdeploy"), str):
             repo.postdeploy = scripts["postdeploy"]
+        repo.host_bound_vars = _app_json_host_bound(repo.app_json)
+        repo.buildpacks = _app_json_buildpacks(repo.app_json)
+        repo.buildpacks_source = "app.json" if repo.buildpacks else None
+
+    dot_buildpacks = root / ".buildpacks"
+    if dot_buildpacks.is_file() and not repo.buildpacks:
+        repo.buildpacks = [line.strip() for line in _read_text(dot_buildpacks).splitlines()
+                           if line.strip() and not line.strip().startswith("#")]
+        repo.buildpacks_source = ".buildpacks" if repo.buildpacks else None
+
+    repo.app_base = _app_base(root, repo.app_json)
+    base = root / repo.app_base if repo.app_base else root  # what Heroku built as the app
+    prefix = f"{repo.app_base}/" if repo.app_base else ""
+    repo.procfile_path = _procfile_path(base, repo.app_json)
+    procfile = base / repo.procfile_path
+    if procfile.is_file():
+        repo.procfile, repo.procfile_warnings = read_procfile(
+            _read_text(procfile), prefix + repo.procfile_path)
 
     fly_toml = root / "fly.toml"
     if fly_toml.is_file():
@@ -50,32 +66,55 @@ def read_repo(path: str | Path) -> Repo:
         app = doc.get("app")
         repo.fly_toml_app = str(app) if app else None
 
-    repo.has_dockerfile = (root / "Dockerfile").is_file()
-    _read_elixir(root, repo)
-    _read_versions(root, repo)
+    heroku_yml = base / "heroku.yml"
+    if heroku_yml.is_file():
+        _read_heroku_yml(parse_yaml(_read_text(heroku_yml), prefix + "heroku.yml"), base, repo)
+        if not repo.has_heroku_yml and repo.heroku_yml_run and not repo.procfile:
+            # `build: languages:` is a buildpack build; its run section is the Procfile.
+            repo.procfile = dict(repo.heroku_yml_run)
+    repo.has_dockerfile = (base / repo.dockerfile_path).is_file()
+    if repo.has_dockerfile:
+        text = _read_text(base / repo.dockerfile_path)
+        repo.dockerfile_image = machine.image_from_dockerfile(text, _context_reader(base))
+        # scaffold's own Dockerfile says so near the top; re-planning must not treat it as
+        # the user's.
+        repo.dockerfile_by_herokufly = bool(
+            re.search(r"^#\s*Written by herokufly", "\n".join(text.splitlines()[:10]), re.M))
+    _read_elixir(base, repo)
+    _read_versions(base, repo)
+    repo.detections = frameworks.detect_all(base)
     if repo.framework == "unknown":
-        repo.framework = _other_framework(root)
+        repo.framework = repo.detections[0].name if repo.detections else _other_framework(base)
     return repo
 
 
 def parse_procfile(text: str, filename: str = "Procfile") -> dict[str, str]:
-    """Process type -> command. Blank lines and # comments are skipped."""
+    """Process type -> command, as Heroku reads a Procfile (see read_procfile)."""
+    return read_procfile(text, filename)[0]
+
+
+def read_procfile(text: str, filename: str = "Procfile") -> tuple[dict[str, str], list[str]]:
+    """(process type -> command, warnings). Heroku matches each line against
+    `^[A-Za-z0-9_-]+:\\s*(.+)$` and ignores lines that do not match (comments, blank lines,
+    prose); a type defined twice keeps its last command (heroku/buildpacks-procfile
+    src/procfile.rs does the same and warns). A BOM and CRLF line ends are accepted."""
     processes: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    warnings: list[str] = []
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         match = _PROCFILE_LINE.match(stripped)
         if not match:
-            raise ConfigError(
-                f"{filename}:{number}: malformed line (expected '<process type>: <command>')",
-                hint="Process types use letters, digits, '_' and '-'",
-            )
+            warnings.append(f"{filename}:{number}: ignored (not '<process type>: <command>'), "
+                            "as Heroku ignores it")
+            continue
         kind = match.group("type")
         if kind in processes:
-            raise ConfigError(f"{filename}:{number}: process type '{kind}' is defined twice")
+            warnings.append(f"{filename}:{number}: process type '{kind}' is defined again; "
+                            "the last definition is used, as on Heroku")
         processes[kind] = match.group("command")
-    return processes
+    return processes, warnings
 
 
 def parse_app_json(text: str, filename: str = "app.json") -> dict:
@@ -86,6 +125,45 @@ def parse_app_json(text: str, filename: str = "app.json") -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"{filename}:1:1: expected a JSON object at the top level")
     return data
+
+
+def parse_yaml(text: str, filename: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        reason = getattr(exc, "problem", None) or "not YAML"
+        raise ConfigError(f"{filename}:{where}: invalid YAML ({reason})") from None
+
+
+def _yml_line(value) -> str | None:
+    """A heroku.yml command (a string, or a list run as one shell line) as a Procfile line."""
+    if isinstance(value, dict):
+        value = value.get("command")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = " ".join(value)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _read_heroku_yml(doc, root: Path, repo: Repo) -> None:
+    """heroku.yml: build.docker.web (the Dockerfile), build.config (build-time args), run,
+    release (Dev Center "Building Docker Images with heroku.yml")."""
+    if not isinstance(doc, dict):
+        return
+    build = doc.get("build") if isinstance(doc.get("build"), dict) else {}
+    docker = build.get("docker") if isinstance(build.get("docker"), dict) else {}
+    repo.has_heroku_yml = bool(docker)  # build.languages is a buildpack build
+    web = docker.get("web")
+    web = web.get("dockerfile") if isinstance(web, dict) else web
+    if isinstance(web, str) and web.strip() and (root / web.strip()).is_file():
+        repo.dockerfile_path = web.strip().removeprefix("./")
+    config = build.get("config") if isinstance(build.get("config"), dict) else {}
+    repo.heroku_yml_build_config = {str(k): str(v) for k, v in config.items()
+                                    if isinstance(v, (str, int, float, bool))}
+    run = doc.get("run") if isinstance(doc.get("run"), dict) else {}
+    repo.heroku_yml_run = {str(k): line for k, v in run.items() if (line := _yml_line(v))}
+    repo.heroku_yml_release = _yml_line(doc.get("release"))
 
 
 def parse_toml(text: str, filename: str):
@@ -104,9 +182,80 @@ def app_json_env_names(app_json: dict | None) -> list[str]:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8").lstrip("\ufeff")
     except UnicodeDecodeError:
         raise ConfigError(f"{path.name}:1:1: not UTF-8 text") from None
+
+
+def _context_reader(root: Path):
+    """Read a build-context file for the Dockerfile model; None when absent or unreadable."""
+    resolved = root.resolve()
+
+    def read(rel: str) -> str | None:
+        path = (root / rel).resolve()
+        if resolved not in path.parents or not path.is_file():
+            return None
+        try:
+            return path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            return None
+    return read
+
+
+_HEROKU_HOST = re.compile(r"\.herokuapp\.com\b", re.I)
+
+
+def _app_json_value(entry) -> str | None:
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+        return entry["value"]
+    return None
+
+
+def _app_json_host_bound(app_json: dict) -> list[str]:
+    """Names of app.json env vars whose default value names a *.herokuapp.com host."""
+    env = app_json.get("env") if isinstance(app_json.get("env"), dict) else {}
+    return sorted(name for name, entry in env.items()
+                  if _HEROKU_HOST.search(_app_json_value(entry) or ""))
+
+
+def _app_json_buildpacks(app_json: dict) -> list[str]:
+    """app.json "buildpacks": [{"url": ...}] (strings accepted too); junk entries skipped."""
+    entries = app_json.get("buildpacks")
+    if not isinstance(entries, list):
+        return []
+    found = []
+    for entry in entries:
+        url = entry.get("url") if isinstance(entry, dict) else entry
+        if isinstance(url, str) and url.strip():
+            found.append(url.strip())
+    return found
+
+
+def _app_base(root: Path, app_json: dict | None) -> str | None:
+    """APP_BASE from app.json env: the subdirectory a monorepo buildpack (e.g.
+    lstoll/heroku-buildpack-monorepo) made the app. Only a directory inside the repo."""
+    env = (app_json or {}).get("env")
+    value = _app_json_value(env.get("APP_BASE")) if isinstance(env, dict) else None
+    if not value or not value.strip().strip("/"):
+        return None
+    candidate = (root / value.strip()).resolve()
+    if root.resolve() in candidate.parents and candidate.is_dir():
+        return str(candidate.relative_to(root.resolve()))
+    return None
+
+
+def _procfile_path(root: Path, app_json: dict | None) -> str:
+    """PROCFILE_PATH from app.json env (Heroku's build setting), when it names a file here."""
+    env = (app_json or {}).get("env")
+    value = _app_json_value(env.get("PROCFILE_PATH")) if isinstance(env, dict) else None
+    if value:
+        rel = value.strip().removeprefix("./")
+        candidate = (root / rel).resolve()
+        if root.resolve() in candidate.parents and candidate.is_file():
+            return str(candidate.relative_to(root.resolve()))
+    return "Procfile"
 
 
 def _read_elixir(root: Path, repo: Repo) -> None:
@@ -114,13 +263,20 @@ def _read_elixir(root: Path, repo: Repo) -> None:
     if not mix.is_file():
         return
     text = _read_text(mix)
-    repo.framework = "phoenix" if re.search(_MIX_DEP.format(name="phoenix"), text) else "elixir"
+    texts = [text]
+    if re.search(r"\bapps_path:", text):
+        # An umbrella: the Phoenix app and its deps live in apps/*/mix.exs.
+        for child in sorted((root / "apps").glob("*/mix.exs")):
+            repo.umbrella_apps.append(child.parent.name)
+            texts.append(_read_text(child))
+    deps_text = "\n".join(texts)
+    repo.framework = "phoenix" if re.search(_MIX_DEP.format(name="phoenix"), deps_text) else "elixir"
     app = _MIX_APP.search(text)
     repo.mix_app = app.group("app") if app else None
     module = _MIX_MODULE.search(text)
     repo.mix_module = module.group("module") if module else _camelize(repo.mix_app)
-    repo.has_oban = bool(re.search(_MIX_DEP.format(name="oban"), text))
-    repo.has_ecto = bool(re.search(_MIX_DEP.format(name="(?:ecto_sql|phoenix_ecto)"), text))
+    repo.has_oban = bool(re.search(_MIX_DEP.format(name="oban"), deps_text))
+    repo.has_ecto = bool(re.search(_MIX_DEP.format(name="(?:ecto_sql|phoenix_ecto)"), deps_text))
     lib = root / "lib"
     if lib.is_dir():
         for source in sorted(lib.rglob("release.ex")):

@@ -21,9 +21,14 @@ def render_plan_markdown(plan: dict) -> str:
     )
     values["process_rows"] = "\n".join(
         f"| `{_md(group)}` | `{_md(plan['process_sources'].get(group, group))}` | `{_md(cmd)}` "
-        f"| {_md(_vm_text(plan['vm'].get(group)))} | {plan['vm'].get(group, {}).get('count', 0)} |"
+        f"| {_md(_vm_text(plan['vm'].get(group)))} | {plan['vm'].get(group, {}).get('count', 0)} "
+        f"| {_md(_runs_text(plan, group))} |"
         for group, cmd in plan["processes"].items()
-    ) or "| (none) | | | | |"
+    ) or "| (none) | | | | | |"
+    review = plan.get("config_kinds") or []
+    values["config_review"] = ("\nTo review:\n\n| Name | Kind | Why |\n|---|---|---|\n" + "\n".join(
+        f"| `{_md(k['name'])}` | {_md(k['kind'])} | {_md(_kind_text(k))} |" for k in review)
+        if review else "")
     values["secrets"] = ", ".join(f"`{_md(n)}`" for n in plan["secrets"]) or "(none)"
     values["excluded_rows"] = "\n".join(
         f"| `{_md(e['name'])}` | {_md(e['reason'])} |" for e in plan["excluded_config"]
@@ -49,13 +54,18 @@ def render_plan_text(plan: dict) -> str:
         if plan.get("offline") else ""
     )
     values["process_rows"] = _table(
-        ["group", "heroku", "command", "vm", "machines"],
+        ["group", "heroku", "command", "vm", "machines", "runs what heroku ran"],
         [
-            [group, plan["process_sources"].get(group, group), cmd,
-             _vm_text(plan["vm"].get(group)), str(plan["vm"].get(group, {}).get("count", 0))]
+            [group, plan["process_sources"].get(group, group), cmd or "(image CMD)",
+             _vm_text(plan["vm"].get(group)), str(plan["vm"].get(group, {}).get("count", 0)),
+             _runs_text(plan, group)]
             for group, cmd in plan["processes"].items()
         ],
     )
+    review = plan.get("config_kinds") or []
+    values["config_review"] = ("\nTo review\n" + _table(
+        ["name", "kind", "why"], [[k["name"], k["kind"], _kind_text(k)] for k in review])
+        if review else "")
     values["secrets"] = ", ".join(plan["secrets"]) or "(none)"
     values["excluded_rows"] = _table(
         ["name", "why"], [[e["name"], e["reason"]] for e in plan["excluded_config"]]
@@ -83,9 +93,11 @@ def _common(plan: dict, esc) -> dict:
         "org": esc(plan["org"]),
         "region": esc(plan["region"]),
         "region_reason": esc(plan["region_reason"]),
-        "framework": esc(plan["framework"]),
+        "framework": esc(plan["framework"] + (f" ({'; '.join(plan['framework_evidence'])})"
+                                               if plan.get("framework_evidence") else "")),
         "build": esc(_build_text(plan["build"])),
-        "release_command": esc(plan["release_command"] or "(none)"),
+        "release_command": esc(_release_text(plan)),
+        "health_check": esc(_health_text(plan.get("http_service"))),
         "stages": esc(" → ".join(plan["stages"]) if esc is not str else " -> ".join(plan["stages"])),
         "secret_count": str(len(plan["secrets"])),
         "postgres": esc(_postgres_text(plan["postgres"])),
@@ -97,9 +109,49 @@ def _common(plan: dict, esc) -> dict:
     }
 
 
+def _release_text(plan: dict) -> str:
+    if not plan.get("release_command"):
+        return "(none)"
+    release = plan.get("release") or {}
+    if release.get("proposed"):
+        return f"{plan['release_command']} (proposed: {release['why']})"
+    return plan["release_command"]
+
+
+def _health_text(http: dict | None) -> str:
+    if not http:
+        return "(no web process)"
+    headers = ", ".join(f"{k}: {v}" for k, v in (http.get("health_check_headers") or {}).items())
+    text = f"GET {http['health_check_path']}" + (f" with {headers}" if headers else "")
+    return text + (f" ({http['health_check_why']})" if http.get("health_check_why") else "")
+
+
+def _runs_text(plan: dict, group: str) -> str:
+    check = (plan.get("process_checks") or {}).get(group)
+    if not check:
+        return ""
+    if check.get("replaced"):
+        return "replaced: " + check["replaced"]
+    if check.get("heroku") is None:
+        return "the image's ENTRYPOINT/CMD"
+    if check.get("runs_heroku_line"):
+        return "yes: " + " ".join(check["machine_exec"][:2]) + " ..."
+    return "check: " + (check.get("why") or "not proven")
+
+
+def _kind_text(kind: dict) -> str:
+    if kind.get("fly_value"):
+        return f"{kind['reason']}; on Fly use {kind['fly_value']}"
+    return kind["reason"]
+
+
 def _build_text(build: dict) -> str:
     if build.get("mode") == "buildpacks":
-        return f"Cloud Native Buildpacks with {build['builder']} (no Dockerfile needed)"
+        runtime = build.get("runtime") or {}
+        pinned = (f"; {runtime['language']} {runtime['version']} from {runtime['source']}"
+                  f"{'' if runtime.get('supported', True) else ' (older than the builder supports)'}"
+                  if runtime.get("version") else "")
+        return f"Cloud Native Buildpacks with {build['builder']} (no Dockerfile needed{pinned})"
     if "elixir_version" in build:
         made = "generated" if build.get("generated") else "your"
         return (f"{made} Dockerfile, Mix release, Elixir {build['elixir_version']} / "

@@ -1,13 +1,14 @@
 """Write the Fly files a plan needs into the user's repo: fly.toml, and for Phoenix a
 release Dockerfile, .dockerignore, rel/ scripts and a Release module.
 
-Rules: never silently overwrite a user's file. Without `force`, any file that
-exists with other content is a conflict, every conflict is reported, and
-nothing is written. An existing fly.toml is merged with tomlkit (comments and
-the user's other keys stay); only a key we set to a different value is a
-conflict. Writes are all-or-nothing: every file goes to a temp file first and
-is renamed into place only when all were written. Running scaffold again on its
-own output changes nothing.
+Rules: never overwrite a user's file without `force`. A file that exists with
+other content is left alone and reported ("kept"); everything that does not
+conflict is still written, so a fly.toml never needs `--force`. An existing
+fly.toml is merged with tomlkit (comments and the user's other keys stay); a key
+the user set to another value keeps the user's value and is reported. The files
+written are written together: each goes to a temp file first and all are renamed
+into place only when all were written. Running scaffold again on its own output
+changes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from string import Template
 import tomlkit
 from tomlkit.items import AoT, Table
 
+from herokufly import frameworks
 from herokufly.errors import ConfigError
 from herokufly.plan import DEBIAN_VERSION, WEB_GROUP
 from herokufly.repo import parse_toml
@@ -40,8 +42,9 @@ class _FileTemplate(Template):
 @dataclass
 class FileChange:
     path: str  # relative to the repo
-    action: str  # "create", "update", "unchanged", "conflict"
+    action: str  # "create", "update", "unchanged", "kept" (differs; left alone without --force)
     detail: str = ""
+    kept: list[str] = field(default_factory=list)  # fly.toml keys whose user value was kept
 
 
 @dataclass
@@ -51,7 +54,8 @@ class ScaffoldResult:
 
     @property
     def conflicts(self) -> list[FileChange]:
-        return [c for c in self.changes if c.action == "conflict"]
+        """Files left alone, and fly.toml when some of the user's keys were kept."""
+        return [c for c in self.changes if c.action == "kept" or c.kept]
 
     def to_dict(self) -> dict:
         return {
@@ -73,17 +77,17 @@ def scaffold(plan: dict, repo_dir: str | Path, *, force: bool = False) -> Scaffo
         if rel == "fly.toml" and path.is_file():
             existing = path.read_text(encoding="utf-8")
             merged, conflicts = merge_fly_toml(existing, content, force=force)
-            if conflicts and not force:
-                result.changes.append(FileChange(rel, "conflict", "; ".join(conflicts)))
-            elif merged == existing:
-                result.changes.append(FileChange(rel, "unchanged"))
+            kept = [] if force else conflicts
+            detail = ("kept your " + "; ".join(conflicts) + " (--force replaces)") if kept else (
+                "merged; replaced " + "; ".join(conflicts) if conflicts else "merged")
+            if merged == existing:
+                result.changes.append(FileChange(rel, "unchanged", detail if kept else "", kept))
             else:
-                detail = "merged; replaced " + "; ".join(conflicts) if conflicts else "merged"
-                result.changes.append(FileChange(rel, "update", detail))
+                result.changes.append(FileChange(rel, "update", detail, kept))
                 to_write[rel] = (merged, _mode_of(path))
             continue
         if path.is_dir():
-            result.changes.append(FileChange(rel, "conflict", "a directory is in the way"))
+            result.changes.append(FileChange(rel, "kept", "a directory is in the way; left alone"))
         elif not path.exists():
             result.changes.append(FileChange(rel, "create"))
             to_write[rel] = (content, mode)
@@ -97,10 +101,9 @@ def scaffold(plan: dict, repo_dir: str | Path, *, force: bool = False) -> Scaffo
             result.changes.append(FileChange(rel, "update", "replaced (--force)"))
             to_write[rel] = (content, mode)
         else:
-            result.changes.append(FileChange(rel, "conflict", "exists with different content"))
+            result.changes.append(FileChange(rel, "kept", "yours differs; left alone "
+                                             "(--force replaces it)"))
 
-    if result.conflicts:
-        return result
     _write_all(root, to_write)
     result.written = bool(to_write)
     return result
@@ -109,7 +112,9 @@ def scaffold(plan: dict, repo_dir: str | Path, *, force: bool = False) -> Scaffo
 def planned_files(plan: dict, root: Path) -> dict[str, tuple[str, int]]:
     """Relative path -> (content, mode) of every file scaffold would write."""
     files = {"fly.toml": (render_fly_toml(plan), REGULAR)}
-    if plan["framework"] == "phoenix" and "elixir_version" in plan["build"]:
+    if "elixir_mode" in plan["build"]:  # frameworks/phoenix.py (and elixir.py) write their own
+        files.update(frameworks.module("phoenix").scaffold_files(plan, root))
+    elif plan["framework"] == "phoenix" and "elixir_version" in plan["build"]:
         files.update(_phoenix_files(plan, root))
     return files
 
@@ -128,6 +133,11 @@ def render_fly_toml(plan: dict) -> str:
         build["builder"] = plan["build"]["builder"]
     else:
         build["dockerfile"] = plan["build"].get("dockerfile", "Dockerfile")
+    if plan["build"].get("args"):
+        args = tomlkit.table()
+        for key, value in plan["build"]["args"].items():
+            args[key] = str(value)
+        build["args"] = args
     doc["build"] = build
 
     if plan.get("env"):
@@ -136,10 +146,16 @@ def render_fly_toml(plan: dict) -> str:
             env[key] = value
         doc["env"] = env
 
-    if plan["processes"]:
+    # A lone web group that runs the image's own command needs no [processes] at all.
+    if plan["processes"] and plan["processes"] != {WEB_GROUP: ""}:
         processes = tomlkit.table()
+        if plan["build"]["mode"] == "buildpacks":
+            processes.add(tomlkit.comment("Each command is one quoted word: the buildpacks "
+                                          "launcher runs it as `bash -c <command>`, as Heroku did."))
+        elif any(c.startswith(("/bin/bash -c", "/bin/sh -c")) for c in plan["processes"].values()):
+            processes.add(tomlkit.comment("Procfile lines that need a shell run in one, as on Heroku."))
         for group, command in plan["processes"].items():
-            processes[group] = command
+            processes[group] = command  # "" = the image's ENTRYPOINT/CMD (flyctl InitCmd)
         doc["processes"] = processes
 
     if plan.get("release_command"):
@@ -162,6 +178,11 @@ def render_fly_toml(plan: dict) -> str:
         check["method"] = "GET"
         check["timeout"] = "5s"
         check["path"] = http["health_check_path"]
+        if http.get("health_check_headers"):
+            headers = tomlkit.table()
+            for name, value in http["health_check_headers"].items():
+                headers[name] = value
+            check["headers"] = headers
         checks = tomlkit.aot()
         checks.append(check)
         service["checks"] = checks

@@ -25,6 +25,10 @@ def plan_options(func):
         click.option("--org", default="personal", show_default=True, help="Fly organization."),
         click.option("--postgres", type=click.Choice(POSTGRES_TARGETS), default="managed",
                      show_default=True, help="Where the database goes."),
+        click.option("--release-migrations/--no-release-migrations", default=True,
+                     show_default=True,
+                     help="Propose the framework's migration command as the release command "
+                          "when the app has a database and no release process."),
         click.option("--offline", is_flag=True,
                      help="Plan from the repository alone, without the Heroku API."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
@@ -32,7 +36,8 @@ def plan_options(func):
     return functools.reduce(lambda f, d: d(f), reversed(decorators), func)
 
 
-def build_plan(*, heroku_app, repo_dir, fly_app, region, org, postgres, offline) -> Plan:
+def build_plan(*, heroku_app, repo_dir, fly_app, region, org, postgres, offline,
+               release_migrations=True) -> Plan:
     """Read the repo (and the Heroku app unless offline) and make the plan."""
     repo = read_repo(repo_dir)
     settings = Settings.from_env()
@@ -48,16 +53,18 @@ def build_plan(*, heroku_app, repo_dir, fly_app, region, org, postgres, offline)
         with HerokuClient.from_settings(settings) as client:
             inventory = read_heroku(client, heroku_app, repo)
     options = PlanOptions(heroku_app=heroku_app, fly_app=fly_app, region=region, org=org,
-                          postgres=postgres)
+                          postgres=postgres, release_migrations=release_migrations)
     return make_plan(inventory, options)
 
 
 @click.command("plan")
 @plan_options
-def command(heroku_app, repo_dir, fly_app, region, org, postgres, offline, as_json) -> int:
+def command(heroku_app, repo_dir, fly_app, region, org, postgres, release_migrations, offline,
+            as_json) -> int:
     """Say what a migration will do and what it will cost."""
     plan = build_plan(heroku_app=heroku_app, repo_dir=repo_dir, fly_app=fly_app, region=region,
-                      org=org, postgres=postgres, offline=offline)
+                      org=org, postgres=postgres, offline=offline,
+                      release_migrations=release_migrations)
     if as_json:
         console.out(json.dumps(plan.to_dict(), indent=2))
     else:

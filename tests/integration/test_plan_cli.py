@@ -108,3 +108,40 @@ def test_no_token_falls_back_to_offline_and_says_so():
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["offline"] is True
     assert "HEROKU_API_KEY is not set" in proc.stderr
+
+
+def test_live_config_vars_naming_the_heroku_host_are_flagged_by_name_only(canary):
+    """Values are read only to learn whether they name *.herokuapp.com; never shown."""
+    host = f"acme-phoenix-{canary[:8].lower()}.herokuapp.com"
+    with FakeHeroku(token=TOKEN) as server:
+        server.load_seed(SEED, config_vars={APP: {
+            "PHX_HOST": host, "ALLOWED_ORIGINS": f"https://{host},https://www.acme.test",
+            "CALLBACK_URL": "https://www.acme.test/cb", "SECRET_KEY_BASE": canary}})
+        proc = run("plan", "--heroku-app", APP, "--repo", str(EXAMPLE), "--json", env_extra=online(server))
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
+    flagged = {k["name"]: k for k in plan["config_kinds"] if k["kind"] == "heroku-host"}
+    assert set(flagged) == {"PHX_HOST", "ALLOWED_ORIGINS"}
+    assert flagged["PHX_HOST"]["fly_value"].startswith("acme-phoenix.fly.dev")
+    assert any(s["item"].startswith("Config vars naming the Heroku host") for s in plan["manual_steps"])
+    assert host not in proc.stdout + proc.stderr and canary not in proc.stdout + proc.stderr
+
+
+def test_real_shaped_rails_repo_plans_and_scaffolds_with_release_flag(tmp_path):
+    repo = tmp_path / "shop"
+    shutil.copytree(ROOT / "examples" / "rails_app", repo)
+    (repo / "Procfile").write_text("\ufeffweb: bundle exec puma -C config/puma.rb\r\n"
+                                   "worker: bundle exec sidekiq -c ${SIDEKIQ_CONCURRENCY:-5}\r\n"
+                                   "this is prose Heroku ignores\r\n")
+    proc = run("plan", "--offline", "--repo", str(repo), "--heroku-app", "shop", "--json")
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
+    assert plan["release"]["proposed"] and plan["release"]["line"] == "bundle exec rake db:migrate"
+    assert all(c["runs_heroku_line"] for c in plan["process_checks"].values())
+    proc = run("scaffold", "--offline", "--repo", str(repo), "--heroku-app", "shop",
+               "--no-release-migrations")
+    assert proc.returncode == 0, proc.stderr
+    fly = (repo / "fly.toml").read_text()
+    assert "release_command" not in fly
+    assert "\"'bundle exec sidekiq -c ${SIDEKIQ_CONCURRENCY:-5}'\"" in fly
+    assert 'X-Forwarded-Proto = "https"' in fly

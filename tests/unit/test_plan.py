@@ -216,8 +216,9 @@ def test_buildpack_mode_for_other_frameworks():
                                                           buildpacks=["heroku/ruby", "https://x/custom.tgz"]))
     plan = make_plan(inventory, PlanOptions(heroku_app="shop"))
     assert plan.build["mode"] == "buildpacks" and plan.build["builder"] == "heroku/builder:22"
-    assert plan.processes["app"] == "mix phx.server"  # formation's command wins over the Procfile
-    assert plan.release_command == "bin/rails db:migrate"
+    # The formation's command wins over the Procfile; one word, as the CNB launcher needs.
+    assert plan.processes["app"] == "'mix phx.server'"
+    assert plan.release_command == "'bin/rails db:migrate'"
     assert plan.http_service["internal_port"] == 8080
     assert any("Cloud Native Buildpacks" in n for n in plan.notes)
     assert any(s["item"] == "Custom buildpacks" for s in plan.manual_steps)
@@ -295,9 +296,90 @@ def test_offline_plan_of_the_rails_example_uses_buildpacks():
     plan = make_plan(inventory_from_repo(repo, "shop-rails"), PlanOptions(heroku_app="shop-rails"))
     assert plan.framework == "rails"
     assert plan.build == {"mode": "buildpacks", "builder": "heroku/builder:24", "stack": "heroku-24",
-                          "heroku_buildpacks": []}
-    assert plan.processes == {"app": "bundle exec puma -C config/puma.rb",
-                              "worker": "bundle exec sidekiq -C config/sidekiq.yml"}
-    assert plan.release_command == "bin/rails db:migrate"
+                          "heroku_buildpacks": [], "runtime": {
+                              "language": "ruby", "version": "3.3.5", "source": "Gemfile",
+                              "supported": True}}
+    assert plan.processes == {"app": "'bundle exec puma -C config/puma.rb'",
+                              "worker": "'bundle exec sidekiq -C config/sidekiq.yml'"}
+    assert plan.release_command == "'bin/rails db:migrate'"
     assert {"SENDGRID_USERNAME", "SENDGRID_PASSWORD", "SENDGRID_API_KEY"} <= {e["name"] for e in plan.excluded_config}
     assert any(s["item"] == "Mail add-on sendgrid" for s in plan.manual_steps)
+
+
+ODD_REPOS = {
+    "empty": {},
+    "procfile-comments-only": {"Procfile": "# nothing\n\n"},
+    "procfile-types-odd": {"Procfile": "Web_1: a\nworker-2: ./b $PORT\nrelease: x && y\n"},
+    "app-json-odd-shapes": {"app.json": json.dumps({
+        "formation": {"web": {"quantity": "2", "size": 5}, "worker": "x"}, "env": ["A"],
+        "buildpacks": "heroku/ruby", "stack": 24, "addons": [], "scripts": []})},
+    "app-json-formation-list": {"app.json": json.dumps({"formation": [{"process": "web"}]})},
+    "legacy-addons": {"app.json": json.dumps({"addons": [
+        "heroku-postgresql:hobby-dev", {"plan": "heroku-redis:hobby-dev", "as": "CACHE"},
+        "scheduler", {"plan": "papertrail:choklad", "options": {"x": 1}}]})},
+    "package-json-odd": {"package.json": json.dumps({"engines": {"node": 18}, "scripts": ["start"],
+                                                     "dependencies": ["express"]})},
+    "composer-odd": {"composer.json": json.dumps({"require": ["php"]})},
+    "requirements-cycle": {"requirements.txt": "-r a.txt\n", "a.txt": "-r requirements.txt\ndjango\n"},
+    "dockerfile-odd": {"Dockerfile": "ARG X\nFROM --platform=$P base AS 0\nCMD [not json\n"
+                                     "EXPOSE $PORT\nENTRYPOINT []\n", "Procfile": "web: run\n"},
+    "dockerfile-empty": {"Dockerfile": "", "Procfile": "web: run --port $PORT\n"},
+    "umbrella-without-apps": {"mix.exs": "defmodule U.MixProject do\n  def project, do: [apps_path: \"apps\"]\nend\n"},
+    "gemfile-odd": {"Gemfile": "ruby file: '.ruby-version'\ngem \"rails\"\n", ".ruby-version": "\n",
+                    "Gemfile.lock": "RUBY VERSION\n   ruby 9.9.9\n"},
+    "java-properties-only": {"system.properties": "java.runtime.version=1.8\n"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_REPOS))
+def test_odd_real_repo_shapes_plan_and_scaffold_without_internal_errors(tmp_path, name):
+    for rel, text in ODD_REPOS[name].items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    from herokufly.scaffold import scaffold
+
+    try:
+        plan = make_plan(inventory_from_repo(read_repo(tmp_path), "odd"), PlanOptions(heroku_app="odd"))
+    except ConfigError as exc:  # exit 1, naming a file
+        assert re.match(r"^[\w./-]+(:\d+)*:? ", exc.message), exc.message
+        return
+    scaffold(plan.to_dict(), tmp_path)
+    assert (tmp_path / "fly.toml").is_file()
+    for check in plan.process_checks.values():
+        if check.get("heroku") and not check.get("replaced"):
+            assert check["runs_heroku_line"], check
+
+
+@pytest.mark.parametrize("files, names_file", [
+    ({"Gemfile": b"gem 'rails'\n\xff\xfe"}, "Gemfile"),
+    ({"package.json": b"{nope"}, "package.json"),
+    ({"package.json": b"[1]"}, "package.json"),
+    ({"Procfile": b"web: caf\xe9\n"}, "Procfile"),
+])
+def test_unreadable_files_are_one_line_errors_naming_the_file(tmp_path, files, names_file):
+    for rel, data in files.items():
+        (tmp_path / rel).write_bytes(data)
+    with pytest.raises(ConfigError) as exc:
+        read_repo(tmp_path)
+    assert exc.value.message.startswith(names_file + ":") and "\n" not in exc.value.message
+
+
+def test_renderings_say_what_runs_the_health_check_and_what_to_review(tmp_path):
+    (tmp_path / "Gemfile").write_text("gem 'rails', '7.1.2'\n")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "rails").write_text("")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "routes.rb").write_text('get "up" => "rails/health#show"\n')
+    (tmp_path / "Procfile").write_text("web: bundle exec puma\n")
+    (tmp_path / "app.json").write_text(json.dumps({
+        "addons": ["heroku-postgresql"], "env": {"HOST": {"value": "shop.herokuapp.com"}}}))
+    plan = make_plan(inventory_from_repo(read_repo(tmp_path), "shop"),
+                     PlanOptions(heroku_app="shop")).to_dict()
+    text, markdown = render_plan_text(plan), render_plan_markdown(plan)
+    for out in (text, markdown):
+        assert "GET /up with X-Forwarded-Proto: https" in out
+        assert "bin/rails db:migrate" in out and "proposed:" in out
+        assert "heroku-host" in out and "shop.fly.dev" in out
+        assert "yes: bash -c" in out
+        assert "shop.herokuapp.com" not in out  # the value itself is never shown
+    assert "| Runs what Heroku ran |" in markdown

@@ -22,7 +22,7 @@ EXAMPLE = ROOT / "examples" / "phoenix_app"
 SCHEMA = Path(os.environ.get("HEROKUFLY_CONTRACTS", ROOT.parent / "shared" / "contracts")) / "fly-toml-schema.json"
 PHOENIX_FILES = {
     "fly.toml", "Dockerfile", ".dockerignore", "rel/env.sh.eex", "rel/overlays/bin/migrate",
-    "rel/overlays/bin/server", "lib/acme/release.ex",
+    "rel/overlays/bin/server",
 }
 # Keys flyctl accepts that SchemaStore's fly.json does not list yet (see contracts README).
 SCHEMA_LAG = {("http_service", "processes")}
@@ -59,17 +59,17 @@ def test_phoenix_scaffold_writes_every_file(repo_dir):
     for script in ("rel/overlays/bin/migrate", "rel/overlays/bin/server"):
         assert os.access(repo_dir / script, os.X_OK)
     migrate = (repo_dir / "rel/overlays/bin/migrate").read_text()
-    assert "exec ./acme eval Acme.Release.migrate" in migrate
-    assert "PHX_SERVER=true exec ./acme start" in (repo_dir / "rel/overlays/bin/server").read_text()
+    assert "exec ./acme eval 'Application.ensure_all_started(:ssl); Application.load(:acme)" in migrate
+    server = (repo_dir / "rel/overlays/bin/server").read_text()
+    assert "PHX_SERVER=true" in server and "exec ./acme start" in server
     env_sh = (repo_dir / "rel/env.sh.eex").read_text()
-    for line in ('RELEASE_DISTRIBUTION="name"', 'ECTO_IPV6="true"', '-proto_dist inet6_tcp',
+    for line in ('RELEASE_DISTRIBUTION="name"', '-proto_dist inet6_tcp',
                  "FLY_APP_NAME", "FLY_IMAGE_REF", "FLY_PRIVATE_IP"):
         assert line in env_sh
     dockerfile = (repo_dir / "Dockerfile").read_text()
-    assert "ARG ELIXIR_VERSION=1.17.3" in dockerfile and "ARG OTP_VERSION=27.1.2" in dockerfile
-    assert 'hexpm/elixir:${ELIXIR_VERSION}-erlang-${OTP_VERSION}-debian-${DEBIAN_VERSION}' in dockerfile
+    assert 'BUILDER_IMAGE="hexpm/elixir:1.17.3-erlang-27.1.2-debian-bookworm-' in dockerfile
     assert "/app/_build/${MIX_ENV}/rel/acme" in dockerfile and "%%" not in dockerfile
-    assert "defmodule Acme.Release do" in (repo_dir / "lib/acme/release.ex").read_text()
+    assert not (repo_dir / "lib/acme/release.ex").exists()  # no module written into lib/
     assert not list(repo_dir.rglob("*.herokufly"))  # no temp files left
 
 
@@ -79,10 +79,12 @@ def test_generated_fly_toml_matches_plan_and_schema(repo_dir):
     assert fly["app"] == "acme-phoenix" and fly["primary_region"] == "iad"
     assert fly["processes"] == {"app": "/app/bin/server", "worker": "/app/bin/acme start"}
     assert fly["deploy"]["release_command"] == "/app/bin/migrate"
-    assert fly["env"] == {"PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev"}
+    # Framework variables the example's runtime.exs reads (and only those).
+    assert fly["env"] == {"PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev", "ECTO_IPV6": "true",
+                          "DNS_CLUSTER_QUERY": "acme-phoenix.internal"}
     http = fly["http_service"]
     assert http["internal_port"] == 4000 and http["force_https"] is True
-    assert http["processes"] == ["app"] and http["checks"][0]["path"] == "/"
+    assert http["processes"] == ["app"] and http["checks"][0]["path"] == "/health"
     assert [(vm["processes"], vm["memory"], vm["size"]) for vm in fly["vm"]] == [
         (["app"], "1024mb", "shared-cpu-2x"), (["worker"], "512mb", "shared-cpu-1x")]
     errors = check_against_schema(fly)
@@ -98,22 +100,43 @@ def test_rerun_changes_nothing(repo_dir):
     assert snapshot(repo_dir) == before
 
 
-def test_conflict_writes_nothing_and_reports_every_file(repo_dir):
-    (repo_dir / "Dockerfile").write_text("FROM elixir:latest\n")
+def test_conflicting_files_are_left_alone_and_the_rest_is_written(repo_dir):
     (repo_dir / ".dockerignore").write_text("node_modules\n")
-    before = snapshot(repo_dir)
+    (repo_dir / "rel" / "overlays" / "bin").mkdir(parents=True)
+    (repo_dir / "rel" / "overlays" / "bin" / "server").write_text("#!/bin/sh\nmine\n")
     result = scaffold(plan_for(repo_dir), repo_dir)
-    assert not result.written
-    assert {c.path for c in result.conflicts} == {"Dockerfile", ".dockerignore"}
-    assert snapshot(repo_dir) == before
-    assert not (repo_dir / "fly.toml").exists() and not (repo_dir / "rel").exists()
+    assert result.written
+    assert {c.path for c in result.conflicts} == {".dockerignore", "rel/overlays/bin/server"}
+    assert {c.action for c in result.conflicts} == {"kept"}
+    assert (repo_dir / ".dockerignore").read_text() == "node_modules\n"
+    assert (repo_dir / "rel/overlays/bin/server").read_text() == "#!/bin/sh\nmine\n"
+    assert (repo_dir / "fly.toml").is_file()  # a fly.toml never needs --force
+
+
+def test_own_dockerfile_is_used_and_never_replaced(repo_dir):
+    (repo_dir / "Dockerfile").write_text("FROM elixir:1.17\nEXPOSE 4001\n"
+                                         "CMD [\"mix\", \"phx.server\"]\n")
+    before = (repo_dir / "Dockerfile").read_text()
+    plan = plan_for(repo_dir)
+    assert plan["build"] == {"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": False}
+    result = scaffold(plan, repo_dir, force=True)
+    assert [c.path for c in result.changes] == ["fly.toml"]
+    assert (repo_dir / "Dockerfile").read_text() == before
+    fly = tomllib.loads((repo_dir / "fly.toml").read_text())
+    assert fly["http_service"]["internal_port"] == 4001 and fly["env"]["PORT"] == "4001"
+    assert fly["build"] == {"dockerfile": "Dockerfile"}
+    # The web group runs the image's own CMD; the other Procfile lines run in the user's
+    # image, not the generated release's scripts.
+    assert fly["processes"] == {"app": "", "worker": "mix run --no-halt"}
+    assert fly["deploy"]["release_command"] == "mix ecto.migrate"
+    assert "/app/bin" not in json.dumps(fly)
 
 
 def test_force_replaces_conflicting_files(repo_dir):
-    (repo_dir / "Dockerfile").write_text("FROM elixir:latest\n")
+    (repo_dir / ".dockerignore").write_text("node_modules\n")
     result = scaffold(plan_for(repo_dir), repo_dir, force=True)
-    assert result.written
-    assert "hexpm/elixir" in (repo_dir / "Dockerfile").read_text()
+    assert result.written and not result.conflicts
+    assert (repo_dir / ".dockerignore").read_text() != "node_modules\n"
 
 
 def test_existing_fly_toml_is_merged_keeping_comments_and_keys(repo_dir):
@@ -131,20 +154,23 @@ def test_existing_fly_toml_is_merged_keeping_comments_and_keys(repo_dir):
     assert "# Oban needs time" in text
     fly = tomllib.loads(text)
     assert fly["kill_timeout"] == "30s"
-    assert fly["env"] == {"FEATURE_FLAG": "on", "PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev"}
+    assert fly["env"] == {"FEATURE_FLAG": "on", "PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev",
+                          "ECTO_IPV6": "true", "DNS_CLUSTER_QUERY": "acme-phoenix.internal"}
     assert fly["deploy"]["release_command"] == "/app/bin/migrate"
     again = scaffold(plan_for(repo_dir), repo_dir)
     assert {c.action for c in again.changes} == {"unchanged"}
 
 
-def test_fly_toml_value_conflict_needs_force(repo_dir):
+def test_fly_toml_value_conflict_keeps_the_users_value(repo_dir):
     original = 'app = "acme-phoenix"\n\n[http_service]\n  internal_port = 8080 # mine\n'
     (repo_dir / "fly.toml").write_text(original)
     result = scaffold(plan_for(repo_dir), repo_dir)
     assert [c.path for c in result.conflicts] == ["fly.toml"]
+    assert result.conflicts[0].action == "update"
     assert "http_service.internal_port is 8080" in result.conflicts[0].detail
-    assert (repo_dir / "fly.toml").read_text() == original
-    assert not (repo_dir / "Dockerfile").exists()  # nothing at all was written
+    text = (repo_dir / "fly.toml").read_text()
+    assert "internal_port = 8080 # mine" in text  # the user's value and comment stay
+    assert tomllib.loads(text)["primary_region"] == "iad"  # the rest was merged in
     forced = scaffold(plan_for(repo_dir), repo_dir, force=True)
     assert forced.written
     assert tomllib.loads((repo_dir / "fly.toml").read_text())["http_service"]["internal_port"] == 4000
@@ -162,7 +188,7 @@ def test_existing_release_module_is_used_not_rewritten(repo_dir):
     shutil.move(repo_dir / "lib/acme/tasks.ex", repo_dir / "lib/acme/release.ex")
     result = scaffold(plan_for(repo_dir), repo_dir)
     assert "lib/acme/release.ex" not in {c.path for c in result.changes}
-    assert "eval Acme.Tasks.Release.migrate" in (repo_dir / "rel/overlays/bin/migrate").read_text()
+    assert "eval 'Acme.Tasks.Release.migrate()'" in (repo_dir / "rel/overlays/bin/migrate").read_text()
 
 
 def test_buildpack_mode_writes_only_fly_toml(tmp_path):
@@ -174,9 +200,11 @@ def test_buildpack_mode_writes_only_fly_toml(tmp_path):
     assert [c.path for c in result.changes] == ["fly.toml"]
     fly = tomllib.loads((tmp_path / "fly.toml").read_text())
     assert fly["build"] == {"builder": "heroku/builder:24"}
-    assert fly["processes"] == {"app": "bundle exec puma"}
-    assert fly["deploy"]["release_command"] == "bin/rails db:migrate"
+    # One word for the CNB launcher, which replaces `bash -c`'s argument with it.
+    assert fly["processes"] == {"app": "'bundle exec puma'"}
+    assert fly["deploy"]["release_command"] == "'bin/rails db:migrate'"
     assert fly["http_service"]["internal_port"] == 8080 and fly["env"]["PORT"] == "8080"
+    assert fly["http_service"]["checks"][0]["headers"] == {"X-Forwarded-Proto": "https"}
     lagging = [e for e in check_against_schema(fly) if "processes" in e]
     assert check_against_schema(fly) == lagging
 
@@ -187,25 +215,25 @@ def _run_cli(*args, cwd=ROOT):
                           cwd=cwd, env=env, timeout=60)
 
 
-def test_cli_bad_procfile_fails_with_line_and_writes_nothing(repo_dir):
-    (repo_dir / "Procfile").write_text("web: mix phx.server\nworker mix run\n")
+def test_cli_bad_app_json_fails_naming_the_file_and_writes_nothing(repo_dir):
+    (repo_dir / "app.json").write_text('{"addons": [{"plan": 5}]}')
     before = snapshot(repo_dir)
     proc = _run_cli("scaffold", "--offline", "--repo", str(repo_dir), "--heroku-app", "acme-phoenix")
     assert proc.returncode == 1
-    assert "Procfile:2:" in proc.stderr and "Traceback" not in proc.stderr
+    assert "app.json: addons[0]" in proc.stderr and "Traceback" not in proc.stderr
     assert snapshot(repo_dir) == before
 
 
 def test_cli_scaffold_conflict_exit_code_and_json(repo_dir):
-    (repo_dir / "Dockerfile").write_text("FROM elixir\n")
+    (repo_dir / ".dockerignore").write_text("mine\n")
     proc = _run_cli("scaffold", "--offline", "--repo", str(repo_dir), "--heroku-app", "acme-phoenix", "--json")
-    assert proc.returncode == 1
+    assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert report["written"] is False and [c["path"] for c in report["conflicts"]] == ["Dockerfile"]
+    assert report["written"] is True and [c["path"] for c in report["conflicts"]] == [".dockerignore"]
     assert "--force" in proc.stderr
     proc = _run_cli("scaffold", "--offline", "--repo", str(repo_dir), "--heroku-app", "acme-phoenix", "--force")
     assert proc.returncode == 0, proc.stderr
-    assert "update  Dockerfile" in proc.stdout
+    assert "update  .dockerignore" in proc.stdout
 
 
 def test_users_own_health_checks_are_kept(repo_dir):

@@ -1,0 +1,381 @@
+"""Read what a Mix project says about how Heroku built and ran it (read-time only).
+
+Facts are JSON-able and hold no config var values: env var NAMES the config reads, file flags,
+versions, and the buildpack settings in the repo (elixir_buildpack.config,
+phoenix_static_buildpack.config), which are build instructions, not secrets.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+
+from herokufly.frameworks._files import read_json, read_text
+
+_DEP = r"\{{\s*:{name}\s*,"
+_APP = re.compile(r"\bapp:\s*:(?P<app>[a-z_][a-zA-Z0-9_]*)")
+_MODULE = re.compile(r"defmodule\s+(?P<module>[A-Z][\w.]*?)\.Mix(?:Project|file)\b")
+_APPS_PATH = re.compile(r"\bapps_path:\s*\"(?P<path>[^\"]+)\"")
+_ELIXIR_REQ = re.compile(r"\belixir:\s*\"(?P<req>[^\"]+)\"")
+_RELEASES = re.compile(r"\breleases:\s*(?P<rest>.{0,600})", re.S)
+_RELEASE_NAME = re.compile(r"\[\s*(?P<name>[a-z_][a-zA-Z0-9_]*):\s*\[")
+_ENV_READ = re.compile(
+    r"""System\.(?:get_env|fetch_env!?)\(\s*"(?P<a>[A-Za-z_][A-Za-z0-9_]*)"|\{:system,\s*"(?P<b>[A-Za-z_][A-Za-z0-9_]*)\"""")
+_LOCK_VERSION = r"\"{name}\":\s*\{{:hex,\s*:{name},\s*\"(?P<v>[^\"]+)\""
+_DEP_REQ = r"\{{\s*:{name}\s*,\s*\"(?P<req>[^\"]+)\""
+_ROUTE = re.compile(r"^\s*(?P<verb>get|live|forward)[\s(]+\"(?P<path>[^\"]*)\"(?P<rest>.*)$")
+_SCOPE = re.compile(r"^\s*scope[\s(]+\"(?P<path>[^\"]*)\"")
+_PIPE = re.compile(r"^\s*pipe_through\s+(?P<pipes>.+)$")
+_ECTO_REPOS = re.compile(r"config\s+:(?P<app>[a-z_]\w*)\s*,\s*ecto_repos:")
+_URL_HOST = re.compile(r"url:\s*\[[^\]]*host:\s*\"(?P<host>[^\"]+)\"")
+_RELEASE_MODULE = re.compile(r"defmodule\s+(?P<module>[A-Z][\w.]*)\s+do")
+_BUILDPACK_LINE = re.compile(r"^\s*(?P<key>[a-z_]+)=(?P<value>.*)$")
+
+BUILDPACK_KEYS = ("erlang_version", "elixir_version", "always_rebuild", "release", "runtime_path",
+                  "hook_pre_fetch_dependencies", "hook_pre_compile", "hook_compile",
+                  "hook_post_compile", "pre_compile", "post_compile", "config_vars_to_export")
+STATIC_KEYS = ("node_version", "npm_version", "yarn_version", "compile", "assets_path",
+               "phoenix_relative_path", "remove_node", "phoenix_ex", "clean_cache")
+
+
+def read_mix_project(root: Path) -> dict | None:
+    """Facts about the Mix project at `root`, or None when there is no mix.exs."""
+    root = Path(root)
+    mix = read_text(root, "mix.exs")
+    if mix is None:
+        return None
+    facts: dict = {"umbrella": False, "apps": []}
+    apps_path = _APPS_PATH.search(mix)
+    sources = {"mix.exs": mix}
+    if apps_path:
+        facts["umbrella"] = True
+        base = apps_path.group("path").strip("/")
+        for child in sorted((root / base).glob("*/mix.exs")) if (root / base).is_dir() else []:
+            rel = str(child.relative_to(root))
+            sources[rel] = read_text(root, rel) or ""
+    lock = read_text(root, "mix.lock") or ""
+    apps = []
+    for rel, text in sources.items():
+        if rel == "mix.exs" and facts["umbrella"]:
+            continue
+        app = _APP.search(text)
+        module = _MODULE.search(text)
+        apps.append({
+            "dir": str(Path(rel).parent) if rel != "mix.exs" else ".",
+            "app": app.group("app") if app else None,
+            "module": module.group("module") if module else None,
+            "phoenix": bool(re.search(_DEP.format(name="phoenix"), text)),
+            "ecto": bool(re.search(_DEP.format(name="(?:ecto_sql|phoenix_ecto|ecto)"), text)),
+        })
+    facts["apps"] = apps
+    web = next((a for a in apps if a["phoenix"]), apps[0] if apps else None)
+    root_app = _APP.search(mix)
+    facts["mix_app"] = (root_app.group("app") if root_app and not facts["umbrella"]
+                        else (web or {}).get("app"))
+    facts["web_dir"] = (web or {}).get("dir", ".")
+    facts["web_app"] = (web or {}).get("app")
+    facts["web_module"] = (web or {}).get("module")
+    all_mix = "\n".join(sources.values())
+    facts["phoenix"] = any(a["phoenix"] for a in apps)
+    facts["ecto"] = any(a["ecto"] for a in apps)
+    facts["oban"] = bool(re.search(_DEP.format(name="oban"), all_mix))
+    facts["distillery"] = bool(re.search(_DEP.format(name="distillery"), all_mix)) \
+        or (root / "rel" / "config.exs").is_file()
+    facts["phoenix_version"] = _locked_version(lock, "phoenix") or _requirement(all_mix, "phoenix")
+    req = _ELIXIR_REQ.search(mix) or _ELIXIR_REQ.search(all_mix)
+    facts["elixir_requirement"] = req.group("req") if req else None
+    facts["releases"] = _release_names(mix)
+    facts["releases_unread"] = bool(_RELEASES.search(mix)) and not facts["releases"]
+    facts["assets_deploy_alias"] = '"assets.deploy"' in all_mix
+    facts["esbuild"] = bool(re.search(_DEP.format(name="(?:esbuild|tailwind|dart_sass)"), all_mix))
+    facts["config_files"] = sorted(p.name for p in (root / "config").glob("*.exs")) \
+        if (root / "config").is_dir() else []
+    facts["runtime_exs"] = "runtime.exs" in facts["config_files"]
+    facts["releases_exs"] = "releases.exs" in facts["config_files"]
+    facts["rel_env_sh"] = (root / "rel" / "env.sh.eex").is_file()
+    facts["ecto_app"] = _ecto_app(root, facts)
+    facts["release_module"] = _release_module(root, facts)
+    _read_config(root, facts)
+    facts["routes"] = _routes(root, facts)
+    facts["buildpack"] = _key_values(root, "elixir_buildpack.config", BUILDPACK_KEYS)
+    facts["static"] = _key_values(root, "phoenix_static_buildpack.config", STATIC_KEYS)
+    facts["tool_versions"] = _tool_versions(root)
+    facts["assets"] = _assets(root, facts)
+    facts["mix_env_declared"] = _declared_mix_env(root, facts)
+    return facts
+
+
+def _locked_version(lock: str, name: str) -> str | None:
+    found = re.search(_LOCK_VERSION.format(name=name), lock)
+    return found.group("v") if found else None
+
+
+def _requirement(text: str, name: str) -> str | None:
+    found = re.search(_DEP_REQ.format(name=name), text)
+    return found.group("req") if found else None
+
+
+def _release_names(mix: str) -> list[str]:
+    """Release names from `releases: [name: [...]]` or `releases: releases()` + its body."""
+    found = _RELEASES.search(mix)
+    if not found:
+        return []
+    rest = found.group("rest")
+    call = re.match(r"\s*(?P<fun>[a-z_]\w*)\(\)", rest)
+    if call:
+        body = re.search(r"defp?\s+" + call.group("fun") + r"\b.*?\bdo\b(?P<body>.{0,600})", mix, re.S)
+        rest = body.group("body") if body else ""
+    names = []
+    depth = 0
+    # Top-level keys of the keyword list: `name: [` at bracket depth 1.
+    for match in re.finditer(r"\[|\]|(?P<name>[a-z_][a-zA-Z0-9_]*):\s*\[", rest):
+        token = match.group(0)
+        if match.group("name"):
+            if depth <= 1:
+                names.append(match.group("name"))
+            depth += 1
+        elif token == "[":
+            depth += 1
+        else:
+            depth -= 1
+            if depth <= 0:
+                break
+    return names
+
+
+def _ecto_app(root: Path, facts: dict) -> str | None:
+    for path in _config_paths(root, facts):
+        found = _ECTO_REPOS.search(read_text(root, path) or "")
+        if found:
+            return found.group("app")
+    ecto_apps = [a["app"] for a in facts["apps"] if a["ecto"] and a["app"]]
+    return ecto_apps[0] if ecto_apps else facts.get("mix_app")
+
+
+def _release_module(root: Path, facts: dict) -> str | None:
+    """A module with `def migrate` under lib/ (e.g. MyApp.Release), used by bin/migrate."""
+    for app in facts["apps"]:
+        lib = root / app["dir"] / "lib"
+        if not lib.is_dir():
+            continue
+        for source in sorted(lib.rglob("*.ex")):
+            text = read_text(root, str(source.relative_to(root))) or ""
+            module = _RELEASE_MODULE.search(text)
+            if module and re.search(r"\bdef\s+migrate\b", text) and (
+                    "Ecto.Migrator" in text or module.group("module").endswith(".Release")):
+                return module.group("module")
+    return None
+
+
+def _config_paths(root: Path, facts: dict) -> list[str]:
+    paths = [f"config/{name}" for name in facts["config_files"]]
+    for app in facts["apps"]:
+        if app["dir"] != "." and (root / app["dir"] / "config").is_dir():
+            paths += sorted(str(p.relative_to(root)) for p in (root / app["dir"] / "config").glob("*.exs"))
+    return paths
+
+
+def _read_config(root: Path, facts: dict) -> None:
+    """Env var names read at boot or build, and settings that decide IPv6, SSL and host."""
+    reads: dict[str, list[str]] = {}
+    texts: dict[str, str] = {}
+    for path in _config_paths(root, facts):
+        texts[path] = strip_comments(read_text(root, path) or "")
+    for app in facts["apps"]:
+        for sub in ("lib", "web"):
+            base = root / app["dir"] / sub
+            if base.is_dir():
+                for source in sorted(base.rglob("*.ex")):
+                    if source.name in ("endpoint.ex", "repo.ex", "application.ex"):
+                        rel = str(source.relative_to(root))
+                        texts[rel] = strip_comments(read_text(root, rel) or "")
+    for path, text in texts.items():
+        for match in _ENV_READ.finditer(text):
+            reads.setdefault(match.group("a") or match.group("b"), []).append(path)
+    facts["env_reads"] = {name: sorted(set(paths)) for name, paths in sorted(reads.items())}
+    prod = {p: t for p, t in texts.items() if p.endswith(("prod.exs", "runtime.exs", "releases.exs"))}
+    # Reads that fail while compiling when the variable is missing (a Docker build has none):
+    # System.fetch_env!/1 or String.to_integer(System.get_env(..)) with no default, in config
+    # files Mix evaluates at build time (everything but runtime.exs/releases.exs).
+    build_time = set()
+    for path, text in texts.items():
+        if path.startswith(("config/", "apps/")) and path.endswith(".exs") and not \
+                path.endswith(("runtime.exs", "releases.exs", "test.exs", "dev.exs")):
+            build_time.update(re.findall(r'System\.fetch_env!\(\s*"(\w+)"', text))
+            build_time.update(re.findall(r'String\.to_(?:integer|atom)\(\s*System\.get_env\(\s*"(\w+)"\s*\)\s*\)', text))
+    facts["build_time_required"] = sorted(build_time)
+    # Per config file, the variables read with System.get_env/fetch_env (a `{:system, "X"}`
+    # tuple is resolved by Phoenix/Ecto at boot, so it is not listed).
+    facts["config_env_reads"] = {
+        path: sorted({m.group("a") for m in _ENV_READ.finditer(text) if m.group("a")})
+        for path, text in texts.items() if path.endswith(".exs")}
+    everything = "\n".join(texts.values())
+    # Ecto's IPv6 option (an endpoint's `http: [:inet6, ...]` is not the database's).
+    facts["inet6"] = bool(re.search(r"socket_options:\s*\[[^\]]*:inet6", everything))
+    facts["force_ssl"] = bool(re.search(r"\bforce_ssl\b|Plug\.SSL", everything))
+    # Where the Repo is configured for production (runtime config first), for the IPv6 step.
+    facts["repo_config"] = None
+    for suffix in ("runtime.exs", "releases.exs", "prod.exs", "config.exs"):
+        for path, text in texts.items():
+            found = re.search(r"config\s+:(?P<app>\w+)\s*,\s*(?P<repo>[A-Z][\w.]*Repo)\s*,", text)
+            if path.endswith(suffix) and found and facts["repo_config"] is None:
+                facts["repo_config"] = {"file": path, "app": found.group("app"),
+                                        "repo": found.group("repo")}
+    # A variable the app reads to turn on IPv6 for Ecto, e.g.
+    # `if System.get_env("USE_IP_V6") == "true", do: [:inet6]` (ECTO_IPV6 in `mix phx.new`).
+    toggle = re.search(r"""System\.get_env\(\s*"(?P<name>[A-Za-z_][A-Za-z0-9_]*)"\s*\)[^\n]{0,80}:inet6""", everything)
+    facts["ipv6_env"] = toggle.group("name") if toggle else None
+    facts["server_true"] = bool(re.search(r"\bserver:\s*true\b", "\n".join(prod.values())))
+    host = _URL_HOST.search("\n".join(prod.values()))
+    facts["url_host"] = host.group("host") if host else None
+
+
+def _routes(root: Path, facts: dict) -> list[dict]:
+    """GET routes from the router(s): full path, pipelines, file."""
+    routes = []
+    for app in facts["apps"]:
+        base = root / app["dir"]
+        candidates = sorted(base.glob("lib/**/router.ex")) + sorted(base.glob("web/router.ex"))
+        for router in candidates:
+            rel = str(router.relative_to(root))
+            routes += _parse_router(read_text(root, rel) or "", rel)
+    return routes
+
+
+def _parse_router(text: str, rel: str) -> list[dict]:
+    """GET/live routes with their full path and pipelines; dev-only blocks are skipped."""
+    stack: list[tuple[str, list[str], bool]] = []  # (path prefix, pipelines, dev only)
+    routes = []
+    for raw in strip_comments(text).splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        scope = _SCOPE.match(line)
+        opens = bool(re.search(r"\bdo\s*$", line)) or bool(re.search(r"\bfn\b.*->\s*$", line))
+        dev_only = any(s[2] for s in stack)
+        if scope and opens:
+            stack.append((scope.group("path"), [], dev_only))
+            continue
+        if re.match(r"^\s*end\b", line):
+            if stack:
+                stack.pop()
+            continue
+        if opens:
+            dev = dev_only or bool(re.search(r"^\s*if\b.*(Mix\.env|dev_routes)", line))
+            stack.append(("", [], dev))
+            continue
+        pipes = _PIPE.match(line)
+        if pipes and stack:
+            stack[-1][1].extend(re.findall(r":(\w+)", pipes.group("pipes")))
+            continue
+        route = _ROUTE.match(line)
+        if route and route.group("verb") in ("get", "live") and not dev_only:
+            prefix = "".join(s[0].rstrip("/") for s in stack)
+            path = prefix + "/" + route.group("path").lstrip("/") if route.group("path") != "/" else (prefix or "/")
+            routes.append({"path": path or "/", "pipes": [p for s in stack for p in s[1]],
+                           "file": rel})
+    return routes
+
+
+def strip_comments(text: str) -> str:
+    """Elixir source without `#` comments (a `#` inside a double-quoted string stays)."""
+    out = []
+    for line in text.splitlines():
+        in_string = False
+        cut = len(line)
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if ch == "\\" and in_string:
+                i += 2
+                continue
+            if ch == '"':
+                in_string = not in_string
+            elif ch == "#" and not in_string:
+                cut = i
+                break
+            i += 1
+        out.append(line[:cut])
+    return "\n".join(out)
+
+
+def _key_values(root: Path, rel: str, keys: tuple[str, ...]) -> dict | None:
+    """`key=value` lines of a buildpack config (a bash file the buildpack sources)."""
+    text = read_text(root, rel)
+    if text is None:
+        return None
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        found = _BUILDPACK_LINE.match(line.split(" #", 1)[0] if not line.lstrip().startswith("#") else "")
+        if found and found.group("key") in keys:
+            value = found.group("value").strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            values[found.group("key")] = value
+    return values
+
+
+def _tool_versions(root: Path) -> dict:
+    versions = {}
+    for line in (read_text(root, ".tool-versions") or "").splitlines():
+        parts = line.split("#", 1)[0].split()
+        if len(parts) >= 2 and parts[0] in ("elixir", "erlang", "nodejs", "node"):
+            versions["nodejs" if parts[0] == "node" else parts[0]] = parts[1]
+    return versions
+
+
+def _assets(root: Path, facts: dict) -> dict:
+    """Where package.json lives the way the Phoenix static buildpack looked for it."""
+    static = facts["static"] or {}
+    phoenix_dir = static.get("phoenix_relative_path", facts["web_dir"] if facts["umbrella"] else ".")
+    phoenix_dir = posixpath.normpath(phoenix_dir.strip("/") or ".")
+    if phoenix_dir.startswith(".."):
+        phoenix_dir = "."  # outside the repo: the buildpack would not have found it either
+    assets_path = static.get("assets_path")
+    candidates = [assets_path] if assets_path and assets_path != "." else []
+    candidates += ["assets", "."]
+    found = None
+    for candidate in candidates:
+        rel = str(Path(phoenix_dir) / candidate)
+        if (root / rel / "package.json").is_file():
+            found = rel
+            break
+    info = {"phoenix_dir": phoenix_dir, "dir": found, "package_json": None}
+    if found:
+        package = read_json(root, str(Path(found) / "package.json")) or {}
+        scripts = package.get("scripts") if isinstance(package.get("scripts"), dict) else {}
+        engines = package.get("engines") if isinstance(package.get("engines"), dict) else {}
+        deps = package.get("dependencies") if isinstance(package.get("dependencies"), dict) else {}
+        dev = package.get("devDependencies") if isinstance(package.get("devDependencies"), dict) else {}
+        info["package_json"] = {
+            "deploy_script": isinstance(scripts.get("deploy"), str),
+            "engines_node": engines.get("node") if isinstance(engines.get("node"), str) else None,
+            "dependencies": bool(deps or dev),
+            # Phoenix 1.2 used brunch; 1.3-1.5 webpack (or brunch in 1.3).
+            "bundler": next((b for b in ("webpack", "brunch", "esbuild", "vite") if b in {**deps, **dev}), None),
+        }
+        info["yarn_lock"] = (root / found / "yarn.lock").is_file()
+        info["package_lock"] = (root / found / "package-lock.json").is_file()
+    compile_name = static.get("compile", "compile") if facts["static"] is not None else "compile"
+    script = (root / compile_name).resolve()
+    inside = script.is_relative_to(root.resolve())
+    info["compile_script"] = (str(script.relative_to(root.resolve())) if inside and script.is_file()
+                              else None)
+    # Phoenix <= 1.2 keeps package.json at the root and uses the `phoenix.*` tasks.
+    info["phoenix_ex"] = static.get("phoenix_ex") or ("phoenix" if found == phoenix_dir and phoenix_dir == "." and
+                                                       not (root / "assets").is_dir() else "phx")
+    return info
+
+
+def _declared_mix_env(root: Path, facts: dict) -> dict | None:
+    """MIX_ENV as the repo declares it (app.json env value), only when it names a config file:
+    it is then a build setting, never a secret."""
+    app_json = read_json(root, "app.json") if (root / "app.json").is_file() else None
+    env = (app_json or {}).get("env")
+    value = env.get("MIX_ENV") if isinstance(env, dict) else None
+    if isinstance(value, dict):
+        value = value.get("value")
+    if isinstance(value, str) and re.fullmatch(r"[a-z_]+", value) and f"{value}.exs" in facts["config_files"]:
+        return {"value": value, "source": "app.json env MIX_ENV"}
+    return None

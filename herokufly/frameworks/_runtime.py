@@ -1,0 +1,47 @@
+"""Heroku's CNB builders and the runtime versions they install (data/builders.json)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from importlib import resources
+
+from herokufly.frameworks._files import version_tuple
+
+
+@functools.cache
+def data() -> dict:
+    text = resources.files("herokufly").joinpath("data", "builders.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def builder_for_stack(stack: str | None) -> tuple[str, str, list[str]]:
+    """(builder image, stack it stands for, notes). Only builders that exist are returned."""
+    builders = data()["builders"]
+    notes: list[str] = []
+    if stack in builders:
+        entry = builders[stack]
+        if entry["status"] == "deprecated":
+            notes.append(f"{entry['image']} is deprecated by Heroku; move to heroku/builder:24 "
+                         "when you can")
+        return entry["image"], stack, notes
+    default = data()["default_builder"]
+    default_stack = next(s for s, e in builders.items() if e["image"] == default)
+    if stack and re.fullmatch(r"(heroku-\d+|cedar(-14)?)", stack):
+        notes.append(f"Heroku publishes no CNB builder for {stack} (only "
+                     f"{', '.join(sorted(builders))}); planned {default}: check the app builds "
+                     "on the newer stack")
+    return default, default_stack, notes
+
+
+def check_runtime(language: str, version: str | None, stack: str) -> str | None:
+    """A warning when `version` is older than what the builder for `stack` installs."""
+    if not version:
+        return None
+    minimum = data()["runtimes"].get(language, {}).get("min", {}).get(stack)
+    wanted = version_tuple(version)
+    if minimum and wanted and wanted < version_tuple(minimum)[:len(wanted)]:
+        return (f"{language} {version} is older than the oldest {language} the {stack} builder "
+                f"installs ({minimum}); raise the pinned version before deploying")
+    return None

@@ -1,0 +1,94 @@
+"""Rails apps (Heroku's Ruby buildpack, Rails 3 to 8).
+
+Sources: devcenter ruby-support-reference (Rails detection: config/application.rb with
+Rails::Application; default web `bin/rails server -p ${PORT:-5000} -e $RAILS_ENV` for Rails 4+);
+Rails 7.1 generates `get "up" => "rails/health#show"` in config/routes.rb (railties
+generator templates); `bin/rails db:migrate` exists from Rails 5, before that `rake db:migrate`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from herokufly.frameworks import Advice, AppContext, Detection
+from herokufly.frameworks import _common, ruby
+from herokufly.frameworks._files import read_text, version_tuple
+
+NAME = "rails"
+
+
+def detect(root: Path) -> Detection | None:
+    gemfile = read_text(root, "Gemfile")
+    if gemfile is None:
+        return None
+    lock = read_text(root, "Gemfile.lock") or ""
+    application = read_text(root, "config/application.rb") or ""
+    evidence = []
+    if ruby.has_gem(gemfile, lock, "rails") or ruby.has_gem(gemfile, lock, "railties"):
+        evidence.append("Gemfile: gem 'rails'")
+    if "Rails::Application" in application:
+        evidence.append("config/application.rb: Rails::Application")
+    if not evidence:
+        return None
+    facts = ruby.ruby_facts(root, gemfile)
+    version = ruby.locked_version(lock, "rails") or ruby.locked_version(lock, "railties")
+    if not version:
+        pinned = re.search(r"""gem\s+['"]rails['"]\s*,\s*['"][~>=<\s]*(\d+(?:\.\d+)*)""", gemfile)
+        version = pinned.group(1) if pinned else None
+    routes = read_text(root, "config/routes.rb") or ""
+    production = read_text(root, "config/environments/production.rb") or ""
+    facts.update(
+        rails_version=version,
+        has_bin_rails=(Path(root) / "bin" / "rails").is_file(),
+        has_database_yml=(Path(root) / "config" / "database.yml").is_file(),
+        up_route=bool(re.search(r"""rails/health#show|get\s+['"]/?up['"]""", routes)),
+        force_ssl=bool(re.search(r"^\s*config\.force_ssl\s*=\s*true", production, re.M)),
+    )
+    if version:
+        evidence.append(f"Rails {version}")
+    return Detection(NAME, evidence, facts)
+
+
+def advise(detection: Detection, ctx: AppContext) -> Advice:
+    facts = detection.facts
+    version = version_tuple(facts.get("rails_version"))
+    advice = Advice(build={})
+    advice.build = _common.buildpacks_build(ctx, "ruby", facts.get("ruby_version"),
+                                            facts.get("ruby_version_source"), advice.notes)
+    modern = not version or version >= (4,)
+    default_web = ("bin/rails server -p ${PORT:-5000} -e $RAILS_ENV" if modern and
+                   facts.get("has_bin_rails") else "bundle exec rails server -p ${PORT:-5000}")
+    advice.processes = _common.web_processes(ctx, default_web, "what Heroku's Ruby buildpack "
+                                             "runs for Rails", advice)
+    if facts.get("has_bin_rails") and (not version or version >= (5,)):
+        migrate = "bin/rails db:migrate"
+    else:
+        migrate = "bundle exec rake db:migrate"
+    advice.release = _common.release_from(ctx, migrate, "Rails database migrations, run "
+                                          "before each deploy")
+    if version >= (7, 1) and facts.get("up_route"):
+        advice.health_check = _common.health_check("/up", f"Rails {facts['rails_version']} "
+                                                   "serves /up (rails/health#show)")
+    elif facts.get("up_route"):
+        advice.health_check = _common.health_check("/up", "config/routes.rb routes /up")
+    else:
+        why = "the app's root"
+        if version >= (7, 1):
+            why += "; config/routes.rb has no /up route (add `get \"up\" => \"rails/health#show\"`)"
+        advice.health_check = _common.health_check("/", why)
+    if facts.get("force_ssl"):
+        advice.notes.append("config.force_ssl is on: the health check sends X-Forwarded-Proto: "
+                            "https so it is not redirected")
+    advice.config = _common.config_kinds(ctx, ("ruby", "node"), f"{ctx.fly_app}.fly.dev")
+    for name in ("RAILS_SERVE_STATIC_FILES", "RAILS_LOG_TO_STDOUT"):
+        if name in ctx.config_var_names:
+            advice.notes.append(f"{name} is copied: Heroku's Ruby buildpack set it, and Fly "
+                                "needs it the same way")
+    if "RAILS_MASTER_KEY" not in ctx.config_var_names and "SECRET_KEY_BASE" not in ctx.config_var_names \
+            and version >= (5, 2):
+        advice.notes.append("Neither RAILS_MASTER_KEY nor SECRET_KEY_BASE is a config var: set one "
+                            "with `fly secrets set` if the app reads credentials")
+    advice.image = _common.buildpacks_image(ctx, advice.processes)
+    advice.notes.append(ruby.ipv6_note())
+    return advice

@@ -1,0 +1,460 @@
+r"""What a Fly Machine will exec: the image's ENTRYPOINT/CMD plus fly.toml, by the real rules.
+
+One model, used by plan, scaffold and the tests. Sources (read, not copied):
+- flyctl v0.4.87 `internal/appconfig/processgroups.go` (`InitCmd`): a `[processes]` string is
+  split with github.com/google/shlex into the Machine's `init.cmd`; "" means no cmd.
+  `internal/appconfig/machines.go` (`ToReleaseMachineConfig`): `[deploy] release_command` is
+  split the same way into the release Machine's `init.cmd`; `[experimental] entrypoint` becomes
+  `init.entrypoint` for both; `[experimental] cmd` is used only when the group has no command.
+- google/shlex (commit e7afc7f, `shlex.go`): POSIX-like words; `'...'` literal, `"..."` with `\`
+  escaping any rune, `\` outside quotes escapes the next rune, `#` at the start of a word starts
+  a comment to end of line; unclosed quotes or a trailing `\` are errors.
+- Machine init (Fly docs, "Machine config object": `init.cmd` overrides the image CMD,
+  `init.entrypoint` the image ENTRYPOINT, `init.exec` both); otherwise the image's own values,
+  with Docker's rule that the process is ENTRYPOINT + CMD.
+- Dockerfile (Docker reference): shell form `CMD x` is `SHELL + ["x"]` (default
+  `["/bin/sh", "-c"]`), so a shell-form ENTRYPOINT ignores CMD and any Machine cmd; a stage
+  `FROM <earlier stage>` inherits its ENTRYPOINT/CMD; setting ENTRYPOINT clears an inherited CMD.
+- Cloud Native Buildpacks: the exporter sets ENTRYPOINT `/cnb/process/<default type>`, or
+  `/cnb/lifecycle/launcher` when there is no default (buildpacks/spec `platform.md`, exporter
+  outputs). heroku/buildpacks-procfile `src/launch.rs` defines each Procfile entry as command
+  `["bash", "-c"]`, args `[line]`, default = `web` (or the only entry). The launcher
+  (buildpacks/lifecycle `launch/process.go` `handleUserArgs`, platform API >= 0.10) keeps
+  `bash -c` and REPLACES the args with the Machine's cmd, so cmd must be the single word `line`;
+  with `/cnb/lifecycle/launcher` and no default process, one user arg `X` runs as `bash -c X`
+  (`launch/bash.go`, script mode), and `-- cmd args` runs directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import shlex as posix_shlex
+from dataclasses import dataclass, field
+
+CNB_LAUNCHER = "/cnb/lifecycle/launcher"
+CNB_PROCESS_DIR = "/cnb/process/"
+DOCKER_DEFAULT_SHELL = ("/bin/sh", "-c")
+HEROKU_SHELL = "/bin/bash"  # a dyno runs each Procfile line as `bash -c <line>`
+
+# Base images known to lack bash (then a line must run under /bin/sh).
+_NO_BASH_BASES = re.compile(r"(^|/)(alpine|busybox|distroless)\b|-alpine\b|:.*alpine")
+# Init wrappers that exec their arguments unchanged.
+_PASS_THROUGH = {"tini": ("--",), "dumb-init": (), "tini-static": ("--",)}
+
+
+class FlyctlSplitError(ValueError):
+    """flyctl would refuse this command string (google/shlex error)."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """What the built image declares."""
+
+    kind: str  # "dockerfile" | "buildpacks"
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    # CNB process types -> argv (Procfile buildpack: ("bash", "-c", line)).
+    processes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    default_process: str | None = None  # CNB default process type
+    expose: tuple[int, ...] = ()  # Dockerfile EXPOSE ports, in order
+    base_image: str | None = None  # the external image the final stage builds on
+    entrypoint_shell_form: bool = False  # ENTRYPOINT x (ignores CMD and the Machine's cmd)
+    has_bash: bool = True  # False for alpine/busybox/distroless bases
+    declared: bool = True  # False when ENTRYPOINT/CMD come from a base image we cannot see
+    # What an exec-form ENTRYPOINT script from the repo does with its arguments: "passes"
+    # (ends in `exec "$@"`), "ignores" (never reads them), or None (not known).
+    entrypoint_args: str | None = None
+    entrypoint_source: str | None = None  # the repo file the ENTRYPOINT script was copied from
+    entrypoint_migrates: bool = False  # that script runs database migrations itself
+
+
+# -- flyctl's splitting ----------------------------------------------------------------------
+
+
+def process_argv(fly_cmd: str) -> list[str]:
+    """flyctl's split of a `[processes]` value or `release_command` (google/shlex.Split)."""
+    words: list[str] = []
+    i, n = 0, len(fly_cmd)
+    while i < n:
+        ch = fly_cmd[i]
+        if ch in " \t\r\n":
+            i += 1
+            continue
+        if ch == "#":  # comment to end of line
+            end = fly_cmd.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        word: list[str] = []
+        while i < n and fly_cmd[i] not in " \t\r\n":
+            ch = fly_cmd[i]
+            if ch == "\\":
+                if i + 1 >= n:
+                    raise FlyctlSplitError("EOF found after escape character")
+                word.append(fly_cmd[i + 1])
+                i += 2
+            elif ch == "'":
+                end = fly_cmd.find("'", i + 1)
+                if end < 0:
+                    raise FlyctlSplitError("EOF found when expecting closing quote")
+                word.append(fly_cmd[i + 1:end])
+                i = end + 1
+            elif ch == '"':
+                i += 1
+                while True:
+                    if i >= n:
+                        raise FlyctlSplitError("EOF found when expecting closing quote")
+                    if fly_cmd[i] == '"':
+                        i += 1
+                        break
+                    if fly_cmd[i] == "\\":
+                        if i + 1 >= n:
+                            raise FlyctlSplitError("EOF found after escape character")
+                        word.append(fly_cmd[i + 1])
+                        i += 2
+                    else:
+                        word.append(fly_cmd[i])
+                        i += 1
+            else:
+                word.append(ch)
+                i += 1
+        words.append("".join(word))
+    return words
+
+
+def fly_command_for(argv: list[str] | tuple[str, ...]) -> str:
+    """A fly.toml command string that flyctl splits into exactly `argv`."""
+    return " ".join(_quote_word(word) for word in argv)
+
+
+def _quote_word(word: str) -> str:
+    if word and not re.search(r"[\s'\"\\]", word) and not word.startswith("#"):
+        return word
+    if "'" not in word:
+        return f"'{word}'"
+    return '"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# -- images ----------------------------------------------------------------------------------
+
+
+def image_from_buildpacks(procfile: dict[str, str],
+                          buildpack_processes: dict[str, tuple[str, ...]] | None = None) -> Image:
+    """The image Heroku's CNB builder makes: Procfile types are `bash -c <line>`.
+
+    `buildpack_processes` are types a language buildpack adds (e.g. a default `web`); the
+    Procfile's own entries win, as the Procfile buildpack runs last.
+    """
+    processes = dict(buildpack_processes or {})
+    processes.update({kind: ("bash", "-c", line) for kind, line in procfile.items()})
+    if "web" in processes:
+        default = "web"
+    elif len(processes) == 1:
+        default = next(iter(processes))
+    else:
+        default = None
+    entrypoint = (CNB_PROCESS_DIR + default,) if default else (CNB_LAUNCHER,)
+    return Image(kind="buildpacks", entrypoint=entrypoint, cmd=(), processes=processes,
+                 default_process=default)
+
+
+def image_from_dockerfile(text: str, read_file=None) -> Image:
+    """ENTRYPOINT/CMD/EXPOSE of the final stage (exec and shell forms; last one wins).
+
+    `read_file(rel) -> str | None` reads a file of the build context; when given, an exec-form
+    ENTRYPOINT script copied from the repo is read to learn whether it execs its arguments.
+    """
+    stages: dict[str, dict] = {}
+    current: dict | None = None
+    for instruction, args in _dockerfile_instructions(text):
+        if instruction == "FROM":
+            words = args.split()
+            words = [w for w in words if not w.startswith("--")]
+            source = words[0] if words else ""
+            alias = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+            parent = stages.get(source.lower())
+            if parent is not None:
+                current = dict(parent, expose=list(parent["expose"]), cmd_set_here=False,
+                               copies=list(parent["copies"]))
+            else:
+                current = {"entrypoint": (), "cmd": (), "shell_form": False, "expose": [],
+                           "shell": DOCKER_DEFAULT_SHELL, "base": source, "declared": False,
+                           "cmd_set_here": False, "copies": [], "workdir": "/"}
+            stages[str(len(stages))] = current
+            if alias:
+                stages[alias] = current
+            continue
+        if current is None:
+            continue  # ARG before FROM
+        if instruction == "WORKDIR":
+            current["workdir"] = posixpath.normpath(posixpath.join(current["workdir"], args.strip()))
+        elif instruction in ("COPY", "ADD"):
+            words = args.split()
+            if not any(w.startswith("--from") for w in words):
+                words = [w for w in words if not w.startswith("--")]
+                if len(words) >= 2 and not words[0].startswith("["):
+                    dest = posixpath.join(current["workdir"], words[-1])
+                    current["copies"].append((tuple(words[:-1]), dest, words[-1].endswith("/")))
+        elif instruction == "SHELL":
+            form = _json_form(args)
+            if form:
+                current["shell"] = tuple(form)
+        elif instruction == "ENTRYPOINT":
+            form = _json_form(args)
+            current["entrypoint"] = tuple(form) if form is not None else (*current["shell"], args)
+            current["shell_form"] = form is None
+            current["declared"] = True
+            if not current["cmd_set_here"]:
+                current["cmd"] = ()  # Docker: ENTRYPOINT resets a CMD inherited from the base
+        elif instruction == "CMD":
+            form = _json_form(args)
+            current["cmd"] = tuple(form) if form is not None else (*current["shell"], args)
+            current["cmd_set_here"] = True
+            current["declared"] = True
+        elif instruction == "EXPOSE":
+            for port in args.split():
+                match = re.fullmatch(r"(\d+)(?:/tcp)?", port)
+                if match:
+                    current["expose"].append(int(match.group(1)))
+    if current is None:
+        return Image(kind="dockerfile", declared=False)
+    base = current["base"]
+    script_args, script_source, migrates = None, None, False
+    if read_file is not None and current["entrypoint"] and not current["shell_form"]:
+        script_source, script = _entrypoint_script(current["entrypoint"][0], current, read_file)
+        script_args = _script_args(script) if script is not None else None
+        migrates = script is not None and bool(re.search(r"migrat", _code_of(script), re.I))
+    return Image(
+        kind="dockerfile",
+        entrypoint_migrates=migrates,
+        entrypoint_args=script_args,
+        entrypoint_source=script_source,
+        entrypoint=current["entrypoint"],
+        cmd=current["cmd"],
+        expose=tuple(current["expose"]),
+        base_image=base,
+        entrypoint_shell_form=current["shell_form"],
+        has_bash=not _NO_BASH_BASES.search(base.lower()),
+        declared=current["declared"],
+    )
+
+
+def _entrypoint_script(path: str, stage: dict, read_file) -> tuple[str | None, str | None]:
+    """(repo path, text) of the file the image has at `path`: from the stage's COPY/ADD from
+    the build context, else the longest suffix of `path` that is a repo file."""
+    target = posixpath.normpath(posixpath.join(stage["workdir"], path))
+    candidates = []
+    for sources, dest, dest_is_dir in reversed(stage["copies"]):
+        dest = posixpath.normpath(dest)
+        for source in sources:
+            source = source.rstrip("/") or "."
+            if not dest_is_dir and len(sources) == 1 and target == dest:
+                candidates.append(source)
+            elif target.startswith(dest.rstrip("/") + "/"):
+                rest = target[len(dest.rstrip("/")) + 1:]
+                if source == ".":
+                    candidates.append(rest)
+                elif posixpath.basename(source) == rest:
+                    candidates.append(source)
+                else:
+                    candidates.append(posixpath.join(source, rest))
+    parts = target.strip("/").split("/")
+    candidates += ["/".join(parts[i:]) for i in range(len(parts))]
+    for candidate in candidates:
+        candidate = posixpath.normpath(candidate.removeprefix("./"))
+        if candidate.startswith("..") or candidate in (".", ""):
+            continue
+        text = read_file(candidate)
+        if text is not None:
+            return candidate, text
+    return None, None
+
+
+def _code_of(script: str) -> str:
+    """A shell script without its comments (roughly: `#` to end of line)."""
+    return "\n".join(line.split("#", 1)[0] if not line.startswith("#!") else ""
+                     for line in script.splitlines())
+
+
+def _script_args(script: str) -> str | None:
+    """"passes" when a script execs its arguments, "ignores" when it never reads them."""
+    code = _code_of(script)
+    if re.search(r'\bexec\s+"?\$(?:@|\{@\})"?\s*$', code, re.M):
+        return "passes"
+    if not re.search(r"\$(?:[@*1-9]|\{[@*1-9])", code):
+        return "ignores"
+    return None
+
+
+def _dockerfile_instructions(text: str):
+    """(INSTRUCTION, arguments) with comments dropped and `\\` continuations joined."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    escape = "\\"
+    directive = re.match(r"\s*#\s*escape\s*=\s*(\S)", text)
+    if directive:
+        escape = directive.group(1)
+    logical = ""
+    for raw in text.split("\n"):
+        line = raw.rstrip()
+        if not logical and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if logical and line.lstrip().startswith("#"):
+            continue  # comments inside a continued instruction are dropped
+        if line.endswith(escape):
+            logical += line[:-1] + " "
+            continue
+        logical += line
+        parts = logical.strip().split(None, 1)
+        logical = ""
+        if parts:
+            yield parts[0].upper(), parts[1].strip() if len(parts) > 1 else ""
+    if logical.strip():
+        parts = logical.strip().split(None, 1)
+        yield parts[0].upper(), parts[1].strip() if len(parts) > 1 else ""
+
+
+def _json_form(args: str) -> list[str] | None:
+    if not args.startswith("["):
+        return None
+    try:
+        value = json.loads(args)
+    except ValueError:
+        return None  # Docker runs invalid JSON as shell form
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+# -- what PID 1 runs -------------------------------------------------------------------------
+
+
+def machine_exec(image: Image, fly_cmd: str | None, *, entrypoint: list[str] | None = None,
+                 exec_argv: list[str] | None = None) -> list[str]:
+    """The argv the Machine's init runs for a group whose fly.toml command is `fly_cmd`.
+
+    `entrypoint` is `[experimental] entrypoint`, `exec_argv` is `init.exec`. For buildpack
+    images the CNB launcher is resolved, so the answer is what finally runs (`bash -c ...`).
+    An empty list means nothing can run (the Machine would fail to start).
+    """
+    if exec_argv:
+        return list(exec_argv)
+    cmd = process_argv(fly_cmd) if fly_cmd else []
+    ep = list(entrypoint) if entrypoint is not None else list(image.entrypoint)
+    argv = ep + (cmd if cmd else list(image.cmd))
+    if image.kind == "buildpacks" and argv and (argv[0] == CNB_LAUNCHER
+                                                or argv[0].startswith(CNB_PROCESS_DIR)):
+        return _cnb_launch(image, argv)
+    return argv
+
+
+def _cnb_launch(image: Image, argv: list[str]) -> list[str]:
+    """buildpacks/lifecycle `launch/process.go` (platform API >= 0.10)."""
+    if argv[0].startswith(CNB_PROCESS_DIR):
+        kind, user_args = argv[0][len(CNB_PROCESS_DIR):], argv[1:]
+    elif image.default_process:
+        kind, user_args = image.default_process, argv[1:]
+    else:
+        user_args = argv[1:]
+        if not user_args:
+            return []  # "when there is no default process a command is required"
+        if user_args[0] == "--":
+            return user_args[1:]
+        if len(user_args) == 1:
+            return ["bash", "-c", user_args[0]]  # script mode: exec bash -c "$@"
+        return user_args  # each token is `eval echo`ed, then exec'd
+    process = image.processes.get(kind)
+    if process is None:
+        return []
+    command, default_args = _cnb_split(process)
+    return command + (user_args if user_args else default_args)
+
+
+def _cnb_split(process: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    if process[:2] == ("bash", "-c"):
+        return list(process[:2]), list(process[2:])
+    return list(process[:1]), list(process[1:])
+
+
+def fly_command_running(image: Image, line: str) -> str | None:
+    """The fly.toml command that makes the Machine run Procfile `line` as Heroku did, or None.
+
+    None when the image cannot be made to (a shell-form ENTRYPOINT ignores every cmd).
+    """
+    if image.kind == "buildpacks":
+        return fly_command_for([line])  # replaces `bash -c`'s one argument
+    if image.entrypoint_shell_form:
+        return None
+    line = line.strip()
+    if not needs_shell(line):
+        return line  # plain words: flyctl's split equals the shell's
+    shell = HEROKU_SHELL if image.has_bash else "/bin/sh"
+    return fly_command_for([shell, "-c", line])
+
+
+def shell_argv(line: str, *, has_bash: bool = True) -> list[str]:
+    return [HEROKU_SHELL if has_bash else "/bin/sh", "-c", line]
+
+
+# -- the Heroku meaning ----------------------------------------------------------------------
+
+_SHELL_SYNTAX = re.compile(r"[$`'\"\\;&|<>(){}*?\[\]~#!]")
+_ENV_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SHELL_BUILTINS = {"cd", "export", "source", ".", "exec", "ulimit", "umask", "set", "eval",
+                   "trap", "if", "for", "while", "case", "until", "test", "[", "[["}
+_BASHISMS = re.compile(r"\[\[|\bsource\b|<\(|>\(|\$\{[^}]*(//|:[0-9])|\{[^}\s]*,[^}\s]*\}|&>|\bfunction\b")
+_PORT_REF = re.compile(r"\$(?:PORT\b|\{PORT\})")
+
+
+def needs_shell(line: str) -> bool:
+    """True when `line` means something different without a shell (expansions, operators...)."""
+    line = line.strip()
+    if _SHELL_SYNTAX.search(line):
+        return True
+    words = line.split()
+    return bool(words) and (bool(_ENV_PREFIX.match(words[0])) or words[0] in _SHELL_BUILTINS)
+
+
+def runs_heroku_line(argv: list[str], procfile_line: str, env: dict | None = None,
+                     image: Image | None = None) -> bool:
+    """True when PID 1 running `argv` does what Heroku did for `procfile_line`.
+
+    Heroku ran `bash -c <line>` with PORT set. Accepted: `bash -c <line>` (any path), `sh -c
+    <line>` for a line without bash-only syntax, or the line's own words when it needs no
+    shell at all, optionally behind a pass-through init (tini, dumb-init). When `env` (the
+    fly.toml [env]) is given, a line that reads $PORT without a default also needs PORT there,
+    since Fly does not set it. With `image`, its ENTRYPOINT script is looked through when it
+    is known to exec its arguments (`exec "$@"`).
+    """
+    line = procfile_line.strip()
+    argv = list(argv)
+    ep = list(image.entrypoint) if image is not None else []
+    if image is not None and image.entrypoint_args == "passes" and ep and argv[:len(ep)] == ep:
+        argv = argv[len(ep):]
+    argv = _strip_pass_through(argv)
+    if not argv:
+        return False
+    if env is not None and _PORT_REF.search(line) and "PORT" not in env:
+        return False
+    program = os.path.basename(argv[0])
+    if len(argv) >= 3 and argv[1] == "-c" and program in ("bash", "sh"):
+        if argv[2].strip() != line:
+            return False
+        return program == "bash" or not _BASHISMS.search(line)
+    if needs_shell(line):
+        return False
+    return argv == _words(line)
+
+
+def _strip_pass_through(argv: list[str]) -> list[str]:
+    while argv and os.path.basename(argv[0]) in _PASS_THROUGH:
+        separators = _PASS_THROUGH[os.path.basename(argv[0])]
+        argv = argv[1:]
+        if argv and argv[0] in separators:
+            argv = argv[1:]
+    return argv
+
+
+def _words(line: str) -> list[str]:
+    return posix_shlex.split(line)

@@ -1,0 +1,154 @@
+"""Java, PHP, apps with their own Dockerfile, and apps no framework module knows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from herokufly.errors import ConfigError
+from tests.unit.frameworks._repo import assert_every_process_runs_heroku, plan_of, write
+
+
+def test_java_maven_actuator(tmp_path):
+    write(tmp_path, {"pom.xml": "<dependency>spring-boot-starter-actuator</dependency>",
+                     "system.properties": "java.runtime.version=17\n",
+                     "Procfile": "web: java -Dserver.port=$PORT $JAVA_OPTS -jar target/app.jar\n"})
+    plan = plan_of(tmp_path)
+    assert plan["framework"] == "java"
+    assert plan["build"]["runtime"]["version"] == "17"
+    assert plan["http_service"]["health_check_path"] == "/actuator/health"
+    assert_every_process_runs_heroku(plan)
+
+
+def test_laravel_default_web_and_migrate(tmp_path):
+    write(tmp_path, {"composer.json": {"require": {"php": "^8.2", "laravel/framework": "^11.0"}},
+                     "artisan": "", "bootstrap/app.php": "->withRouting(health: '/up')",
+                     "app.json": {"addons": ["heroku-postgresql"]}})
+    plan = plan_of(tmp_path)
+    assert plan["framework"] == "php"
+    assert plan["process_checks"]["app"]["heroku"] == "heroku-php-apache2 public/"
+    assert plan["release"]["line"] == "php artisan migrate --force"
+    assert plan["http_service"]["health_check_path"] == "/up"
+    assert_every_process_runs_heroku(plan)
+
+
+def test_own_dockerfile_processes_and_port(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM python:3.12-slim\nEXPOSE 5000\nCMD [\"gunicorn\", \"app:app\"]\n",
+                     "requirements.txt": "flask\n",
+                     "Procfile": "worker: cd jobs && python run.py --concurrency ${C:-2}\n"})
+    plan = plan_of(tmp_path)
+    assert plan["build"] == {"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": False,
+                             "runtime": plan["build"]["runtime"]}
+    assert plan["processes"]["app"] == ""  # the image's own CMD
+    assert plan["process_checks"]["app"]["machine_exec"] == ["gunicorn", "app:app"]
+    assert plan["processes"]["worker"] == "/bin/bash -c 'cd jobs && python run.py --concurrency ${C:-2}'"
+    assert plan["http_service"]["internal_port"] == 5000 and plan["env"]["PORT"] == "5000"
+    assert_every_process_runs_heroku(plan)
+
+
+def test_heroku_yml_commands_run_in_the_image_and_the_procfile_is_unused(tmp_path):
+    write(tmp_path, {"docker/Dockerfile.prod": "FROM python:3.12\nEXPOSE 8000\nCMD [\"python\", \"serve.py\"]\n",
+                     "heroku.yml": "build:\n  docker:\n    web: docker/Dockerfile.prod\n"
+                                   "  config:\n    NIGHTLY: 0\n"
+                                   "release:\n  image: web\n  command:\n    - ./manage.py migrate --noinput\n"
+                                   "run:\n  worker:\n    command:\n      - celery -A app worker -c ${C:-2}\n",
+                     "requirements.txt": "django\n",
+                     "Procfile": "web: gunicorn wrong\nrelease: wrong\n"})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["dockerfile"] == "docker/Dockerfile.prod"
+    assert plan["build"]["args"] == {"NIGHTLY": "0"}
+    assert plan["processes"]["app"] == ""  # no run.web: the image's CMD, as on Heroku
+    assert plan["process_checks"]["app"]["machine_exec"] == ["python", "serve.py"]
+    assert plan["processes"]["worker"] == "/bin/bash -c 'celery -A app worker -c ${C:-2}'"
+    assert plan["release_command"] == "./manage.py migrate --noinput"
+    assert plan["http_service"]["internal_port"] == 8000
+    assert_every_process_runs_heroku(plan)
+    assert "wrong" not in json.dumps(plan["processes"]) + str(plan["release_command"])
+
+
+def test_without_heroku_yml_the_web_group_runs_the_images_command(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"dev.py\"]\n",
+                     "Procfile": "web: gunicorn app:app -b 0.0.0.0:$PORT\n"})
+    assert plan_of(tmp_path)["processes"]["app"] == ""
+
+
+def test_invalid_heroku_yml_names_the_file(tmp_path):
+    write(tmp_path, {"heroku.yml": "build: [\n", "Dockerfile": "FROM x\n"})
+    with pytest.raises(ConfigError, match=r"^heroku.yml:\d+:\d+: invalid YAML"):
+        plan_of(tmp_path)
+
+
+def test_shell_form_entrypoint_is_a_manual_step(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM debian\nENTRYPOINT ./start.sh\n",
+                     "Procfile": "web: ./start.sh\nworker: ./work.sh\n"})
+    plan = plan_of(tmp_path)
+    assert any(s["item"].startswith("Process groups") and "shell form" in s["why"]
+               for s in plan["manual_steps"])
+
+
+def test_unknown_app_and_custom_buildpacks(tmp_path):
+    write(tmp_path, {"Procfile": "web: ./bin/server --port $PORT\n",
+                     ".buildpacks": "https://github.com/heroku/heroku-buildpack-apt\n"
+                                    "https://example.com/custom.tgz\n"})
+    plan = plan_of(tmp_path)
+    assert plan["framework"] == "unknown" and plan["build"]["mode"] == "buildpacks"
+    assert plan["build"]["heroku_buildpacks"][1] == "https://example.com/custom.tgz"
+    assert any(s["item"] == "Custom buildpacks" for s in plan["manual_steps"])
+    assert_every_process_runs_heroku(plan)
+
+
+def test_entrypoint_script_that_ignores_its_arguments_is_a_manual_step(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM python:3.12\nCOPY boot.sh ./\nENTRYPOINT [\"./boot.sh\"]\n",
+                     "boot.sh": "#!/bin/sh\nflask db upgrade\nexec gunicorn app:app\n",
+                     "requirements.txt": "flask\n",
+                     "Procfile": "web: flask db upgrade; gunicorn app:app\nworker: rq worker tasks\n"})
+    plan = plan_of(tmp_path)
+    assert plan["processes"]["app"] == ""  # the image's own ENTRYPOINT
+    step = next(s for s in plan["manual_steps"] if s["item"] == "Process groups worker")
+    assert "boot.sh never reads its arguments" in step["why"]
+
+
+def test_pass_through_entrypoint_runs_every_line(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM ruby\nWORKDIR /rails\nCOPY . .\n"
+                                   "ENTRYPOINT [\"/rails/bin/docker-entrypoint\"]\nCMD [\"./bin/rails\", \"s\"]\n",
+                     "bin/docker-entrypoint": "#!/bin/bash\nexec \"$@\"\n", "Gemfile": "gem 'rails'\n",
+                     "Procfile": "web: bin/rails s\nworker: RAILS_MAX_THREADS=5 bin/rake jobs:work\n"
+                                 "release: bin/rails db:migrate\n"})
+    plan = plan_of(tmp_path)
+    assert_every_process_runs_heroku(plan)
+    assert plan["release_command"] == "bin/rails db:migrate"
+
+
+def test_release_line_needing_a_tool_the_image_lacks_is_a_manual_step(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM elixir:1.14 AS build\nRUN mix release\n"
+                                   "FROM alpine:3.13\nCOPY --from=build /app/_build/prod/rel/shop ./\n"
+                                   "CMD [\"bin/shop\", \"start\"]\n",
+                     "Procfile": "web: mix phx.server\nrelease: POOL_SIZE=2 mix ecto.migrate\n"})
+    plan = plan_of(tmp_path)
+    step = next(s for s in plan["manual_steps"] if "(release)" in s["item"])
+    assert "needs `mix`" in step["why"] and "alpine:3.13" in step["why"]
+    assert not any("(app)" in s["item"] for s in plan["manual_steps"])  # web runs the image CMD
+
+
+def test_heroku_yml_languages_build_is_a_buildpack_build_with_its_run_section(tmp_path):
+    write(tmp_path, {"heroku.yml": "build:\n  languages:\n    - ruby\nrun:\n  web: bundle exec puma\n",
+                     "Gemfile": "gem 'sinatra'\n", "config.ru": "run App\n",
+                     "Dockerfile": "FROM ruby\nCMD [\"ruby\", \"app.rb\"]\n"})
+    plan = plan_of(tmp_path)
+    # A Dockerfile in the repo is still the app's own; the web line comes from heroku.yml run.
+    assert plan["build"]["mode"] == "dockerfile"
+    assert plan["processes"]["app"] == ""  # Heroku built with buildpacks: the image's command
+    assert any("ran `bundle exec puma`" in n for n in plan["notes"])
+
+
+def test_release_line_the_image_cannot_run_is_replaced_when_its_entrypoint_migrates(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM elixir:1.14 AS build\nRUN mix release\nFROM alpine:3.13\n"
+                                   "COPY docker-entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n"
+                                   "CMD [\"run\"]\n",
+                     "docker-entrypoint.sh": "#!/bin/sh\n/app/bin/shop eval Shop.Release.migrate\nexec \"$@\"\n",
+                     "Procfile": "web: mix phx.server\nrelease: POOL_SIZE=2 mix ecto.migrate\n"})
+    plan = plan_of(tmp_path)
+    assert plan["release_command"] is None
+    assert "runs the migrations when a Machine starts" in plan["release"]["replaced"]
+    assert not any("(release)" in s["item"] for s in plan["manual_steps"])
