@@ -24,11 +24,11 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from herokufly import masking
+from herokufly import masking, pins
 from herokufly.errors import FlyError
 
-# `mpg`, `secrets import --stage` and the `--json` shapes we read exist from here on.
-MIN_FLYCTL_VERSION = (0, 3, 150)
+# The pinned release (herokufly/data/pins.json): every call here was checked against its source.
+MIN_FLYCTL_VERSION = pins.flyctl_version_tuple()
 TOKEN_HINT = "Set FLY_API_TOKEN to a valid token (create one with `fly tokens create deploy` or `fly auth token`)"
 _URL = re.compile(r"(?:postgres(?:ql)?|rediss?)://\S+")
 

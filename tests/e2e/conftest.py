@@ -42,10 +42,24 @@ def missing(reason: str) -> None:
 
 
 def flyctl_base_image() -> str:
-    """The flyctl image the Dockerfile copies from (the stand-in has the same name)."""
-    match = re.search(r"^FROM (flyio/flyctl:\S+) AS flyctl$", (REPO_ROOT / "Dockerfile").read_text(), re.M)
+    """The flyctl image the Dockerfile copies from, by tag (the stand-in has that name)."""
+    match = re.search(r"^FROM (flyio/flyctl:[^\s@]+)(?:@sha256:[0-9a-f]{64})? AS flyctl$",
+                      (REPO_ROOT / "Dockerfile").read_text(), re.M)
     assert match, "Dockerfile has no `FROM flyio/flyctl:<version> AS flyctl` line"
     return match.group(1)
+
+
+_DIGEST_PIN = re.compile(r"^(FROM [^\s@]+)@sha256:[0-9a-f]{64}", re.M)
+
+
+def use_standin_bases(dockerfile: Path) -> None:
+    """Point a copied Dockerfile's base images at the local stand-ins, by tag.
+
+    The Dockerfile pins the upstream images by digest; no registry is reachable here and a
+    stand-in cannot carry the upstream digest, so test builds use the stand-in's tag.
+    """
+    if dockerfile.is_file():
+        dockerfile.write_text(_DIGEST_PIN.sub(r"\1", dockerfile.read_text()))
 
 
 @pytest.fixture(scope="session")
@@ -153,6 +167,7 @@ def run_act(
     event_file = private / "event.json"
     event_file.write_text(json.dumps(event or {"inputs": {}}))
     shutil.rmtree(workspace / ".e2e-out", ignore_errors=True)
+    use_standin_bases(workspace / "Dockerfile")
     # act tags a `uses: ./` image act-dockeraction:latest. Removing it and passing --rebuild=false
     # builds the real Dockerfile once per run (warm layers make that seconds) and reuses it for
     # every later `uses: ./` step, instead of rebuilding per step.

@@ -36,7 +36,7 @@ def fake(tmp_path, monkeypatch) -> FakeFly:
 
 
 def test_version_is_checked(fake, monkeypatch):
-    assert fake.client().check_version() == "0.3.214"
+    assert fake.client().check_version() == "0.4.87"
     monkeypatch.setenv("FAKE_FLYCTL_VERSION", "0.2.9")
     with pytest.raises(FlyError, match="too old") as info:
         fake.client().check_version()
