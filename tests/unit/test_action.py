@@ -346,7 +346,7 @@ def test_workflow_commands_pass_through_the_capture(capsys):
 
 
 def contract(name: str) -> dict:
-    """A published schema from shared/contracts (beside the checkout, as in CI)."""
+    """A published schema from tests/contracts/."""
     return json.loads(contract_path(name).read_text())
 
 
