@@ -22,7 +22,7 @@ from typing import Callable, Mapping, MutableMapping
 
 import click
 
-from herokufly import console, errors, masking
+from herokufly import console, errors, masking, pins
 
 # Inputs that hold secrets, and the variable each is given to the engine as.
 SECRET_INPUTS = {
@@ -352,8 +352,11 @@ def _dispatch(inputs: ActionInputs, env: MutableMapping[str, str]) -> int:
     )
     if inputs.command in ("plan", "migrate", "rollback"):
         # On a PR: head-SHA check, then the stage's row in the progress comment and the summary.
-        return _pr_flow().around(ctx, inputs.command, handler)
-    return handler(ctx)
+        code = _pr_flow().around(ctx, inputs.command, handler)
+    else:
+        code = handler(ctx)
+    ctx.files.add_summary(f"\n<sub>{pins.version_line()}</sub>\n")  # which herokufly wrote this
+    return code
 
 
 def _working_directory(workspace: Path, relative: str) -> Path:

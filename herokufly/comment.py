@@ -17,7 +17,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
-from herokufly import events, masking
+from herokufly import __version__, events, masking
 
 LIMIT = 65000  # GitHub refuses comments over 65,536 characters; keep a margin
 PROGRESS_VERSION = 1
@@ -228,6 +228,7 @@ def _render(progress: dict, plan_markdown: str | None, *, note_full_plan: bool =
         "command": _code(progress.get("command", "")),
         "actor": _md(progress.get("actor", "")),
         "head_sha": _code((progress.get("head_sha") or "")[:12] or "?"),
+        "version": _md(__version__),
     }
     return _template("comment.md").substitute(values)
 

@@ -44,3 +44,15 @@ def release() -> dict:
     record = dict(_read("release.json"))
     record["version"] = __version__
     return record
+
+
+def version_line() -> str:
+    """What ran, for job summaries: the version, and the release commit and image when known."""
+    record = release()
+    line = f"herokufly {record['version']}"
+    if record["commit"]:
+        line += f" (release commit {record['commit'][:12]}"
+        line += f", image {record['image']})" if record["image"] else ")"
+    else:
+        line += " (not a release build)"
+    return line

@@ -116,3 +116,16 @@ def test_a_release_build_pins_its_commit_and_version(monkeypatch):
     sha = "4f0c1e2d3b4a5968778695a4b3c2d1e0f9a8b7c6"
     monkeypatch.setattr(workflow, "ACTION_SHA", sha)
     assert workflow.action_pin(None) == f"herokufly/herokufly@{sha} # v{pins.release()['version']}"
+
+
+def test_the_pr_comment_and_the_job_summary_name_the_version(monkeypatch):
+    from herokufly import __version__, comment
+
+    body = comment.render({"heroku_app": "a", "app": "b", "command": "plan", "actor": "x", "head_sha": "abc",
+                           "updated_at": "now"})
+    assert f"with herokufly {__version__}." in body
+    assert pins.version_line() == f"herokufly {__version__} (not a release build)"
+    monkeypatch.setattr(pins, "release", lambda: {"version": __version__, "commit": "ab" * 20,
+                                                  "image": "ghcr.io/herokufly/herokufly@sha256:" + "c" * 64})
+    assert pins.version_line() == (f"herokufly {__version__} (release commit {'ab' * 6}, "
+                                   f"image ghcr.io/herokufly/herokufly@sha256:{'c' * 64})")
