@@ -152,6 +152,8 @@ def run_act(
     event: dict | None = None,
     event_name: str = "workflow_dispatch",
     workflow_dir: Path | None = None,
+    platform: str = JOB_IMAGE,
+    extra_args: tuple[str, ...] = (),
 ) -> ActRun:
     """`act workflow_dispatch` on tests/e2e/workflows/<workflow> in `workspace` (bind-mounted).
 
@@ -176,7 +178,7 @@ def run_act(
         act, event_name,
         "-W", str((workflow_dir or workspace / "tests" / "e2e" / "workflows") / workflow),
         "-e", str(event_file),
-        "-P", f"ubuntu-latest={JOB_IMAGE}",
+        "-P", f"ubuntu-latest={platform}",  # "-self-hosted": steps run on this machine
         "--pull=false",
         "--rebuild=false",
         "--no-cache-server",
@@ -187,6 +189,7 @@ def run_act(
         "--secret-file", str(secret_file),
         "--var-file", str(var_file),
         "--env-file", str(private / "no.env"),
+        *extra_args,
     ]
     # Only what act needs from our environment: no tokens of the machine running the tests.
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "DOCKER_HOST", "TMPDIR", "LANG")}
