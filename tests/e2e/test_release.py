@@ -7,7 +7,7 @@ provenance attestation (needs GitHub's OIDC and Sigstore), the artifact hand-ove
 the workspace instead), `gh release create`; the PyPI publish step uploads to pypiserver with
 twine instead of OIDC. Then:
   - the image is pulled back from the registry by digest;
-  - the release commit (tags v<version> and v1 in the origin repository) has an action.yml
+  - the release commit (tags v<version> and its major, v0/v1, in the origin repository) has an action.yml
     naming that digest, and plan.yml runs the action from it (act pulls, builds nothing);
   - the wheel installs back from the index, stamped with the release commit and image;
   - one more act run times a job using the image by digest against one building the Dockerfile.
@@ -197,7 +197,8 @@ def test_the_image_is_pushed_and_pulled_back_by_digest(released):
 def test_the_release_commit_runs_the_action_from_the_digest_and_carries_both_tags(released):
     origin = released["origin"]
     commit = _git(origin, "rev-parse", f"refs/tags/{TAG}^{{commit}}")
-    assert _git(origin, "rev-parse", "refs/tags/v1^{commit}") == commit
+    major = TAG.split(".")[0]  # v0 for 0.x releases, v1 for 1.x
+    assert _git(origin, "rev-parse", f"refs/tags/{major}^{{commit}}") == commit
     assert _git(origin, "rev-parse", f"{commit}^") == released["tagged"]  # one commit on the tagged one
     assert _git(origin, "diff", "--name-only", f"{commit}^", commit) == "action.yml"
     action = yaml.safe_load(_git(origin, "show", f"{commit}:action.yml"))
