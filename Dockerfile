@@ -24,7 +24,8 @@ RUN apt-get update \
  && cp -a /usr/bin/git /out/usr/bin/ \
  && cp -a /usr/lib/git-core /out/usr/lib/ \
  && cp -a /usr/share/git-core /out/usr/share/ \
- && cp -a /usr/lib/postgresql/17/bin/pg_dump /usr/lib/postgresql/17/bin/psql /out/usr/lib/postgresql/17/bin/
+ && cp -a /usr/lib/postgresql/17/bin/pg_dump /usr/lib/postgresql/17/bin/psql /out/usr/lib/postgresql/17/bin/ \
+ && if cmp -s /out/usr/bin/git /out/usr/lib/git-core/git; then ln -sf ../../bin/git /out/usr/lib/git-core/git; fi
 
 FROM debian:trixie-slim@sha256:d7e12182ce18b85b93007c1dedf31f2d29e01ccf3182cc4017c709b6259bc132
 
@@ -57,6 +58,7 @@ RUN printf '%s\n' \
       python3-requests=2.32.3+dfsg-5+deb13u1 \
       python3-tomlkit=0.13.2-1 \
       python3-yaml=6.0.2-1+b2 \
+ && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 
 COPY --from=tools /out/ /

@@ -41,6 +41,7 @@ MB = 1_000_000
 
 # What each large file is in the image for (first matching pattern wins).
 PURPOSES = [
+    (r"^/var/cache/apt/", "downloaded .deb files: should not be in the image"),
     (r"^/usr/local/bin/flyctl$", "flyctl: every Fly call (stand-in here: the fake)"),
     (r"^/usr/lib/postgresql/17/bin/(pg_dump|psql)$", "the database copy (pg_dump schema, psql COPY pipes)"),
     (r"^/usr/(bin/git|lib/git-core/)", "git: reads the repository, commits generated workflows"),
@@ -54,6 +55,8 @@ PURPOSES = [
     (r"libpq\.so", "libpq: PostgreSQL client library"),
     (r"lib(icu|zstd|lz4|readline|sqlite3|db-|pcre2|expat|z\.so)", "compression, regex, line editing, data for git, psql and Python"),
     (r"^/usr/lib/locale/", "C.UTF-8 locale"),
+    (r"/perl", "perl-base: Essential in Debian, part of the base image"),
+    (r"libapt|/sqv$|libdb-", "apt and its signature checker (base image)"),
     (r"^/(usr/)?(s?bin|lib/x86_64-linux-gnu|lib/aarch64-linux-gnu)/", "Debian base system (trixie-slim)"),
     (r"^/var/lib/dpkg/|^/var/cache/debconf/", "Debian package database (base image)"),
     (r"^/usr/share/", "data files of Debian packages"),

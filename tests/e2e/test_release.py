@@ -169,6 +169,10 @@ def released(act_ready, registry, index, tmp_path_factory):
                   platform="-self-hosted", variables={}, secrets={"GITHUB_TOKEN": "ghs_e2e_release_token"})
     assert run.returncode == 0, f"act failed ({run.returncode}); log: {workspace.parent}/act-release.yml/act.log"
     outputs = run.outputs("push")
+    # The workspace moves to the release commit, as a user pinning it gets it.
+    release_commit = _git(origin, "rev-parse", f"refs/tags/{TAG}^{{commit}}")
+    subprocess.run([*git, "fetch", "-q", "--force", str(origin), "+refs/tags/*:refs/tags/*"], cwd=workspace, check=True)
+    subprocess.run([*git, "checkout", "-q", release_commit], cwd=workspace, check=True)
     return {"run": run, "workspace": workspace, "origin": origin, "tagged": tagged, "registry": registry,
             "image": outputs["image"], "digest": outputs["digest"], "packages": packages, "index": index_url}
 
@@ -258,7 +262,8 @@ def test_plan_runs_from_the_digest_with_no_build(released, heroku):
     assert run.step_result("plan") == "success"
     assert json.loads(run.outputs("plan")["plan_json"])["fly_app"] == "acme-released"
     assert f"docker pull image={ref}" in run.text
-    assert "docker build" not in run.text
+    assert f"docker run image={ref}" in run.text
+    assert "docker build" not in run.text and "act-dockeraction" not in run.text
     assert f"herokufly {__version__}" in run.summary("plan")
 
 
@@ -302,4 +307,6 @@ def test_time_saved_per_job_by_the_digest(released, tmp_path):
     report.write_text(json.dumps({"digest_s": by_digest, "dockerfile_warm_s": by_build}))
     print(f"\naction step: by digest {by_digest:.1f} s, building the Dockerfile (warm cache) {by_build:.1f} s")
     assert by_digest > 0 and by_build > 0
-    assert "docker build" in run.text  # the second job did build
+    assert f"docker pull image={released['image']}@{released['digest']}" in run.text  # the first job pulled
+    assert "docker build -t act-e2e-build-variant-dockeraction" in run.text  # the second job built
+    assert "act-dockeraction:latest" not in run.text
