@@ -173,8 +173,11 @@ def released(act_ready, registry, index, tmp_path_factory):
     release_commit = _git(origin, "rev-parse", f"refs/tags/{TAG}^{{commit}}")
     subprocess.run([*git, "fetch", "-q", "--force", str(origin), "+refs/tags/*:refs/tags/*"], cwd=workspace, check=True)
     subprocess.run([*git, "checkout", "-q", release_commit], cwd=workspace, check=True)
-    return {"run": run, "workspace": workspace, "origin": origin, "tagged": tagged, "registry": registry,
-            "image": outputs["image"], "digest": outputs["digest"], "packages": packages, "index": index_url}
+    yield {"run": run, "workspace": workspace, "origin": origin, "tagged": tagged, "registry": registry,
+           "image": outputs["image"], "digest": outputs["digest"], "packages": packages, "index": index_url}
+    # The engine stores every layer in full (vfs): leave none of these images behind.
+    subprocess.run(["docker", "image", "rm", "-f", f"{outputs['image']}:{TAG}", f"{outputs['image']}@{outputs['digest']}",
+                    "act-e2e-build-variant-dockeraction:latest"], capture_output=True, timeout=300)
 
 
 def _git(repo: Path, *args: str) -> str:
