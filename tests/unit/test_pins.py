@@ -91,13 +91,7 @@ def test_update_pins_finds_nothing_to_change():
 
 def test_update_pins_notices_a_dockerfile_that_drifted(tmp_path):
     """--check fails when one apt version in the Dockerfile is not the pinned one."""
-    import importlib.machinery
-    import importlib.util
-
-    loader = importlib.machinery.SourceFileLoader("update_pins", str(ROOT / "scripts" / "update-pins"))
-    spec = importlib.util.spec_from_loader("update_pins", loader)
-    update_pins = importlib.util.module_from_spec(spec)
-    loader.exec_module(update_pins)
+    update_pins = _update_pins()
     drifted = DOCKERFILE.replace("python3=3.13.5-1 ", "python3=3.13.4-1 ")
     assert drifted != DOCKERFILE
     assert update_pins.rewrite_dockerfile(drifted, PINS) == DOCKERFILE
@@ -129,3 +123,34 @@ def test_the_pr_comment_and_the_job_summary_name_the_version(monkeypatch):
                                                   "image": "ghcr.io/herokufly/herokufly@sha256:" + "c" * 64})
     assert pins.version_line() == (f"herokufly {__version__} (release commit {'ab' * 6}, "
                                    f"image ghcr.io/herokufly/herokufly@sha256:{'c' * 64})")
+
+
+def _update_pins():
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader("update_pins", str(ROOT / "scripts" / "update-pins"))
+    spec = importlib.util.spec_from_loader("update_pins", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def test_update_pins_takes_the_newest_setup_flyctl_tag_and_its_commit(monkeypatch):
+    update_pins = _update_pins()
+    listing = ("fc53c09e1bc3be6f54706524e3b82c4f462f77be\trefs/tags/1.5\n"
+               "1111111111111111111111111111111111111111\trefs/tags/1.10\n"
+               "2222222222222222222222222222222222222222\trefs/tags/1.10^{}\n"
+               "ed8efb33836e8b2096c7fd3ba1c8afe303ebbff1\trefs/tags/1.6\n"
+               "ed8efb33836e8b2096c7fd3ba1c8afe303ebbff1\trefs/tags/v1\n")
+    monkeypatch.setattr(update_pins, "run", lambda args, timeout=0: listing)
+    assert update_pins.latest_setup_flyctl() == ("1.10", "2" * 40)  # numeric order; the peeled commit
+
+
+def test_update_pins_keeps_every_pin_when_nothing_is_reachable(monkeypatch):
+    update_pins = _update_pins()
+    monkeypatch.setattr(update_pins, "run", lambda args, timeout=0: None)
+    monkeypatch.setattr(update_pins, "latest_flyctl", lambda: None)
+    pins_now = json.loads(json.dumps(PINS))
+    update_pins.refresh(pins_now, None)
+    assert pins_now == PINS
