@@ -8,7 +8,11 @@ PostgreSQL server, then alternates, --runs times, on the same server:
 each into a new empty database. Prints every run, the medians, the ratio b/a and the
 peak RSS of the herokufly process (the largest single process of its tree).
 
-Usage: python3 bench/db_transfer.py --size-mb 200 --runs 3 [--jobs N] [--verify counts]
+With --stats-views N the source also gets Heroku's pg_stat_statements in heroku_ext and N
+views over it (chained), and herokufly copies with --fly-target, so each run also pays for
+finding the extension Fly cannot create and leaving it and the views out (the preflight phase).
+
+Usage: python3 bench/db_transfer.py --size-mb 200 --runs 3 [--jobs N] [--verify counts] [--stats-views N]
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--verify", default="counts", choices=["counts", "checksums", "none"])
     ap.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    ap.add_argument("--stats-views", type=int, default=0,
+                    help="add pg_stat_statements + this many views on it; copy with --fly-target")
     args = ap.parse_args()
 
     server = pgserver.start_host_server(15)
@@ -53,6 +59,12 @@ def main() -> int:
         src = server.create_database("bench_src")
         t0 = time.monotonic()
         pg_dataset.build(src, pg_dataset.rows_for_mb(args.size_mb))
+        if args.stats_views:
+            server.execute("CREATE EXTENSION pg_stat_statements SCHEMA heroku_ext", dbname="bench_src")
+            views = ["CREATE VIEW public.stats_0 AS SELECT query, calls FROM heroku_ext.pg_stat_statements"]
+            views += [f"CREATE VIEW public.stats_{i} AS SELECT * FROM public.stats_{i - 1} WHERE calls > {i}"
+                      for i in range(1, args.stats_views)]
+            server.execute(";\n".join(views), dbname="bench_src")
         size = int(server.query("SELECT pg_database_size('bench_src')"))
         print(f"dataset: {size / 1e6:.0f} MB built in {time.monotonic() - t0:.0f}s "
               f"(PostgreSQL {server.major}, {os.cpu_count()} CPUs)", flush=True)
@@ -79,6 +91,8 @@ def main() -> int:
                            "db", "transfer", "--from", src, "--to", tgt, "--verify", args.verify, "--json"]
                     if args.jobs:
                         cmd += ["--jobs", str(args.jobs)]
+                    if args.stats_views:
+                        cmd.append("--fly-target")
                     started = time.monotonic()
                     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
                     seconds = time.monotonic() - started

@@ -23,6 +23,7 @@ from typing import Callable, Mapping, MutableMapping
 import click
 
 from herokufly import console, errors, masking, pins
+from herokufly.settings import MASK_ALL_CONFIG_ENV, env_flag
 
 # Inputs that hold secrets, and the variable each is given to the engine as.
 SECRET_INPUTS = {
@@ -30,6 +31,7 @@ SECRET_INPUTS = {
     "fly_api_token": "FLY_API_TOKEN",
     "github_token": "GITHUB_TOKEN",
     "workflow_token": "HEROKUFLY_WORKFLOW_TOKEN",
+    "state_key": "HEROKUFLY_STATE_KEY",
 }
 
 
@@ -58,7 +60,7 @@ class ActionInputs:
     region: str = ""
     postgres: str = ""
     stage: str = ""
-    # The pull-request flow (herokufly/pr_flow.py).
+    # The pull-request flow (herokufly/pr/flow.py).
     head_sha: str = ""
     stages: str = ""
     outcome: str = ""
@@ -67,7 +69,9 @@ class ActionInputs:
     branch: str = ""
     environment: str = ""
     workflow_token: str = dataclasses.field(default="", repr=False)
+    state_key: str = dataclasses.field(default="", repr=False)
     working_directory: str = "."
+    mask_all_config: str = "false"
     heroku_api_key: str = dataclasses.field(default="", repr=False)
     fly_api_token: str = dataclasses.field(default="", repr=False)
     github_token: str = dataclasses.field(default="", repr=False)
@@ -244,14 +248,12 @@ def handle_plan(ctx: ActionContext) -> int:
 
 
 def render_plan_summary(plan: dict) -> str:
-    """The plan as Markdown: the report module's rendering (shared with the terminal and PR comment)."""
-    try:
-        from herokufly.report import render_plan_markdown
-    except ImportError:
-        # TODO(report): drop once herokufly/report.py lands everywhere.
-        body = json.dumps(plan, indent=2, sort_keys=True)
-        return f"## herokufly plan: {plan.get('heroku_app')} -> {plan.get('fly_app')}\n\n```json\n{body}\n```\n"
-    return render_plan_markdown(plan)
+    """The plan as Markdown: the report module's rendering (shared with the terminal and PR comment),
+    with what the repository and Heroku said unable to open HTML or mention anyone."""
+    from herokufly.pr.comment import neutralize
+    from herokufly.report import render_plan_markdown
+
+    return neutralize(render_plan_markdown(plan))
 
 
 def handle_migrate(ctx: ActionContext) -> int:
@@ -280,12 +282,12 @@ SMOKE_URL_ENV = "HEROKUFLY_SMOKE_URL"
 
 Handler = Callable[[ActionContext], int]
 
-# command input -> handler. plan/migrate/rollback run inside pr_flow.around (see _dispatch).
+# command input -> handler. plan/migrate/rollback run inside pr.flow.around (see _dispatch).
 HANDLERS: dict[str, Handler] = {
     "plan": handle_plan,
     "migrate": handle_migrate,
     "rollback": handle_rollback,
-    # The pull-request flow (herokufly/pr_flow.py): gate, final report, workflow files.
+    # The pull-request flow (herokufly/pr/flow.py): gate, final report, workflow files.
     "auto": lambda ctx: _pr_flow().handle_auto(ctx),
     "report": lambda ctx: _pr_flow().handle_report(ctx),
     "workflow": lambda ctx: _pr_flow().handle_workflow(ctx),
@@ -293,9 +295,9 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _pr_flow():
-    from herokufly import pr_flow  # late: keeps `import herokufly.action` light
+    from herokufly.pr import flow  # late: PyGithub is loaded only for the PR commands
 
-    return pr_flow
+    return flow
 
 
 # --- the action ---------------------------------------------------------------------------------
@@ -310,6 +312,10 @@ def run(environ: MutableMapping[str, str] | None = None) -> int:
         masking.register(value)
     for name in SECRET_INPUTS.values():
         masking.register(env.get(name))
+    if env_flag(inputs.mask_all_config):
+        # Before any config value is read; the engine's Settings reads the variable too.
+        masking.mask_all_config()
+        os.environ[MASK_ALL_CONFIG_ENV] = "1"
     title = f"herokufly {inputs.command or 'action'} failed"
     try:
         return _dispatch(inputs, env)

@@ -23,20 +23,16 @@ def error_annotation(title: str, message: str) -> None:
     message = masking.redact(message)
     if masking.in_github_actions():
         title = title.replace(":", " ").replace(",", " ")
-        click.echo(f"::error title={title}::{_escape(message)}")
+        click.echo(f"::error title={title}::{masking.escape_data(message)}")
     else:
         click.echo(f"error: {message}", err=True)
-
-
-def _escape(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 @contextlib.contextmanager
 def group(title: str):
     """A collapsible `::group::` in Actions; a heading on a terminal."""
     if masking.in_github_actions():
-        click.echo(f"::group::{masking.redact(title)}")
+        click.echo(f"::group::{masking.escape_data(masking.redact(title))}")
         try:
             yield
         finally:

@@ -1,5 +1,6 @@
 """GitHub through PyGithub: the sticky progress comment, replies, reactions,
-collaborator roles, the PR head, and committing generated files.
+collaborator roles, the PR head and its timeline, and committing generated files
+(Git Data API, on a pinned parent commit).
 
 The base URL comes from GITHUB_API_URL (GitHub Enterprise and the test fake).
 Every PyGithub failure becomes one GitHubError line; the token never shows.
@@ -18,7 +19,7 @@ from github.Issue import Issue
 from github.IssueComment import IssueComment
 
 from herokufly import masking
-from herokufly.authz import ROLES, PullRequestInfo
+from herokufly.pr.authz import ROLES, PullRequestInfo
 from herokufly.errors import GitHubError
 from herokufly.settings import Settings
 
@@ -151,6 +152,31 @@ class GitHubClient:
     def pull_request_branch(self, number: int) -> str:
         return self._call(f"read pull request #{number}", lambda: self._repo.get_pull(number).head.ref)
 
+    def comment_created_at(self, comment_id: int) -> str:
+        """The server's creation time of an issue comment (ISO 8601, UTC)."""
+        def read() -> str:
+            _, data = self._repo.requester.requestJsonAndCheck("GET", f"{self._repo.url}/issues/comments/{comment_id}")
+            return str(data.get("created_at") or "")
+
+        return self._call(f"read comment {comment_id}", read)
+
+    def timeline(self, number: int) -> list[dict]:
+        """The PR's timeline events, oldest first (raw JSON: `event`, `created_at`, `sha`, `committer`...).
+        GET /repos/{owner}/{repo}/issues/{issue_number}/timeline (docs.github.com/rest/issues/timeline)."""
+        def read() -> list[dict]:
+            events: list[dict] = []
+            for page in range(1, 101):  # 10,000 events: beyond any PR this flow meets
+                _, data = self._repo.requester.requestJsonAndCheck(
+                    "GET", f"{self._repo.url}/issues/{number}/timeline", parameters={"per_page": 100, "page": page})
+                if not isinstance(data, list) or not data:
+                    break
+                events += [e for e in data if isinstance(e, dict)]
+                if len(data) < 100:
+                    break
+            return events
+
+        return self._call(f"read the timeline of #{number}", read)
+
     # -- comments ----------------------------------------------------------
     def _issue(self, number: int) -> Issue:
         # Addressed by URL: never GET /issues/{n} (Repository.get_issue fetches it before PyGithub 2.7).
@@ -165,25 +191,36 @@ class GitHubClient:
     def _own_marked(self, number: int, app: str) -> list:
         login = self.self_login()
         comments = self._call(f"list the comments of #{number}", lambda: list(self._issue(number).get_comments()))
-        mine = [c for c in comments if c.user is not None and c.user.login == login and marker_app(c.body) == app]
+        # The marker must open the body: that is where upsert_sticky puts it.
+        mine = [c for c in comments if c.user is not None and c.user.login == login
+                and marker_app((c.body or "").split("\n", 1)[0]) == app]
         return sorted(mine, key=lambda c: (c.created_at, c.id))
+
+    def marked_comments(self, number: int, app: str) -> list[tuple[int, str]]:
+        """(id, body) of every progress comment for `app` by this token's login, oldest first."""
+        return [(c.id, c.body) for c in self._own_marked(number, app)]
 
     def find_sticky(self, number: int, app: str) -> tuple[int, str] | None:
         """(id, body) of the oldest progress comment for `app` on this PR, if any."""
         mine = self._own_marked(number, app)
         return (mine[0].id, mine[0].body) if mine else None
 
-    def upsert_sticky(self, number: int, app: str, body: str) -> StickyResult:
-        """Create or edit in place the one progress comment for `app`; delete duplicates."""
+    def upsert_sticky(self, number: int, app: str, body: str, *, comment_id: int | None = None) -> StickyResult:
+        """Create or edit in place the one progress comment for `app` (the one with id
+        `comment_id` when given, else the oldest); delete the other marked comments."""
         body = masking.redact(body)
         head = marker(app)
-        if marker_app(body) != app:
+        if marker_app(body.split("\n", 1)[0]) != app:
             body = f"{head}\n{body}"
         mine = self._own_marked(number, app)
-        if not mine:
+        pinned = [c for c in mine if c.id == comment_id] if comment_id is not None else mine[:1]
+        if not pinned:
             created = self._call(f"comment on #{number}", lambda: self._issue(number).create_comment(body))
-            return StickyResult(created.id, True, (), created.html_url)
-        keep, extra = mine[0], mine[1:]
+            for dup in mine:
+                self._call(f"delete duplicate comment {dup.id}", dup.delete)
+            return StickyResult(created.id, True, tuple(d.id for d in mine), created.html_url)
+        keep = pinned[0]
+        extra = [c for c in mine if c.id != keep.id]
         for dup in extra:
             self._call(f"delete duplicate comment {dup.id}", dup.delete)
         if keep.body != body:
@@ -211,28 +248,32 @@ class GitHubClient:
         self.react(comment_id, "rocket" if success else "confused")
 
     # -- files -------------------------------------------------------------
-    def commit_files(self, branch: str, files: dict[str, str], message: str) -> list[str]:
-        """Create or update each file on `branch`; returns the commit SHAs.
+    def commit_on(self, branch: str, parent_sha: str, files: dict[str, str], message: str) -> str:
+        """One commit of `files` on top of `parent_sha`, moved onto `branch` only if the branch
+        still points at `parent_sha`; returns the new commit's SHA.
 
-        GitHub refuses workflow files to a token without the `workflows`
-        permission; that is raised as GitHubError for the caller to report.
+        Git Data API (docs.github.com/rest/git): GET /git/ref/heads/{branch}, GET
+        /git/commits/{sha} (its tree), POST /git/trees (base_tree + blobs by content), POST
+        /git/commits (one parent), PATCH /git/refs/heads/{branch} with force=false, which GitHub
+        refuses (422) unless it is a fast-forward: a push after our read is never overwritten.
+        A token without the `workflows` permission is refused for .github/workflows/ files.
         """
-        shas = []
-        for path, text in files.items():
-            def put(path=path, text=text):
-                try:
-                    current = self._repo.get_contents(path, ref=branch)
-                except GithubException as exc:
-                    if exc.status != 404:
-                        raise
-                    current = None
-                if current is not None and not isinstance(current, list):
-                    if current.decoded_content.decode() == text:
-                        return None
-                    return self._repo.update_file(path, message, text, current.sha, branch=branch)
-                return self._repo.create_file(path, message, text, branch=branch)
+        req, url = self._repo.requester, self._repo.url
+        ref = quote(f"heads/{branch}", safe="/")
 
-            result = self._call(f"commit {path} to {branch}", put)
-            if result is not None:
-                shas.append(result["commit"].sha)
-        return shas
+        def commit() -> str:
+            _, current = req.requestJsonAndCheck("GET", f"{url}/git/ref/{ref}")
+            if (current.get("object") or {}).get("sha") != parent_sha:
+                raise GitHubError(
+                    f"the branch {branch} moved after the command was authorized; nothing was committed",
+                    hint="comment the command again on the new head")
+            _, parent = req.requestJsonAndCheck("GET", f"{url}/git/commits/{parent_sha}")
+            entries = [{"path": path, "mode": "100644", "type": "blob", "content": text} for path, text in sorted(files.items())]
+            _, tree = req.requestJsonAndCheck("POST", f"{url}/git/trees",
+                                              input={"base_tree": parent["tree"]["sha"], "tree": entries})
+            _, new = req.requestJsonAndCheck("POST", f"{url}/git/commits",
+                                             input={"message": message, "tree": tree["sha"], "parents": [parent_sha]})
+            req.requestJsonAndCheck("PATCH", f"{url}/git/refs/{ref}", input={"sha": new["sha"], "force": False})
+            return new["sha"]
+
+        return self._call(f"commit to {branch}", commit)

@@ -2,9 +2,9 @@
 
 Only what herokufly needs: read an app (info, config vars, add-ons, formation,
 domains, buildpacks, releases) and the few writes the migration makes
-(maintenance on/off, scaling the formation). Every config var value is
-registered with masking before it is returned, and no error message ever holds
-the token or a config value.
+(maintenance on/off, scaling the formation). Every config var value is passed
+to masking (which masks what its rules do not show) before it is returned, and
+no error message ever holds the token or a config value.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class HerokuClient:
         self.max_retries = max_retries
         self.backoff = backoff
         self._sleep = sleep
+        # Apps whose domain list this client has read (and so told masking about).
+        self._public_values_read: set[str] = set()
         self._session = requests.Session()
         self._session.headers.update({
             "Accept": ACCEPT,
@@ -75,7 +77,11 @@ class HerokuClient:
 
     # ------------------------------------------------------------------ reads
     def app(self, name: str) -> dict:
-        return self._request("GET", _app_path(name), name).json()
+        info = self._request("GET", _app_path(name), name).json()
+        # The app's name is public (it is in its herokuapp.com hostname), and so is its region.
+        region = info.get("region")
+        masking.know_public(info.get("name"), region.get("name") if isinstance(region, dict) else None)
+        return info
 
     def app_exists(self, name: str) -> bool:
         """True when the app exists and the token can see it (401/403 still raise)."""
@@ -89,16 +95,17 @@ class HerokuClient:
 
     def config_vars(self, name: str, names: Iterable[str] | None = None) -> dict[str, str]:
         """Config vars with their values: all of them, or only `names`. Every value returned is
-        registered with masking first, except Heroku's public dyno metadata. Callers ask only
-        for what they use, so public values they do not copy (PHX_HOST, a hostname) are not
-        masked in everything printed later."""
+        passed to masking first, which masks it unless the masking rules (public_values.py)
+        show it; Heroku's dyno metadata is public. The app's domains are read first, so a
+        value naming one of them (PHX_HOST=www.acme.test) stays readable."""
+        self._learn_public_values(name)
         values = self._request("GET", _app_path(name, "config-vars"), name).json()
         if names is not None:
             wanted = set(names)
             values = {key: value for key, value in values.items() if key in wanted}
         for key, value in values.items():
             if key not in HEROKU_METADATA_VARS:
-                masking.register(value)
+                masking.register_config(key, value)
         return {key: value for key, value in values.items() if value is not None}
 
     def config_var_names(self, name: str) -> list[str]:
@@ -118,7 +125,16 @@ class HerokuClient:
         return self._list(_app_path(name, "formation"), name)
 
     def domains(self, name: str) -> list[dict]:
-        return self._list(_app_path(name, "domains"), name)
+        items = self._list(_app_path(name, "domains"), name)
+        # Heroku's domain list is public: every hostname in it resolves in public DNS.
+        masking.know_public(*(item.get("hostname") for item in items))
+        self._public_values_read.add(name)
+        return items
+
+    def _learn_public_values(self, name: str) -> None:
+        """Read the app's domains once per client before its config values are classified."""
+        if name not in self._public_values_read:
+            self.domains(name)
 
     def buildpacks(self, name: str) -> list[dict]:
         # A short ordered list; Heroku does not range it by id, so no Range header.

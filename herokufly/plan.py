@@ -57,13 +57,14 @@ HEROKU_METADATA = {
     "HEROKU_BUILD_COMMIT", "HEROKU_BUILD_DESCRIPTION", "DYNO",
 }
 
-# Heroku Postgres plan family -> Fly Managed Postgres plan with at least as much RAM.
-_PG_TO_MPG = [
-    (r"^(essential|mini|basic|hobby)", "basic"),
-    (r"-(0|2)$", "launch"),
-    (r"-(3|4)$", "scale"),
-    (r"-\d+$", "performance"),
-]
+# Fly Managed Postgres plans flyctl v0.4.87 can create, smallest first: a Heroku database gets
+# the first with at least its RAM. "performance" is left out: flyctl cannot select it (prices.json).
+_PG_TO_MPG = ("basic", "starter", "launch", "scale")
+# The volume must hold the copy: measured size x headroom (indexes rebuilt, growth), at least
+# MPG_MIN_VOLUME_GB (flyctl's --volume-size default).
+MPG_VOLUME_HEADROOM = 1.5
+MPG_MIN_VOLUME_GB = 10
+MPG_MAJOR_VERSIONS = (16, 17)  # internal/command/mpg/create.go accepts only these
 # Heroku Key-Value Store plan -> memory (MB) from its technical characterization.
 _REDIS_MB = {
     "mini": 25, "premium-0": 50, "premium-1": 100, "premium-2": 250, "premium-3": 500,
@@ -456,16 +457,53 @@ def _postgres(addon, options, fly_app, region, notes) -> dict | None:
     }
     if options.postgres == "managed":
         mpg_region = names.managed_postgres_region(region)
-        plan = next(mpg for pattern, mpg in _PG_TO_MPG if re.search(pattern, addon.plan_short))
-        result.update(name=f"{fly_app}-db", plan=plan, region=mpg_region)
+        result.update(name=f"{fly_app}-db", region=mpg_region, **_mpg_sizing(addon.plan_short, notes))
+        # Where the database copy runs (pg/remote.py): decided from the measured size.
+        from herokufly.pg.remote import planned_path
+        result["copy"] = planned_path(getattr(options, "copy_on_fly", "auto"), mpg_region)
         if mpg_region != region:
             notes.append(f"Managed Postgres is not offered in {region}; the database goes to {mpg_region}")
     elif options.postgres == "unmanaged":
         result.update(name=f"{fly_app}-db", region=region, vm_size="shared-cpu-1x",
-                      memory_mb=1024, volume_gb=ASSUMED_DB_STORAGE_GB)
+                      memory_mb=1024, volume_gb=ASSUMED_DB_STORAGE_GB, volume_headroom=MPG_VOLUME_HEADROOM,
+                      volume_basis=f"measured at provision: database size x {MPG_VOLUME_HEADROOM}, at least "
+                                   f"{ASSUMED_DB_STORAGE_GB} GB")
     else:  # keep-heroku
         result.update(name=addon.name, note="Fly points DATABASE_URL at the Heroku database")
     return result
+
+
+def _mpg_sizing(heroku_plan: str, notes: list[str]) -> dict:
+    """Plan, volume and major version for Managed Postgres from the Heroku plan (any spelling).
+
+    RAM decides the plan; the volume and the version are settled at provision from the source
+    database itself (pg_database_size, server_version_num); here they are what the plan knows."""
+    spec = pricing.heroku_postgres_spec(heroku_plan)
+    plans = pricing.managed_postgres_plans()
+    ram = (spec or {}).get("ram_mb")
+    if spec is None:
+        notes.append(f"Heroku Postgres plan '{heroku_plan}' is not in herokufly's table; Managed Postgres "
+                     f"is sized as {_PG_TO_MPG[0]} and the volume from the database measured at provision")
+    plan = next((p for p in _PG_TO_MPG if ram is None or plans[p]["memory_mb"] >= ram), _PG_TO_MPG[-1])
+    if ram is not None and plans[plan]["memory_mb"] < ram:
+        notes.append(f"Heroku {heroku_plan} has {ram // 1024} GB RAM, more than any Managed Postgres plan "
+                     f"flyctl can create ({plan}: {plans[plan]['memory_mb'] // 1024} GB); resize the cluster "
+                     "in the Fly dashboard after the move")
+    storage = (spec or {}).get("storage_gb")
+    basis = (f"Heroku {heroku_plan}: {ram // 1024} GB RAM" if ram else
+             f"Heroku {heroku_plan}: shared RAM" if spec else f"Heroku {heroku_plan}: unknown plan")
+    return {
+        "plan": plan,
+        "plan_basis": f"{basis} -> {plan} ({plans[plan]['memory_mb'] // 1024} GB RAM, {plans[plan]['cpu']})",
+        "volume_gb": MPG_MIN_VOLUME_GB,
+        "volume_basis": (f"measured at provision: database size x {MPG_VOLUME_HEADROOM}, at least "
+                         f"{MPG_MIN_VOLUME_GB} GB" + (f" (Heroku plan limit {storage} GB)" if storage else "")),
+        "volume_headroom": MPG_VOLUME_HEADROOM,
+        "source_storage_limit_gb": storage,
+        "pg_major": pricing.heroku_postgres_plans()["default_major_version"],
+        "pg_major_basis": ("Heroku's default; at provision the source's server_version_num decides "
+                           f"(at least its major; Fly offers {', '.join(map(str, MPG_MAJOR_VERSIONS))})"),
+    }
 
 
 def _redis(addon, inventory, fly_app, region) -> dict | None:
@@ -482,6 +520,8 @@ def _redis(addon, inventory, fly_app, region) -> dict | None:
         "target": "upstash",
         "name": f"{fly_app}-redis",
         "plan": plan,
+        # what `fly redis create --plan` matches (a plan's display name; redis/create.go)
+        "flyctl_plan": pricing.upstash_plan(plan)["display_name"] if plan else None,
         "region": region,
         "config_vars": sorted(set(config_vars)),
     }
@@ -630,17 +670,19 @@ def estimate(plan: Plan, inventory: Inventory) -> dict:
     pg = plan.postgres
     if pg and pg["target"] == "managed":
         mpg = pricing.managed_postgres_plan(pg["plan"])
-        add("fly", f"Managed Postgres {pg['plan']} ({mpg['memory_mb']} MB)", 1, mpg["monthly_usd"])
-        add("fly", f"Managed Postgres storage ({ASSUMED_DB_STORAGE_GB} GB assumed)", 1,
-            pricing.managed_postgres_storage_monthly(ASSUMED_DB_STORAGE_GB))
+        add("fly", f"Managed Postgres {pg['plan']} ({mpg['memory_mb'] // 1024} GB RAM, {mpg['cpu']}; "
+            f"Postgres {pg['pg_major']})", 1, mpg["monthly_usd"], pg["plan_basis"])
+        add("fly", f"Managed Postgres storage ({pg['volume_gb']} GB; {pg['volume_basis']})", 1,
+            pricing.managed_postgres_storage_monthly(pg["volume_gb"]))
     elif pg and pg["target"] == "unmanaged":
         add("fly", "Postgres Machine (shared-cpu-1x, 1024 MB, single node)", 1,
             pricing.fly_machine_monthly("shared", 1, pg["memory_mb"], plan.region))
         add("fly", f"Postgres volume ({pg['volume_gb']} GB)", 1,
             pricing.fly_volume_monthly(pg["volume_gb"]))
     elif pg and pg["target"] == "keep-heroku":
-        addon = next(a for a in inventory.addons if a.name == pg["source_addon"])
-        add("fly", f"Heroku Postgres kept ({addon.plan})", 1, pricing.heroku_addon_monthly(addon))
+        addon = next((a for a in inventory.addons if a.name == pg["source_addon"]), None)
+        add("fly", f"Heroku Postgres kept ({pg['source_plan']})", 1,
+            pricing.heroku_addon_monthly(addon) if addon else None)
     if plan.redis:
         add("fly", f"Upstash Redis {plan.redis['plan']}", 1,
             pricing.upstash_plan(plan.redis["plan"])["monthly_usd"] if plan.redis["plan"] else None)

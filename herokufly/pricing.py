@@ -95,3 +95,27 @@ def upstash_plan_for(max_mb: int) -> str | None:
 def certificates_monthly(count: int) -> float:
     fly = prices()["fly"]
     return round(max(0, count - fly["free_certificates"]) * fly["certificate_monthly_usd"], 2)
+
+
+def managed_postgres_plans() -> dict[str, dict]:
+    return dict(prices()["fly"]["managed_postgres"]["plans"])
+
+
+@functools.lru_cache(maxsize=1)
+def heroku_postgres_plans() -> dict:
+    """Heroku Postgres plan facts (RAM, storage limit), herokufly/data/heroku_postgres_plans.json."""
+    with resources.files("herokufly").joinpath("data", "heroku_postgres_plans.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def heroku_postgres_spec(plan_short: str | None) -> dict | None:
+    """RAM/storage of a Heroku Postgres plan in any spelling (`standard-0`, `premium-7`,
+    `essential-0`, `hobby-dev`, `in-dyno`...), or None when unknown."""
+    table = heroku_postgres_plans()
+    name = (plan_short or "").strip().lower()
+    if name in table["named"]:
+        return dict(table["named"][name], plan=name)
+    tier, _, number = name.rpartition("-")
+    if tier in table["production_tiers"] and number in table["by_number"]:
+        return dict(table["by_number"][number], plan=name)
+    return None

@@ -117,8 +117,9 @@ def _postgres_text(pg: dict | None) -> str:
     if not pg:
         return "none"
     if pg["target"] == "managed":
+        copy = f"; copy: {pg['copy']['why']}" if pg.get("copy") else ""
         return (f"{pg['source_plan']} -> Fly Managed Postgres '{pg['name']}' "
-                f"(plan {pg['plan']}, region {pg['region']})")
+                f"(plan {pg['plan']}, region {pg['region']}){copy}")
     if pg["target"] == "unmanaged":
         return f"{pg['source_plan']} -> Fly Postgres app '{pg['name']}' (unmanaged, single node)"
     return f"{pg['source_plan']} stays on Heroku; Fly uses it through DATABASE_URL"

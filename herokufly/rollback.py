@@ -65,7 +65,8 @@ def fly_inventory(ctx: StageContext) -> dict:
             if app else "none"
         if app:
             out["secrets"] = len(fly.secrets(opts.fly_app))
-            out["certificates"] = [c.get("Hostname") for c in fly.certs(opts.fly_app)]
+            # `certs list --json` is snake_case since flyctl v0.4.11 (Machines API)
+            out["certificates"] = [c.get("hostname") for c in fly.certs(opts.fly_app)]
     except HerokuflyError as exc:
         out["note"] = exc.one_line()
     postgres = state.created("postgres")

@@ -2,9 +2,9 @@
 
 Where it lives, and why: a JSON file, by default `.herokufly/<fly-app>.state.json`
 in the working directory (override with `--state-file` or HEROKUFLY_STATE_FILE).
-In GitHub Actions the workflow hands it from job to job as an artifact, and
-from a pull request a copy rides in the progress comment for later runs
-(herokufly/state_sync.py: without the salt and fingerprints). We
+In GitHub Actions the workflow hands its public copy (no salt, no fingerprints)
+from job to job as an artifact, and from a pull request a signed copy rides in
+the progress comment for later runs (herokufly/pr/state_sync.py). We
 considered keeping it on the Fly app instead, but flyctl can never read a
 secret's value back (`secrets list` shows names and digests only), and there is
 no other per-app store flyctl can both write and read; Heroku config vars would

@@ -362,12 +362,18 @@ class WorkflowPlan:
     findings: list[Finding]
     conflicts: list[str]  # paths that exist with other content (need --force)
     unchanged: list[str]
+    # The paths rendered from herokufly's own templates; the others in `files` are the repo's own
+    # workflows with a step turned off, which CI never commits (docs/security.md, attack 1).
+    rendered: list[str] = dataclasses.field(default_factory=list)
 
-    def notes(self) -> list[str]:
+    def notes(self, *, in_ci: bool = False) -> list[str]:
         notes = []
         for f in self.findings:
             where = f"{f.path}:{f.line}"
-            if f.in_workflow:
+            if f.in_workflow and in_ci:
+                notes.append(f"{where}: {f.what}: turn this step off (`if: false`); {f.fly_equivalent} replaces it "
+                             "(herokufly edits no existing workflow from CI)")
+            elif f.in_workflow:
                 notes.append(f"{where}: {f.what}: turned off with `if: false`; {f.fly_equivalent} replaces it")
             else:
                 notes.append(f"{where}: {f.what}: change it to `{f.fly_equivalent}` (not edited)")
@@ -380,6 +386,9 @@ def token_instructions(fly_app: str | None) -> list[str]:
         f"Create an app-scoped deploy token that expires: `fly tokens create deploy --app {app} --expiry 8760h --name github-actions`",
         "Store it as the repository secret FLY_API_TOKEN (Settings → Secrets and variables → Actions), "
         "e.g. `gh secret set FLY_API_TOKEN` with the token on stdin; renew it before it expires.",
+        "Create the key that signs the migration state herokufly keeps in the PR comment, known only to "
+        "the workflow: `openssl rand -hex 32 | gh secret set HEROKUFLY_STATE_KEY` (without it no state "
+        "is carried from one PR comment's run to the next).",
     ]
 
 
@@ -423,7 +432,7 @@ def plan_workflows(
         new = disable_heroku_steps(old, items)
         if new != old:
             files[rel] = new
-    return WorkflowPlan(files=files, findings=findings, conflicts=conflicts, unchanged=unchanged)
+    return WorkflowPlan(files=files, findings=findings, conflicts=conflicts, unchanged=unchanged, rendered=list(wanted))
 
 
 def write_files(repo: Path, files: dict[str, str]) -> list[str]:

@@ -93,3 +93,7 @@ def pg17_client() -> str:
     """The bin dir of PostgreSQL 17 client tools (pg_dump, psql) usable against any server."""
     _need_pg17()
     return PG17_BINDIR
+
+# flyctl and pg tools get an allow-listed environment (herokufly/child_env.py); the fake
+# flyctl's own settings are test-only, so the tests name them, as a user would name a proxy's.
+os.environ.setdefault("HEROKUFLY_CHILD_ENV", "FAKE_FLYCTL_*,FLYCTL_CONTRACT")

@@ -34,8 +34,15 @@ def command() -> None:
               show_default=True, help="How to check the result.")
 @click.option("--force", is_flag=True, help="Replace everything in a non-empty target.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--fly-target", is_flag=True,
+              help="The target is Fly Managed Postgres: leave out extensions Fly does not offer.")
+@click.option("--allowed-extensions", metavar="NAMES",
+              help="Comma-separated extensions the target platform lets users create (others are left out).")
+@click.option("--report-line", is_flag=True, hidden=True,
+              help="Also print the JSON report as one line (read back from a Fly Machine's logs).")
 def transfer_command(source: str, target: str, jobs: int | None, verify_mode: str, force: bool,
-                     as_json: bool) -> int:
+                     as_json: bool, fly_target: bool, allowed_extensions: str | None,
+                     report_line: bool) -> int:
     """Copy a database (schema, data, settings, extensions) and verify it."""
     from herokufly.pg import report as render
     from herokufly.pg.progress import ConsoleProgress
@@ -43,13 +50,21 @@ def transfer_command(source: str, target: str, jobs: int | None, verify_mode: st
 
     progress = ConsoleProgress()
     options = TransferOptions(jobs=jobs, verify=verify_mode, force=force)
+    if fly_target:
+        from herokufly.pg import extensions
+
+        options.allowed_extensions = extensions.fly_creatable()
+        options.allowed_source = "Fly Managed Postgres"
+    if allowed_extensions is not None:
+        options.allowed_extensions = {n.strip() for n in allowed_extensions.split(",") if n.strip()}
+        options.allowed_source = "Fly Managed Postgres" if fly_target else "the target platform"
     try:
         report = transfer(source, target, options, progress=progress)
     except VerificationFailed as exc:
         if getattr(exc, "report", None) is not None:
-            _print(exc.report.to_dict(), render.render_transfer(exc.report), as_json)
+            _print(exc.report.to_dict(), render.render_transfer(exc.report), as_json, report_line)
         raise
-    _print(report.to_dict(), render.render_transfer(report), as_json)
+    _print(report.to_dict(), render.render_transfer(report), as_json, report_line)
     return 0
 
 
@@ -74,7 +89,11 @@ def verify_command(source: str, target: str, checksums: bool, as_json: bool) -> 
     return 0
 
 
-def _print(data: dict, lines: list[str], as_json: bool) -> None:
+def _print(data: dict, lines: list[str], as_json: bool, report_line: bool = False) -> None:
+    if report_line:
+        from herokufly.pg.remote import REPORT_PREFIX
+
+        console.out(REPORT_PREFIX + json.dumps(data, default=str, separators=(",", ":")))
     if as_json:
         console.out(json.dumps(data, indent=2, default=str))
     else:

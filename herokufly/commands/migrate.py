@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from herokufly import console
+from herokufly import console, masking
 from herokufly.errors import ConfigError
-from herokufly.fly import FlyClient
+from herokufly.fly import TOKEN_HINT, FlyClient
 from herokufly.migrate import ALL_STAGES, run_stages, select_stages
-from herokufly.settings import Settings
+from herokufly.settings import MASK_ALL_CONFIG_ENV, Settings
 from herokufly.stages.base import MigrateOptions, StageContext
 from herokufly.state import MigrationState, default_path
 
@@ -25,15 +25,21 @@ def prepare(*, heroku_app, fly_app, org, region, postgres, repo_dir, state_file,
     if not settings.heroku_api_key:
         raise ConfigError("HEROKU_API_KEY is not set", hint="Export a Heroku API key (heroku auth:token)")
     if not settings.fly_api_token:
-        raise ConfigError("FLY_API_TOKEN is not set",
-                          hint="Export a Fly token (fly tokens create deploy, or fly auth token)")
+        raise ConfigError("FLY_API_TOKEN is not set", hint=TOKEN_HINT)
     plan = build_plan(heroku_app=heroku_app, repo_dir=repo_dir, fly_app=fly_app, region=region,
                       org=org, postgres=postgres, offline=False).to_dict()
+    # App names and the region are public; the domains were read (and so known) by the plan.
+    masking.know_public(heroku_app, plan.get("heroku_app"), plan.get("fly_app"), plan.get("region"))
     fly = FlyClient.from_settings(settings)
     fly.check_version()
     state = MigrationState.load(state_file or default_path(plan["fly_app"]),
                                 heroku_app=heroku_app, fly_app=plan["fly_app"])
     return plan, fly, state
+
+
+def _mask_all_config(ctx, param, value):  # noqa: ARG001 - click callback signature
+    if value:
+        masking.mask_all_config()  # before any config value is read
 
 
 def heroku_factory(settings):
@@ -63,11 +69,18 @@ def heroku_factory(settings):
 @click.option("--jobs", type=click.IntRange(1, 64), help="Parallel copy streams.")
 @click.option("--verify", type=click.Choice(["counts", "checksums", "none"]), default="counts", show_default=True)
 @click.option("--force-copy", is_flag=True, help="Copy the database again, replacing Fly's data.")
+@click.option("--copy-on-fly", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              envvar="HEROKUFLY_COPY_ON_FLY",
+              help="Copy the database on a Fly Machine next to it (auto: when larger than 5 GB).")
+@click.option("--copy-image", envvar="HEROKUFLY_IMAGE", help="herokufly's image for that Machine.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option("--mask-all-config", is_flag=True, envvar=MASK_ALL_CONFIG_ENV, is_eager=True, expose_value=False,
+              callback=_mask_all_config,
+              help="Mask every config value in all output, even public ones (hostnames, prod, true).")
 def command(heroku_app, fly_app, org, region, postgres, repo_dir, fly_toml, only, start, state_file,
             smoke_url, no_smoke_check, no_scale_workers, keep_maintenance_on_failure,
-            reopen_heroku_after_copy, jobs, verify, force_copy, yes, as_json) -> int:
+            reopen_heroku_after_copy, jobs, verify, force_copy, copy_on_fly, copy_image, yes, as_json) -> int:
     """Move the Heroku app to Fly: provision, secrets, database, deploy, domains[, cutover]."""
     stages = select_stages(only, start)
     if not yes and not sys.stdin.isatty():
@@ -84,7 +97,7 @@ def command(heroku_app, fly_app, org, region, postgres, repo_dir, fly_toml, only
         scale_workers_during_copy=not no_scale_workers,
         keep_maintenance_on_failure=keep_maintenance_on_failure,
         reopen_heroku_after_copy=reopen_heroku_after_copy, transfer_jobs=jobs, verify=verify,
-        force_copy=force_copy)
+        force_copy=force_copy, copy_on_fly=copy_on_fly, copy_image=copy_image)
     console.err(f"Migrating Heroku {heroku_app} -> Fly {options.fly_app} (org {options.org}, "
                 f"region {options.region}, postgres {postgres}); stages: {', '.join(stages)}")
     console.err(f"State: {state.path}")

@@ -6,13 +6,12 @@ line: pg tools get a conninfo without it plus PGPASSWORD in their environment.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import conninfo as pg_conninfo
 
-from herokufly import masking
+from herokufly import child_env, masking
 from herokufly.errors import DatabaseError
 
 # Session settings that make text output identical on every side and version.
@@ -67,7 +66,7 @@ class Database:
         return pg_conninfo.make_conninfo(**safe)
 
     def tool_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env = child_env.for_pg_tools()  # allow-listed, no PG*: never HEROKU_API_KEY, GITHUB_TOKEN, INPUT_*
         if self.params.get("password"):
             env["PGPASSWORD"] = str(self.params["password"])
         env["PGCONNECT_TIMEOUT"] = "15"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from herokufly.errors import DatabaseError
-from herokufly.pg import catalog, tools
+from herokufly.pg import catalog, extensions as extension_rules, tools
 from herokufly.pg.connect import Database
 
 
@@ -28,6 +28,11 @@ class PreflightReport:
     large_objects: int = 0
     # "empty", "herokufly" (left by an earlier herokufly run: cleaned) or "forced"
     target_state: str = "empty"
+    # Source extensions the target cannot create: left out (with the views reading them).
+    skipped_extensions: list[extension_rules.SkippedExtension] = field(default_factory=list)
+    # Extensions the target had before the copy that the source lacks (a platform's own,
+    # e.g. Fly's pg_stat_monitor): kept, and not counted as a difference.
+    target_only_extensions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -35,11 +40,23 @@ class PreflightReport:
         data["client"] = None if self.client is None else {
             "bindir": self.client.bindir, "version": self.client.version}
         data["extensions"] = [{"name": n, "schema": s, "version": v} for n, s, v in self.extensions]
+        data["skipped_extensions"] = [e.to_dict() for e in self.skipped_extensions]
         return data
+
+    @property
+    def skipped_extension_names(self) -> set[str]:
+        return {e.name for e in self.skipped_extensions}
+
+    @property
+    def skipped_views(self) -> set[tuple[str, str]]:
+        return {v for e in self.skipped_extensions for v in e.views}
 
 
 def preflight(source_url: str, target_url: str, force: bool = False,
-              pg_bindir: str | None = None) -> PreflightReport:
+              pg_bindir: str | None = None, allowed_extensions: set[str] | None = None,
+              allowed_source: str = "the target platform") -> PreflightReport:
+    """`allowed_extensions`: what the target platform lets users create (e.g. Fly's list);
+    None: the target server alone decides."""
     source = Database.parse("source", source_url)
     target = Database.parse("target", target_url)
     report = PreflightReport(source=source.display, target=target.display)
@@ -62,7 +79,7 @@ def preflight(source_url: str, target_url: str, force: bool = False,
         if tgt_conn is not None:
             _check_target(tgt_conn, report, problems, force)
         if src_conn is not None and tgt_conn is not None:
-            _check_pair(src_conn, tgt_conn, report, problems)
+            _check_pair(src_conn, tgt_conn, report, problems, allowed_extensions, allowed_source)
     finally:
         for conn in (src_conn, tgt_conn):
             if conn is not None:
@@ -100,8 +117,9 @@ def _check_target(conn, report: PreflightReport, problems: list[str], force: boo
             "database-level settings such as search_path need the owner; connect as the owner "
             f"or run ALTER DATABASE {conn.info.dbname} OWNER TO {conn.info.user}")
     comment = catalog.database_comment(conn) or ""
-    in_use = catalog.user_relation_count(conn) > 0 or catalog.large_object_count(conn) > 0 \
-        or bool(catalog.extensions(conn))
+    # Extensions alone do not make a target "in use": platforms preinstall their own
+    # (Fly: plpgsql, pg_stat_monitor, pgaudit, which cannot be disabled).
+    in_use = catalog.user_relation_count(conn) > 0 or catalog.large_object_count(conn) > 0
     if comment.startswith(catalog.MARKER_PREFIX):
         report.target_state = "herokufly"
         report.notes.append("the target holds a partial copy from an earlier herokufly run: "
@@ -115,7 +133,8 @@ def _check_target(conn, report: PreflightReport, problems: list[str], force: boo
                             "database, or pass --force to replace everything in it")
 
 
-def _check_pair(src_conn, tgt_conn, report: PreflightReport, problems: list[str]) -> None:
+def _check_pair(src_conn, tgt_conn, report: PreflightReport, problems: list[str],
+                allowed_extensions: set[str] | None, allowed_source: str) -> None:
     if (src_conn.info.host, src_conn.info.port, src_conn.info.dbname) == \
             (tgt_conn.info.host, tgt_conn.info.port, tgt_conn.info.dbname):
         problems.append("the source and the target are the same database")
@@ -124,14 +143,14 @@ def _check_pair(src_conn, tgt_conn, report: PreflightReport, problems: list[str]
     if src_enc != tgt_enc:
         report.notes.append(f"the source database is {src_enc} and the target {tgt_enc}: text is "
                             "converted, and a character the target cannot hold stops the copy")
-    available = catalog.available_extensions(tgt_conn)
-    missing = [name for name, _schema, _v in report.extensions if name not in available]
-    if missing:
-        problems.append(
-            f"the target server cannot create extension{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} (not installed there): install "
-            f"{'them' if len(missing) > 1 else 'it'} on the target server or drop "
-            f"{'them' if len(missing) > 1 else 'it'} from the source")
+    skipped, extension_problems = extension_rules.plan(
+        src_conn, tgt_conn, report.extensions, allowed_extensions, allowed_source)
+    report.skipped_extensions = skipped
+    problems.extend(extension_problems)
+    report.notes.extend(e.note() for e in skipped)
+    source_names = {name for name, _s, _v in report.extensions}
+    report.target_only_extensions = sorted(
+        name for name, _s, _v in catalog.extensions(tgt_conn) if name not in source_names)
     if report.source_major > report.target_major:
         report.notes.append(
             f"the target (PostgreSQL {report.target_major}) is older than the source "

@@ -28,6 +28,8 @@ def render_verify(report) -> list[str]:
     lines.append("")
     lines.append(f"sequences: {report.sequences} checked; large objects: {report.large_objects}; "
                  f"extensions: {', '.join(report.extensions) or 'none'}")
+    if getattr(report, "skipped", None):
+        lines.append(f"left out on purpose (the target cannot create them): {', '.join(report.skipped)}")
     settings = ", ".join(f"{k}={v}" for k, v in sorted(report.settings.items())) or "none"
     lines.append(f"database settings: {settings}")
     if report.ok:

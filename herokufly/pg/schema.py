@@ -121,3 +121,38 @@ def _unquote(ident: str) -> str:
     if ident.startswith('"'):
         return ident[1:-1].replace('""', '"')
     return ident
+
+
+# -- leaving out extensions the target cannot create ---------------------------
+
+_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_RELATION_COMMENT = re.compile(r"^(?:VIEW|MATERIALIZED VIEW) (?P<rel>.+)$|^COLUMN (?P<col_rel>.+?)\.(?:[^.]+)$")
+
+
+def fmt_id(name: str) -> str:
+    """An identifier as pg_dump writes it in entry names: quoted only when it must be."""
+    return name if _PLAIN_IDENT.match(name) else '"' + name.replace('"', '""') + '"'
+
+
+def left_out(entry: Entry, extensions: set[str], relations: set[tuple[str, str]]) -> bool:
+    """Whether `entry` creates, comments or fills one of these extensions or views."""
+    if entry.type == "EXTENSION" and entry.name in extensions:
+        return True
+    if entry.type == "COMMENT" and entry.name.startswith("EXTENSION "):
+        return entry.name[len("EXTENSION "):] in {fmt_id(e) for e in extensions}
+    if entry.type in ("VIEW", "MATERIALIZED VIEW", "MATERIALIZED VIEW DATA"):
+        return (entry.schema, entry.name) in relations
+    if entry.type == "COMMENT":
+        m = _RELATION_COMMENT.match(entry.name)
+        rel = m and (m.group("rel") or m.group("col_rel"))
+        return bool(rel) and any(entry.schema == s and rel == fmt_id(n) for s, n in relations)
+    return entry.table is not None and tuple(entry.table.split(".", 1)) in relations
+
+
+def without(text: str, extensions: set[str], relations: set[tuple[str, str]]) -> str:
+    """The dump text minus the entries of the left-out extensions and views."""
+    if not extensions and not relations:
+        return text
+    prelude, entries = split_entries(text)
+    kept = [e.sql for e in entries if not left_out(e, extensions, relations)]
+    return prelude + "\n".join(kept)

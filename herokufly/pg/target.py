@@ -48,8 +48,9 @@ def stop_leftovers(conn: psycopg.Connection) -> int:
     return int(row[0])
 
 
-def clean(conn: psycopg.Connection) -> None:
-    """Drop every application object in the target: schemas, extensions, large objects, settings."""
+def clean(conn: psycopg.Connection, keep_extensions: set[str] = frozenset()) -> None:
+    """Drop every application object in the target: schemas, extensions, large objects, settings.
+    `keep_extensions`: the platform's own (Fly's pg_stat_monitor...), which its users may not drop."""
     stop_leftovers(conn)
     with conn.transaction():
         schemas = [r[0] for r in conn.execute(
@@ -63,10 +64,20 @@ def clean(conn: psycopg.Connection) -> None:
                 " ELSE a.grantee::regrole::text END"
                 " FROM pg_namespace n, aclexplode(n.nspacl) a"
                 " WHERE n.nspname = 'public' AND a.grantee <> n.nspowner").fetchall()
+        kept_homes = {r[0] for r in conn.execute(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+            " WHERE e.extname = ANY(%s)", (sorted(keep_extensions),)).fetchall()}
         for schema in schemas:
+            if schema in kept_homes:
+                _empty_schema(conn, schema)  # dropping it would drop the kept extension too
+                if schema == "public":
+                    public_owner = None  # still there
+                continue
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         for (ext,) in conn.execute(
                 "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'").fetchall():
+            if ext in keep_extensions:
+                continue
             conn.execute(sql.SQL("DROP EXTENSION IF EXISTS {} CASCADE").format(sql.Identifier(ext)))
         if public_owner is not None:
             conn.execute("CREATE SCHEMA public")
@@ -82,6 +93,32 @@ def clean(conn: psycopg.Connection) -> None:
                              " LIMIT 1000) AS batch").fetchone()[0]
         if not n:
             break
+
+
+def _empty_schema(conn: psycopg.Connection, schema: str) -> None:
+    """Drop the application's objects in `schema`, leaving extensions' members alone."""
+    not_member = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = {cls}::regclass"
+                  " AND d.objid = o.oid AND d.deptype = 'e')")
+    kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE",
+             "f": "FOREIGN TABLE"}
+    for name, kind in conn.execute(
+            "SELECT o.relname, o.relkind::text FROM pg_class o WHERE o.relnamespace = %s::regnamespace"
+            " AND o.relkind IN ('r','p','v','m','S','f') AND NOT o.relispartition AND "
+            + not_member.format(cls="'pg_class'")
+            # Tables first: their serial and identity sequences go with them.
+            + " ORDER BY o.relkind IN ('r','p','f') DESC, o.relkind = 'S'", (schema,)).fetchall():
+        conn.execute(sql.SQL("DROP {} IF EXISTS {} CASCADE").format(
+            sql.SQL(kinds[kind]), sql.Identifier(schema, name)))
+    for (signature,) in conn.execute(
+            "SELECT o.oid::regprocedure::text FROM pg_proc o WHERE o.pronamespace = %s::regnamespace"
+            " AND " + not_member.format(cls="'pg_proc'"), (schema,)).fetchall():
+        conn.execute(f"DROP ROUTINE IF EXISTS {signature} CASCADE")  # regprocedure text is quoted
+    for (name,) in conn.execute(
+            "SELECT o.typname FROM pg_type o WHERE o.typnamespace = %s::regnamespace"
+            " AND o.typtype IN ('e','c','d','r','m') AND (o.typtype <> 'c' OR"
+            " (SELECT relkind FROM pg_class WHERE oid = o.typrelid) = 'c') AND "
+            + not_member.format(cls="'pg_type'"), (schema,)).fetchall():
+        conn.execute(sql.SQL("DROP TYPE IF EXISTS {} CASCADE").format(sql.Identifier(schema, name)))
 
 
 def database_setting_statements(dbname: str, settings: dict[str, str]) -> list[sql.Composed]:

@@ -42,6 +42,10 @@ class TransferOptions:
     pg_bindir: str | None = None  # use these client tools instead of choosing
     # Tables larger than this are copied as several parallel parts (default: from the size).
     split_bytes: int | None = None
+    # Extensions the target platform lets users create (e.g. Fly's list); None: the target
+    # server alone decides. Others are left out (see pg/extensions.py).
+    allowed_extensions: set[str] | None = None
+    allowed_source: str = "the target platform"
 
     def worker_count(self) -> int:
         # One more stream than CPUs: each stream waits on the other side part of the time.
@@ -73,6 +77,7 @@ class TransferReport:
     seconds: float = 0.0
     bytes: int = 0
     notes: list[str] = field(default_factory=list)
+    skipped_extensions: list[dict] = field(default_factory=list)
     verification: VerifyReport | None = None
 
     @property
@@ -123,10 +128,13 @@ def transfer(source_url: str, target_url: str, options: TransferOptions | None =
                             jobs=options.worker_count())
     phases = _Phases(report, progress)
     with phases.run("preflight", unit="checks"):
-        pre = preflight(source_url, target_url, force=options.force, pg_bindir=options.pg_bindir)
+        pre = preflight(source_url, target_url, force=options.force, pg_bindir=options.pg_bindir,
+                        allowed_extensions=options.allowed_extensions,
+                        allowed_source=options.allowed_source)
     report.source_version, report.target_version = pre.source_version, pre.target_version
     report.client_version = pre.client.version
     report.notes.extend(pre.notes)
+    report.skipped_extensions = [e.to_dict() for e in pre.skipped_extensions]
     for note in pre.notes:
         progress.note(f"note: {note}")
 
@@ -198,16 +206,16 @@ class _Run:
         with self.phases.run("prepare target", unit="steps"):
             if self.pre.target_state != "empty":
                 self.progress.note("cleaning the target (left by an earlier run or --force)")
-                target_db.clean(self.admin)
+                target_db.clean(self.admin, keep_extensions=set(self.pre.target_only_extensions))
             target_db.set_marker(self.admin)
 
         post_data: dict = {}
         post_thread = threading.Thread(target=self._dump_post_data, args=(post_data,), daemon=True)
         post_thread.start()
         with self.phases.run("schema", unit="steps"):
-            pre_sql = schema.clean_sql(
+            pre_sql = schema.without(schema.clean_sql(
                 schema.dump_section(self.tools, self.source, "pre-data", self.snapshot),
-                self.pre.target_major)
+                self.pre.target_major), *self._left_out())
             self._apply_schema(pre_sql)
             post_thread.join()
             if "error" in post_data:
@@ -220,7 +228,10 @@ class _Run:
             with self.phases.run(f"verify ({mode})", unit="tables"):
                 self.report.verification = verify_databases(
                     self.source, self.target, checksums=(mode == "checksums"),
-                    jobs=self.options.worker_count(), snapshot=self.snapshot)
+                    jobs=self.options.worker_count(), snapshot=self.snapshot,
+                    skipped_extensions=self.pre.skipped_extension_names,
+                    skipped_relations=self.pre.skipped_views,
+                    target_only_extensions=set(self.pre.target_only_extensions))
         if self.report.verification is None or self.report.verification.ok:
             target_db.finish(self.admin, self.source_comment)
 
@@ -229,9 +240,14 @@ class _Run:
             text = schema.clean_sql(
                 schema.dump_section(self.tools, self.source, "post-data", self.snapshot),
                 self.pre.target_major)
-            result["prelude"], result["entries"] = schema.split_entries(text)
+            prelude, entries = schema.split_entries(text)
+            result["prelude"] = prelude
+            result["entries"] = [e for e in entries if not schema.left_out(e, *self._left_out())]
         except BaseException as exc:  # noqa: BLE001 - re-raised by the main thread
             result["error"] = exc
+
+    def _left_out(self) -> tuple[set[str], set[tuple[str, str]]]:
+        return self.pre.skipped_extension_names, self.pre.skipped_views
 
     def _apply_schema(self, pre_sql: str) -> None:
         conn = self.admin

@@ -44,6 +44,8 @@ class VerifyReport:
     extensions: list[str] = field(default_factory=list)
     large_objects: int = 0
     mismatches: list[str] = field(default_factory=list)
+    # Extensions and views left out on purpose (the target cannot create them).
+    skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -95,13 +97,21 @@ class _Sides:
 
 
 def verify_databases(source: Database, target: Database, *, checksums: bool = False,
-                     jobs: int | None = None, snapshot: str | None = None) -> VerifyReport:
+                     jobs: int | None = None, snapshot: str | None = None,
+                     skipped_extensions: set[str] = frozenset(),
+                     skipped_relations: set[tuple[str, str]] = frozenset(),
+                     target_only_extensions: set[str] = frozenset()) -> VerifyReport:
+    """`skipped_*`: left out on purpose (the target cannot create them): not a difference.
+    `target_only_extensions`: the target platform's own, there before the copy."""
     started = time.monotonic()
     report = VerifyReport(ok=False, checksums=checksums)
+    report.skipped = sorted(skipped_extensions) + sorted(f"{s}.{n}" for s, n in skipped_relations)
+    skipped_keys = {f"{s}.{n}" for s, n in skipped_relations}
     sides = _Sides(source, target, snapshot)
     try:
         src, tgt = sides.get("source"), sides.get("target")
-        src_tables = {t.key: t for t in catalog.tables(src, include_matviews=True)}
+        src_tables = {t.key: t for t in catalog.tables(src, include_matviews=True)
+                      if t.key not in skipped_keys}
         tgt_tables = {t.key: t for t in catalog.tables(tgt, include_matviews=True)}
         for key in sorted(set(src_tables) - set(tgt_tables)):
             report.mismatches.append(f"table {key} is missing on the target")
@@ -127,7 +137,7 @@ def verify_databases(source: Database, target: Database, *, checksums: bool = Fa
                     report.mismatches.append(f"table {t.key}: same row count, different contents")
         report.tables.sort(key=lambda c: c.name)
 
-        _compare_catalog(src, tgt, report, checksums)
+        _compare_catalog(src, tgt, report, checksums, skipped_extensions, target_only_extensions)
     except psycopg.Error as exc:
         raise DatabaseError(f"verification could not read the databases: {exc}") from None
     finally:
@@ -147,7 +157,9 @@ def _measure(sides: _Sides, side: str, table: catalog.Table, checksums: bool):
     return int(conn.execute(f"SELECT count(*) FROM ONLY {table.sql_name}").fetchone()[0]), None
 
 
-def _compare_catalog(src, tgt, report: VerifyReport, checksums: bool) -> None:
+def _compare_catalog(src, tgt, report: VerifyReport, checksums: bool,
+                     skipped_extensions: set[str] = frozenset(),
+                     target_only_extensions: set[str] = frozenset()) -> None:
     s_seq, t_seq = catalog.sequences(src), catalog.sequences(tgt)
     report.sequences = len(s_seq)
     for name in sorted(set(s_seq) | set(t_seq)):
@@ -164,8 +176,8 @@ def _compare_catalog(src, tgt, report: VerifyReport, checksums: bool) -> None:
                 f"database setting {name}: {s_set.get(name)!r} on the source, "
                 f"{t_set.get(name)!r} on the target")
 
-    s_ext = {n: s for n, s, _v in catalog.extensions(src)}
-    t_ext = {n: s for n, s, _v in catalog.extensions(tgt)}
+    s_ext = {n: s for n, s, _v in catalog.extensions(src) if n not in skipped_extensions}
+    t_ext = {n: s for n, s, _v in catalog.extensions(tgt) if n not in target_only_extensions}
     report.extensions = [f"{n} ({s})" for n, s in sorted(s_ext.items())]
     for name in sorted(set(s_ext) | set(t_ext)):
         if s_ext.get(name) != t_ext.get(name):

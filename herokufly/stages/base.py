@@ -34,6 +34,8 @@ class MigrateOptions:
     transfer_jobs: int | None = None
     verify: str = "counts"
     force_copy: bool = False
+    copy_on_fly: str = "auto"  # auto | always | never: copy on a Fly Machine (pg/remote.py)
+    copy_image: str | None = None  # herokufly's image for that Machine (default pg/remote.py)
     deploy_timeout: float = 1800.0
 
 

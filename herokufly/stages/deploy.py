@@ -13,6 +13,7 @@ import time
 
 import requests
 
+from herokufly import fly_toml_guard
 from herokufly.errors import ConfigError, FlyError
 from herokufly.stages.base import StageContext, StageResult
 
@@ -24,6 +25,7 @@ def run(ctx: StageContext) -> StageResult:
     config = os.path.abspath(opts.fly_toml or os.path.join(opts.repo, "fly.toml"))
     if not os.path.exists(config):
         raise ConfigError(f"{config} does not exist", hint="Run `herokufly scaffold` first")
+    fly_toml_guard.check_local_files(config, opts.repo)  # flyctl must not ship runner files (docs/security.md)
     with open(config, "rb") as fh:
         config_digest = hashlib.sha256(fh.read()).hexdigest()
 
@@ -41,7 +43,7 @@ def run(ctx: StageContext) -> StageResult:
     ctx.say(f"Deploying {opts.fly_app} with {config} (remote builder)")
     fly.deploy(opts.fly_app, config, os.path.abspath(opts.repo), timeout=opts.deploy_timeout)
     status = fly.status(opts.fly_app)
-    images = sorted({str(m.get("image_ref")) for m in status.get("Machines") or [] if m.get("image_ref")})
+    images = sorted({image_name(m.get("image_ref")) for m in status.get("Machines") or [] if m.get("image_ref")})
     previous.update(config_sha256=config_digest, version=status.get("Version"), images=images)
     state.save()
     smoke = _smoke(ctx) if opts.smoke_check else {"skipped": True, "note": "smoke check skipped (--no-smoke-check)"}
@@ -52,6 +54,18 @@ def run(ctx: StageContext) -> StageResult:
         f"; {smoke['url']} answered {smoke['status']}"
     return StageResult("done", summary, [summary], {"version": status.get("Version"), "smoke": smoke,
                                                      "rolled_out_secrets": staged})
+
+
+def image_name(ref) -> str:
+    """fly-go machine_types.go MachineImageRef {registry, repository, tag, digest} as one name."""
+    if not isinstance(ref, dict):
+        return str(ref)
+    name = "/".join(p for p in (ref.get("registry"), ref.get("repository")) if p)
+    if ref.get("tag"):
+        name += f":{ref['tag']}"
+    if ref.get("digest"):
+        name += f"@{ref['digest']}"
+    return name
 
 
 def _smoke(ctx: StageContext) -> dict:

@@ -1,7 +1,7 @@
 """domains: a Fly certificate for each custom Heroku domain, and the DNS records to set.
 
-herokufly never touches DNS: it prints the records (from flyctl's JSON and the
-app's IPs) and each certificate's status.
+herokufly never touches DNS: it prints the records Fly asks for (`fly certs check --json`,
+which since flyctl v0.4.11 comes from the Machines API in snake_case) and each certificate's status.
 """
 
 from __future__ import annotations
@@ -22,21 +22,44 @@ def custom_domains(plan: dict) -> list[str]:
     return sorted(set(hosts))
 
 
-def dns_records(app: str, cert: dict, ips: list[dict]) -> list[dict]:
-    host = cert.get("Hostname", "")
-    v4 = next((ip["Address"] for ip in ips if ip.get("Type") in ("v4", "shared_v4")), None)
-    v6 = next((ip["Address"] for ip in ips if ip.get("Type") == "v6"), None)
+# flyctl decides apex vs subdomain with publicsuffix.EffectiveTLDPlusOne
+# (internal/command/certificates/root.go printDNSOptions). Without the full public suffix
+# list here, these common two-label suffixes stand in for it (assumption; docs/flyctl-calls.md).
+_TWO_LABEL_SUFFIXES = {
+    "co.uk", "org.uk", "ac.uk", "gov.uk", "me.uk", "ltd.uk", "plc.uk", "com.au", "net.au", "org.au",
+    "co.nz", "org.nz", "co.jp", "ne.jp", "or.jp", "com.br", "net.br", "com.mx", "co.za", "co.in",
+    "com.sg", "com.cn", "com.tw", "com.hk", "co.kr", "com.ar", "com.tr", "co.il", "com.es", "co.id",
+}
+
+
+def is_apex(host: str) -> bool:
+    labels = host.lower().rstrip(".").split(".")
+    suffix_len = 2 if ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES else 1
+    return len(labels) == suffix_len + 1
+
+
+def dns_records(cert: dict) -> list[dict]:
+    """The DNS records for one certificate, from `fly certs check --json` (fly-go
+    CertificateDetailResponse.dns_requirements): an apex gets A/AAAA and the ownership TXT,
+    a subdomain a CNAME; the ACME challenge CNAME lets the certificate issue before traffic moves."""
+    host = cert.get("hostname", "")
+    req = cert.get("dns_requirements") or {}
+    apex = is_apex(host)
     records = []
-    if cert.get("IsApex"):
-        if v4:
-            records.append({"type": "A", "name": host, "value": v4})
-        if v6:
-            records.append({"type": "AAAA", "name": host, "value": v6})
+    if apex or not req.get("cname"):
+        records += [{"type": "A", "name": host, "value": ip} for ip in req.get("a") or []]
+        records += [{"type": "AAAA", "name": host, "value": ip} for ip in req.get("aaaa") or []]
     else:
-        records.append({"type": "CNAME", "name": host, "value": f"{app}.fly.dev"})
-    if cert.get("DNSValidationHostname") and cert.get("DNSValidationTarget"):
-        records.append({"type": "CNAME", "name": cert["DNSValidationHostname"],
-                        "value": cert["DNSValidationTarget"], "optional": not cert.get("IsWildcard")})
+        records.append({"type": "CNAME", "name": host, "value": req["cname"]})
+    ownership = req.get("ownership") or {}
+    if ownership.get("name") and ownership.get("app_value"):
+        # flyctl: required when the app has no IPv6 address or traffic goes through a CDN/proxy
+        records.append({"type": "TXT", "name": ownership["name"], "value": ownership["app_value"],
+                        "optional": not apex and bool(req.get("aaaa"))})
+    acme = req.get("acme_challenge") or {}
+    if acme.get("name") and acme.get("target"):
+        records.append({"type": "CNAME", "name": acme["name"], "value": acme["target"],
+                        "optional": not host.startswith("*.")})
     return records
 
 
@@ -45,21 +68,23 @@ def run(ctx: StageContext) -> StageResult:
     hosts = custom_domains(ctx.plan)
     if not hosts:
         return StageResult("skipped", "skipped: the Heroku app has no custom domains")
-    existing = {c.get("Hostname", "").lower() for c in fly.certs(opts.fly_app)}
+    existing = {(c.get("hostname") or "").lower() for c in fly.certs(opts.fly_app)}
     added = []
     for host in hosts:
         if host not in existing:
             fly.add_cert(opts.fly_app, host)
             added.append(host)
-    ips = fly.ips(opts.fly_app)
     domains = []
     for host in hosts:
         cert = fly.check_cert(opts.fly_app, host)
-        records = dns_records(opts.fly_app, cert, ips)
-        domains.append({"hostname": host, "status": cert.get("ClientStatus"), "records": records})
-        ctx.say(f"{host}: certificate {cert.get('ClientStatus')}; set these DNS records:")
+        records = dns_records(cert)
+        status = cert.get("status") or "unknown"
+        domains.append({"hostname": host, "status": status, "records": records})
+        ctx.say(f"{host}: certificate {status}; set these DNS records:")
+        if not any(r["type"] in ("A", "AAAA", "CNAME") and r["name"] == host for r in records):
+            ctx.say("  (Fly shows no address for it yet: the app has no public IP; run `fly ips allocate-v6`)")
         for r in records:
-            note = " (optional: lets the certificate issue before traffic moves)" if r.get("optional") else ""
+            note = " (optional)" if r.get("optional") else ""
             ctx.say(f"  {r['type']:5} {r['name']} -> {r['value']}{note}")
     state.stage(NAME)["domains"] = domains
     state.save()

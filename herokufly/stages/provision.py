@@ -8,10 +8,16 @@ later stages in memory only.
 
 from __future__ import annotations
 
+import math
 import time
 
-from herokufly.errors import FlyError
+import psycopg
+
+from herokufly import masking
+from herokufly.errors import ConfigError, DatabaseError, FlyError
 from herokufly.names import managed_postgres_region, validate_fly_app_name
+from herokufly.pg import catalog
+from herokufly.pg.connect import Database
 from herokufly.stages.base import StageContext, StageResult, field_of, heroku_database_url
 
 NAME = "provision"
@@ -24,6 +30,9 @@ def run(ctx: StageContext) -> StageResult:
     changes: list[str] = []
     owned: set[str] = set(state.created(OWNED_SECRETS_KEY, []))
 
+    if opts.postgres == "managed":
+        # Needs an org-scoped macaroon token; checked before anything is created.
+        fly.check_org_token(opts.org)
     app = fly.app(opts.fly_app)
     if app is None:
         ctx.say(f"Creating Fly app {opts.fly_app} in {opts.org}")
@@ -58,14 +67,19 @@ def _managed_postgres(ctx: StageContext, secrets: dict, owned: set) -> list[str]
     changes = []
     cluster = next((c for c in fly.mpg_clusters(opts.org) if c.get("name") == name), None)
     if cluster is None:
-        region = managed_postgres_region(opts.region)
-        ctx.say(f"Creating Managed Postgres cluster {name} in {region}")
-        fly.mpg_create(name, opts.org, region)
+        pg = ctx.plan.get("postgres") or {}
+        volume_gb, major = _size_from_source(ctx, pg)
+        region = pg.get("region") or managed_postgres_region(opts.region)
+        plan = pg.get("plan") or "basic"
+        ctx.say(f"Creating Managed Postgres cluster {name} in {region}: plan {plan}, {volume_gb} GB, "
+                f"Postgres {major}")
+        fly.mpg_create(name, opts.org, region, plan=plan, volume_gb=volume_gb, pg_major=major)
         cluster = next((c for c in fly.mpg_clusters(opts.org) if c.get("name") == name), None)
         if cluster is None:
             raise FlyError(f"Managed Postgres cluster {name} was created but is not listed",
                            hint="Check `fly mpg list` and re-run the same command")
-        changes.append(f"created Managed Postgres cluster {name}")
+        state.record("postgres_size", {"plan": plan, "volume_gb": volume_gb, "pg_major": major})
+        changes.append(f"created Managed Postgres cluster {name} ({plan}, {volume_gb} GB, Postgres {major})")
     state.record("postgres", {"kind": "managed", "cluster_id": cluster["id"], "name": name})
     changes += _attach_once(ctx, secrets, owned, name, lambda: fly.mpg_attach(cluster["id"], opts.fly_app))
     return changes
@@ -76,12 +90,47 @@ def _unmanaged_postgres(ctx: StageContext, secrets: dict, owned: set) -> list[st
     name = f"{opts.fly_app}-db"
     changes = []
     if fly.app(name) is None:
-        ctx.say(f"Creating Postgres app {name} in {opts.region}")
-        fly.postgres_create(name, opts.org, opts.region)
+        pg = ctx.plan.get("postgres") or {}
+        volume_gb, _major = _size_from_source(ctx, pg)
+        vm_size = pg.get("vm_size") or "shared-cpu-1x"
+        ctx.say(f"Creating Postgres app {name} in {opts.region}: {vm_size}, one node, {volume_gb} GB")
+        fly.postgres_create(name, opts.org, opts.region, vm_size=vm_size, volume_gb=volume_gb)
         changes.append(f"created Postgres app {name}")
     state.record("postgres", {"kind": "unmanaged", "app": name, "name": name})
     changes += _attach_once(ctx, secrets, owned, name, lambda: fly.postgres_attach(name, opts.fly_app))
     return changes
+
+
+MAJOR_VERSIONS = (16, 17)  # `fly mpg create --pg-major-version` accepts these (mpg/create.go)
+
+
+def _size_from_source(ctx: StageContext, pg: dict) -> tuple[int, int]:
+    """(volume GB, Postgres major) from the Heroku database itself: its pg_database_size with
+    the plan's headroom, and at least its server major. When it cannot be reached, the Heroku
+    plan's storage limit and the plan's major are used (and said)."""
+    minimum = int(pg.get("volume_gb") or 10)
+    headroom = float(pg.get("volume_headroom") or 1.5)
+    major = int(pg.get("pg_major") or MAJOR_VERSIONS[-1])
+    try:
+        source = Database.parse("source", heroku_database_url(ctx, hint="Use --postgres none"))
+        with source.connect() as conn:
+            size = catalog.database_size(conn)
+            source_major = catalog.server_major(conn)
+    except (DatabaseError, psycopg.Error) as exc:
+        reason = exc.one_line() if isinstance(exc, DatabaseError) else masking.redact(str(exc)).splitlines()[0]
+        limit = int(pg.get("source_storage_limit_gb") or minimum)
+        ctx.say(f"Could not measure the Heroku database ({reason}); sizing from the Heroku plan: "
+                f"{max(minimum, limit)} GB, Postgres {major}")
+        return max(minimum, limit), major
+    if source_major > MAJOR_VERSIONS[-1]:
+        raise ConfigError(f"the Heroku database runs Postgres {source_major}; Fly Managed Postgres offers "
+                          f"{' and '.join(map(str, MAJOR_VERSIONS))} and a copy may not go to an older major",
+                          hint="Use --postgres unmanaged or keep-heroku")
+    volume = max(minimum, math.ceil(size / 1024 ** 3 * headroom))
+    major = max(source_major, MAJOR_VERSIONS[0])
+    ctx.say(f"Heroku database: {size / 1024 ** 3:.2f} GB, Postgres {source_major} -> volume {volume} GB, "
+            f"Postgres {major}")
+    return volume, major
 
 
 def _attach_once(ctx: StageContext, secrets: dict, owned: set, name: str, attach) -> list[str]:
@@ -138,18 +187,22 @@ def _redis(ctx: StageContext, secrets: dict, owned: set) -> list[str]:
     if not missing:
         return []
     name = f"{opts.fly_app}-redis"
-    if state.created("redis") and not ctx.runtime.get("redis_url"):
-        # flyctl shows a Redis URL only once, at creation; it cannot be read back.
-        raise FlyError(f"Redis {name} exists but {', '.join(missing)} is not set on {opts.fly_app}",
-                       hint=f"Set it with `fly redis status {name}` then `fly secrets set`, and re-run")
     url = ctx.runtime.get("redis_url")
+    if not url and state.created("redis"):
+        url = fly.redis_status(name)  # internal/command/redis/status.go shows the URL
+        if not url:
+            raise FlyError(f"Redis {name} exists but `fly redis status {name}` shows no URL",
+                           hint="Set it with `fly secrets set` and re-run")
+        ctx.runtime["redis_url"] = url
     if not url:
-        ctx.say(f"Creating Upstash Redis {name}")
-        url = fly.redis_create(name, opts.org, opts.region)
-        state.record("redis", {"name": name})
+        flyctl_plan = (ctx.plan.get("redis") or {}).get("flyctl_plan") if isinstance(ctx.plan.get("redis"), dict) \
+            else None
+        ctx.say(f"Creating Upstash Redis {name} ({flyctl_plan or 'pay-as-you-go'})")
+        url = fly.redis_create(name, opts.org, opts.region, flyctl_plan)
+        state.record("redis", {"name": name, "plan": flyctl_plan})
         if not url:
             raise FlyError(f"flyctl created Redis {name} but printed no URL",
-                           hint="Set REDIS_URL by hand with `fly secrets set`, then re-run")
+                           hint=f"Re-run: the URL is read back with `fly redis status {name}`")
         ctx.runtime["redis_url"] = url
     # The URL exists only in this process now: retry a failed set before giving up.
     for attempt in range(3):

@@ -32,11 +32,12 @@ import psycopg
 import pytest
 import yaml
 
-from herokufly import comment, state_sync, workflow
+from herokufly import workflow
+from herokufly.pr import comment, state_sync
 from herokufly.github import ACTIONS_BOT, marker
 from tests import pg_dataset, pgserver
 from tests.e2e.conftest import _COPY_IGNORE, REPO_ROOT, run_act, template_for_act
-from tests.fakes.flyctl.harness import FakeFly
+from tests.fakes.flyctl.harness import FakeFly, fake_macaroon
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.heroku_api import FakeHeroku
 
@@ -61,6 +62,8 @@ def act_workflow() -> str:
         "HEROKUFLY_SMOKE_URL": "${{ vars.SMOKE_URL }}",
         # Gone when the step's container goes: only the PR comment carries the state on.
         "HEROKUFLY_STATE_FILE": "/tmp/herokufly-state.json",
+        # flyctl gets an allow-listed environment (herokufly/child_env.py); the fake's settings are named.
+        "HEROKUFLY_CHILD_ENV": "FAKE_FLYCTL_*",
     }, commands=("plan", "workflow", "migrate", "rollback"), working_directory=APP_DIR)
 
 
@@ -83,9 +86,11 @@ def test_the_adapted_workflow_keeps_the_templates_jobs():
 def canaries() -> dict[str, str]:
     return {
         "heroku_api_key": "HRKU-mig-" + uuid.uuid4().hex,
-        "fly_api_token": "fo1_e2e_" + uuid.uuid4().hex,
+        # an org token (the migration creates Managed Postgres: a user fo1_ token is refused there)
+        "fly_api_token": fake_macaroon("org", org="personal", nonce=uuid.uuid4().hex),
         "github_token": "ghs_mig_" + uuid.uuid4().hex,
         "secret_key_base": "skb-CANARY-" + uuid.uuid4().hex,
+        "state_key": "stk-" + uuid.uuid4().hex + uuid.uuid4().hex,
     }
 
 
@@ -163,7 +168,8 @@ def world(act_ready, tmp_path_factory, pg15, source_db, canaries):
                 variables={"GITHUB_API_URL": github.url, "HEROKU_API_URL": heroku.url,
                            "SMOKE_URL": f"http://127.0.0.1:{smoke.server_address[1]}/"},
                 secrets={"HEROKU_API_KEY": canaries["heroku_api_key"], "FLY_API_TOKEN": canaries["fly_api_token"],
-                         "GITHUB_TOKEN": canaries["github_token"], "FAKE_FLYCTL_PG_ADMIN_URL": pg15.url()},
+                         "GITHUB_TOKEN": canaries["github_token"], "FAKE_FLYCTL_PG_ADMIN_URL": pg15.url(),
+                         "HEROKUFLY_STATE_KEY": canaries["state_key"]},
             )
             log = workspace.parent / "act-herokufly-migrate.yml" / "act.log"
             shutil.copy(log, workspace.parent / f"act-{comment_id}.log")
@@ -229,13 +235,13 @@ def test_database_figures_match_the_source(migrate_run, world, source_db):
     assert f"| rows | {source_rows} |" in world.sticky()[0]["body"]
 
 
-def test_state_travelled_only_through_the_comment(migrate_run, world):
+def test_state_travelled_only_through_the_comment(migrate_run, world, canaries):
     restored = [r for r in migrate_run.records
                 if "Migration state restored from the progress comment" in (r.get("msg") or "")]
     jobs = {r.get("jobID") for r in restored}
     assert set(STAGES) - {"provision"} <= jobs, jobs
     carried = progress_record(world)[state_sync.KEY]
-    state = state_sync.parse(carried, heroku_app=HEROKU_APP, fly_app=FLY_APP)
+    state = state_sync.parse(carried, heroku_app=HEROKU_APP, fly_app=FLY_APP, key=canaries["state_key"])
     assert {s: state["stages"][s]["status"] for s in STAGES} == {s: "done" for s in STAGES}
     assert "salt" not in state and "secrets" not in state
     assert not (world.workspace / APP_DIR / ".herokufly").exists()  # nothing was left on the runner's disk

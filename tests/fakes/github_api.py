@@ -2,7 +2,10 @@
 
 Serves what herokufly uses: issue comments (list/create/get/update/delete),
 comment reactions (list/create/delete), collaborator permission, pull
-request get, and the contents API for committing generated workflow files.
+request get, the issue timeline, the contents API, and the Git Data API
+(ref, commit, tree) for committing generated workflow files on a pinned parent.
+The timeline and Git Data endpoints are outside the contract subset; their
+shapes follow docs.github.com/rest/issues/timeline and /rest/git/{refs,commits,trees}.
 Every request body and every response on a path of
 /work/shared/contracts/github-rest-subset.json is validated against it; a
 request GitHub would refuse gets GitHub's status (401, 403, 404, 422), and
@@ -126,6 +129,11 @@ class FakeGitHub:
         self.reactions: dict[int, list[dict]] = {}
         self.files: dict[tuple[str, str], str] = {}  # (branch, path) -> text
         self.commits: list[dict] = []
+        # Git Data: commit sha -> {"tree": {path: text}, "parents": [...], "message": ...}; branch -> sha.
+        self.git_commits: dict[str, dict] = {"0" * 40: {"tree": {}, "parents": [], "message": "initial", "date": _now()}}
+        self.refs: dict[str, str] = {"main": "0" * 40}
+        self._tree_store: dict[str, dict] = {}
+        self.timeline_extra: dict[int, list[dict]] = {}  # number -> committed / force-push events
         self.requests: list[tuple[str, str]] = []
         self.violations: list[str] = []
         self._ids = itertools.count(1000)
@@ -156,12 +164,27 @@ class FakeGitHub:
         head_repo = head_repo or self.repo
         self.issues[number] = {"pull": {"head_sha": head_sha, "head_repo": head_repo, "state": state,
                                         "head_ref": head_ref, "author": author or self.owner}}
+        self.git_commits.setdefault(head_sha, {"tree": {}, "parents": ["0" * 40], "message": "PR head", "date": _now()})
+        if head_repo == self.repo:
+            self.refs[head_ref] = head_sha
 
     def add_issue(self, number: int) -> None:
         self.issues[number] = {"pull": None}
 
-    def move_head(self, number: int, sha: str) -> None:
-        self.issues[number]["pull"]["head_sha"] = sha
+    def move_head(self, number: int, sha: str, *, force: bool = False, committed_at: str | None = None) -> None:
+        """A push to the PR branch: a `committed` timeline event dated `committed_at` (the
+        committer's own date, which the pusher sets) or, with `force`, `head_ref_force_pushed`."""
+        pull = self.issues[number]["pull"]
+        old = pull["head_sha"]
+        self.git_commits.setdefault(sha, {"tree": dict(self.git_commits.get(old, {}).get("tree", {})),
+                                          "parents": [] if force else [old], "message": "push",
+                                          "date": committed_at or _now()})
+        pull["head_sha"] = sha
+        if pull["head_repo"] == self.repo:
+            self.refs[pull["head_ref"]] = sha
+        event = ({"event": "head_ref_force_pushed", "created_at": _now()} if force else
+                 {"event": "committed", "sha": sha, "date": committed_at or _now()})
+        self.timeline_extra.setdefault(number, []).append(event)
 
     def add_comment(self, number: int, login: str, body: str, *, comment_id: int | None = None,
                     user_type: str = "User") -> dict:
@@ -407,6 +430,24 @@ class FakeGitHub:
                 return 200, self._content(key), {}
             case ["contents", *file_parts] if method == "PUT" and file_parts:
                 return self._put_content("/".join(file_parts), body, token)
+            case ["issues", number, "timeline"] if method == "GET":
+                self._issue(number)
+                return self._page(path, query, self._timeline(int(number)))
+            case ["git", "ref", "heads", *branch] if method == "GET" and branch:
+                name = "/".join(branch)
+                if name not in self.refs:
+                    raise _Reject(404, "Not Found")
+                return 200, self._ref(name), {}
+            case ["git", "commits", sha] if method == "GET":
+                if sha not in self.git_commits:
+                    raise _Reject(404, "Not Found")
+                return 200, self._git_commit(sha), {}
+            case ["git", "trees"] if method == "POST":
+                return self._post_tree(body)
+            case ["git", "commits"] if method == "POST":
+                return self._post_commit(body, token)
+            case ["git", "refs", "heads", *branch] if method == "PATCH" and branch:
+                return self._patch_ref("/".join(branch), body, token)
         raise _Reject(404, "Not Found")
 
     def _check_may_change(self, comment: dict, token: dict) -> None:
@@ -443,6 +484,113 @@ class FakeGitHub:
                   "message": body["message"], "branch": branch, "path": path, "login": token["login"]}
         self.commits.append(commit)
         return (200 if existed else 201), {"content": self._content(key), "commit": {"sha": commit["sha"], "message": commit["message"]}}, {}
+
+    # -- timeline and Git Data (outside the contract subset; shapes from docs.github.com/rest) --
+    def _timeline(self, number: int) -> list[dict]:
+        """`commented` events for the comments, `committed` / `head_ref_force_pushed` for pushes.
+        GitHub dates a `committed` event by the commit's committer date (set by whoever made
+        the commit) and gives it no created_at; a force push has the server's created_at."""
+        items = []
+        for c in self.comments_on(number):
+            items.append((c["created_at"], {"event": "commented", "id": c["id"], "node_id": f"IC_{c['id']}",
+                                            "created_at": c["created_at"], "updated_at": c["updated_at"],
+                                            "body": c["body"], "user": self._user(c["login"]),
+                                            "actor": self._user(c["login"])}))
+        for e in self.timeline_extra.get(number, []):
+            if e["event"] == "committed":
+                person = {"name": "dev", "email": "dev@example.test", "date": e["date"]}
+                items.append((e["date"], {"event": "committed", "sha": e["sha"], "node_id": f"C_{e['sha'][:8]}",
+                                          "author": person, "committer": person, "message": "push",
+                                          "tree": {"sha": "f" * 40, "url": ""}, "parents": [], "url": "", "html_url": ""}))
+            else:
+                items.append((e["created_at"], {"event": e["event"], "id": next(self._ids), "created_at": e["created_at"],
+                                                "actor": self._user(self.owner), "commit_id": None, "commit_url": None}))
+        return [item for _, item in sorted(items, key=lambda pair: pair[0])]
+
+    @staticmethod
+    def _tree_sha(files: dict) -> str:
+        return hashlib.sha1(json.dumps(files, sort_keys=True).encode()).hexdigest()
+
+    def _ref(self, branch: str) -> dict:
+        sha = self.refs[branch]
+        return {"ref": f"refs/heads/{branch}", "node_id": f"REF_{branch}", "url": f"{self.url}/repos/{self.repo}/git/refs/heads/{branch}",
+                "object": {"type": "commit", "sha": sha, "url": f"{self.url}/repos/{self.repo}/git/commits/{sha}"}}
+
+    def _git_commit(self, sha: str) -> dict:
+        c = self.git_commits[sha]
+        tree = self._tree_sha(c["tree"])
+        self._trees[tree] = dict(c["tree"])
+        person = {"name": "herokufly", "email": "bot@example.test", "date": c.get("date") or _now()}
+        return {"sha": sha, "node_id": f"C_{sha[:8]}", "url": f"{self.url}/repos/{self.repo}/git/commits/{sha}",
+                "html_url": "", "author": person, "committer": person, "message": c["message"],
+                "tree": {"sha": tree, "url": f"{self.url}/repos/{self.repo}/git/trees/{tree}"},
+                "parents": [{"sha": p, "url": "", "html_url": ""} for p in c["parents"]],
+                "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None}}
+
+    @property
+    def _trees(self) -> dict:  # tree sha -> {path: text}
+        return self._tree_store
+
+    def _post_tree(self, body: Any) -> tuple[int, Any, dict]:
+        if not isinstance(body, dict) or not isinstance(body.get("tree"), list):
+            raise _Reject(422, "Invalid request.", [{"code": "missing_field", "field": "tree"}])
+        base = body.get("base_tree")
+        if base is not None and base not in self._trees:
+            raise _Reject(422, "base_tree is not a valid tree")
+        files = dict(self._trees.get(base, {})) if base else {}
+        for entry in body["tree"]:
+            if entry.get("type") != "blob" or entry.get("mode") != "100644" or not isinstance(entry.get("content"), str):
+                raise _Reject(422, "Invalid tree entry (this fake takes blobs by content only)")
+            files[entry["path"]] = entry["content"]
+        sha = self._tree_sha(files)
+        self._trees[sha] = files
+        return 201, {"sha": sha, "url": f"{self.url}/repos/{self.repo}/git/trees/{sha}", "truncated": False,
+                     "tree": [{"path": p, "mode": "100644", "type": "blob", "sha": hashlib.sha1(v.encode()).hexdigest()}
+                              for p, v in sorted(files.items())]}, {}
+
+    def _post_commit(self, body: Any, token: dict) -> tuple[int, Any, dict]:
+        if not isinstance(body, dict) or body.get("tree") not in self._trees or not isinstance(body.get("message"), str):
+            raise _Reject(422, "Invalid request.", [{"code": "invalid", "field": "tree"}])
+        parents = body.get("parents") or []
+        if any(p not in self.git_commits for p in parents):
+            raise _Reject(422, "Invalid request.", [{"code": "invalid", "field": "parents"}])
+        sha = hashlib.sha1(f"{body['tree']}{parents}{body['message']}{len(self.git_commits)}".encode()).hexdigest()
+        self.git_commits[sha] = {"tree": dict(self._trees[body["tree"]]), "parents": list(parents),
+                                 "message": body["message"], "login": token["login"], "date": _now()}
+        return 201, self._git_commit(sha), {}
+
+    def _is_ancestor(self, old: str, new: str) -> bool:
+        seen, todo = set(), [new]
+        while todo:
+            sha = todo.pop()
+            if sha == old:
+                return True
+            if sha not in seen:
+                seen.add(sha)
+                todo += self.git_commits.get(sha, {}).get("parents", [])
+        return False
+
+    def _patch_ref(self, branch: str, body: Any, token: dict) -> tuple[int, Any, dict]:
+        if branch not in self.refs:
+            raise _Reject(422, "Reference does not exist")
+        new = (body or {}).get("sha")
+        if new not in self.git_commits:
+            raise _Reject(422, "Object does not exist")
+        old = self.refs[branch]
+        if not (body or {}).get("force") and not self._is_ancestor(old, new):
+            raise _Reject(422, "Update is not a fast forward")
+        before, after = self.git_commits[old]["tree"], self.git_commits[new]["tree"]
+        changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+        if any(p.startswith(".github/workflows/") for p in changed) and not token["workflows"]:
+            # GitHub's refusal of a workflow change from a token without the workflows permission
+            # (assumed the same status as the contents API's; docs/security.md).
+            raise _Reject(403, f"refusing to allow a GitHub App to create or update workflow `{changed[0]}` without `workflows` permission")
+        self.refs[branch] = new
+        for path in changed:
+            self.files[(branch, path)] = after[path]
+            self.commits.append({"sha": new, "message": self.git_commits[new]["message"], "branch": branch,
+                                 "path": path, "login": token["login"], "parent": old})
+        return 200, self._ref(branch), {}
 
     def _page(self, path: str, query: dict, items: list) -> tuple[int, list, dict]:
         try:

@@ -131,16 +131,24 @@ def test_bad_token_is_one_clear_line(fake):
     assert "401" in info.value.one_line() and "ghp_wrong_wrong" not in info.value.one_line()
 
 
-def test_commit_files_needs_the_workflows_permission(client, fake):
+def test_commit_on_needs_the_workflows_permission(client, fake):
+    head = fake.issues[7]["pull"]["head_sha"]
     with pytest.raises(GitHubError, match="workflows"):
-        client.commit_files("herokufly", {".github/workflows/fly-deploy.yml": "on: push\n"}, "Add Fly deploy")
-    assert fake.commits == []
+        client.commit_on("herokufly", head, {".github/workflows/fly-deploy.yml": "on: push\n"}, "Add Fly deploy")
+    assert fake.commits == [] and fake.refs["herokufly"] == head
     fake.add_token("ghp_workflows", "alice", workflows=True)
     strong = GitHubClient("acme/shop", token="ghp_workflows", api_url=fake.url, throttle=False)
-    shas = strong.commit_files("herokufly", {".github/workflows/fly-deploy.yml": "on: push\n"}, "Add Fly deploy")
-    assert len(shas) == 1 and fake.files[("herokufly", ".github/workflows/fly-deploy.yml")] == "on: push\n"
-    assert strong.commit_files("herokufly", {".github/workflows/fly-deploy.yml": "on: push\n"}, "again") == []
-    assert len(strong.commit_files("herokufly", {".github/workflows/fly-deploy.yml": "on: [push]\n"}, "edit")) == 1
+    sha = strong.commit_on("herokufly", head, {".github/workflows/fly-deploy.yml": "on: push\n"}, "Add Fly deploy")
+    assert fake.refs["herokufly"] == sha and fake.files[("herokufly", ".github/workflows/fly-deploy.yml")] == "on: push\n"
+    assert fake.git_commits[sha]["parents"] == [head]
+
+
+def test_timeline_lists_pushes_and_comments(client, fake):
+    fake.add_comment(7, "alice", "/herokufly migrate")
+    fake.move_head(7, "7" * 40)
+    fake.move_head(7, "6" * 40, force=True)
+    kinds = [e["event"] for e in client.timeline(7)]
+    assert kinds.count("commented") == 1 and "committed" in kinds and "head_ref_force_pushed" in kinds
 
 
 def test_fake_rejects_what_github_rejects(fake):

@@ -24,7 +24,7 @@ import pytest
 
 from tests import pg_dataset, pgserver
 from tests.fakes.flyctl import contract
-from tests.fakes.flyctl.harness import FAKE_FLYCTL, TOKEN, FakeFly
+from tests.fakes.flyctl.harness import FAKE_FLYCTL, TOKEN, USER_TOKEN, FakeFly, deploy_token
 from tests.fakes.heroku_api import FakeHeroku
 
 pytestmark = pytest.mark.integration
@@ -147,7 +147,7 @@ def test_full_migration_rerun_and_rollback(world):
     fly_state, vault = world.fly.state(), world.fly.vault()["acme-phoenix"]
     # same data
     assert ".flympg.net:" in vault["DATABASE_URL"] and [e["exit"] for e in world.fly.log()
-                                                         if e["command"] == "proxy"] == [143]
+                                                         if e["command"] in ("proxy", "mpg proxy")] == [143]
     with psycopg.connect(_direct(vault["DATABASE_URL"])) as conn:
         assert conn.execute("select count(*), sum(length(bio)) from users").fetchone()[0] == 2000
         assert conn.execute("select count(*) from oban_jobs").fetchone() == (300,)
@@ -159,6 +159,16 @@ def test_full_migration_rerun_and_rollback(world):
     release = fly_state["apps"]["acme-phoenix"]["releases"][-1]
     assert release["processes"] == ["app", "worker"] and release["release_command"] == "/app/bin/migrate"
     assert sorted(fly_state["apps"]["acme-phoenix"]["certs"]) == ["acme.test", "www.acme.test"]
+    # Managed Postgres sized from the source: the plan from the Heroku plan's RAM, a volume from
+    # the measured database, a major version at least the source's (pg15 -> 16, the lowest Fly offers)
+    cluster = next(iter(fly_state["mpg"].values()))
+    plan = json.loads(world.cli("plan", "--heroku-app", HEROKU_APP, "--repo", str(world.repo), "--fly-app",
+                                "acme-phoenix", "--json", check=True).stdout)
+    assert cluster["plan"] == plan["postgres"]["plan"] and cluster["pg_major"] == 16
+    assert cluster["disk"] >= 10 and "--volume-size" in world.fly.calls("mpg create")[0]
+    # Redis on the priced fixed plan, nothing prompted, no ProdPack
+    redis = next(iter(fly_state["redis"].values()))
+    assert redis["plan"] == plan["redis"]["flyctl_plan"] and redis["prodpack"] is False
     assert "_acme-challenge.www.acme.test" in first.stderr
     # Heroku stays in maintenance with the worker stopped until cutover
     assert world.heroku_side() == (True, {"web": 2, "worker": 0})
@@ -273,3 +283,19 @@ def test_no_tty_requires_yes_and_bad_token_is_one_line(world):
     assert world.fly.state()["apps"] == {}  # nothing was created on Fly
     assert world.state()["stages"]["provision"]["status"] == "failed"  # the state says where it stopped
     assert "Fly refused the token" in world.state()["stages"]["provision"]["error"]
+
+
+@pytest.mark.parametrize("kind", ["deploy", "user"])
+def test_the_wrong_kind_of_token_stops_before_anything_is_made(world, kind):
+    """A deploy token (one existing app) or a `fly auth token` user token: one line naming the
+    org token to create, exit 1, nothing created on Fly, Heroku untouched."""
+    token = deploy_token("acme-phoenix") if kind == "deploy" else USER_TOKEN
+    run = world.migrate(env=dict(world.env, FLY_API_TOKEN=token))
+    assert run.returncode == 1, run.stderr
+    error_lines = [ln for ln in run.stderr.splitlines() if ln.startswith("error:")]
+    assert len(error_lines) == 1 and "Traceback" not in run.stderr
+    assert "fly tokens create org" in run.stderr
+    assert token not in run.stderr and token not in run.stdout
+    assert world.fly.state()["apps"] == {} and world.fly.state()["mpg"] == {}
+    assert world.creations() == {c: 0 for c in world.creations()}
+    assert world.heroku_side() == (False, {"web": 2, "worker": 1})

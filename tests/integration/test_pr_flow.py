@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import action, errors, masking, pr_flow
+from herokufly import action, errors, masking
 from herokufly.github import ACTIONS_BOT, marker
+from herokufly.state import MigrationState
 from tests.fakes.github_api import FakeGitHub
 
 pytestmark = pytest.mark.integration
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 TOKEN = "ghs_pr_flow_token_123456"
 HEAD = "9" * 40
+STATE_KEY = "test-state-key-" + "5" * 40  # the workflow-only HEROKUFLY_STATE_KEY secret
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ def runner(fake, tmp_path, monkeypatch):
             "GITHUB_REPOSITORY": "acme/shop", "GITHUB_WORKSPACE": str(workspace), "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "42",
             "HEROKUFLY_GITHUB_THROTTLE": "0", "INPUT_GITHUB_TOKEN": TOKEN, "INPUT_FLY_APP": "shop-fly",
-            "INPUT_HEROKU_APP": "shop",
+            "INPUT_HEROKU_APP": "shop", "INPUT_STATE_KEY": STATE_KEY,
         }
         env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
         for key, value in env.items():
@@ -107,13 +109,24 @@ def test_writer_migrate_is_acknowledged_and_pinned(fake, runner):
     assert "⏳ pending" in summary
 
 
-def test_reader_is_refused_politely_and_nothing_runs(fake, runner):
-    code, outputs, _ = runner("issue_comment_reader_migrate.json", command="auto")
+def test_reader_is_refused_with_a_reaction_and_nothing_runs(fake, runner):
+    """Attack 8: someone without permission cannot make the bot post; a reaction says no."""
+    code, outputs, summary = runner("issue_comment_reader_migrate.json", command="auto")
     assert code == 0 and outputs["run"] == "false"
-    replies = [c for c in fake.comments_on(7) if c["login"] == ACTIONS_BOT]
-    assert len(replies) == 1 and "did not run" in replies[0]["body"] and "needs write permission" in replies[0]["body"]
-    assert sticky(fake) is None
+    assert replies(fake, 7) == [] and sticky(fake) is None
     assert reactions(fake, 2003) == ["confused"]
+    assert "needs write permission" in summary  # the reason is in the job summary, for maintainers
+
+
+def test_help_for_someone_without_permission_is_a_reaction(fake, runner, tmp_path):
+    payload = json.loads((FIXTURES / "issue_comment_unknown_command.json").read_text())
+    payload["comment"].update(id=2101, user={**payload["comment"]["user"], "login": "stranger"})
+    payload["sender"] = payload["comment"]["user"]
+    custom = tmp_path / "stranger_help.json"
+    custom.write_text(json.dumps(payload))
+    code, outputs, _ = runner(str(custom), command="auto")
+    assert code == 0 and outputs["run"] == "false"
+    assert replies(fake, 7) == [] and reactions(fake, 2101) == ["confused"]
 
 
 def test_maintain_can_be_required(fake, runner):
@@ -206,10 +219,11 @@ def test_workflow_files_without_a_workflows_token_are_shown_ready_to_commit(fake
 
 def test_workflow_files_are_committed_with_a_token_that_may(fake, runner):
     fake.add_token("ghp_wf_token_abcdef", "alice", workflows=True)
-    code, outputs, _ = runner("issue_comment_writer_plan.json", command="workflow", workflow_token="ghp_wf_token_abcdef")
+    code, outputs, _ = runner("issue_comment_writer_plan.json", command="workflow", workflow_token="ghp_wf_token_abcdef",
+                              head_sha=HEAD)
     assert code == 0 and outputs["workflow_committed"] == "true"
     assert {c["path"] for c in fake.commits} == {".github/workflows/fly-deploy.yml"}  # the migrate one is running already
-    assert {c["branch"] for c in fake.commits} == {"herokufly"}
+    assert {c["branch"] for c in fake.commits} == {"herokufly"} and {c["parent"] for c in fake.commits} == {HEAD}
     assert "Committed to `herokufly`" in sticky(fake)["body"]
 
 
@@ -238,10 +252,9 @@ def test_dns_records_and_copy_figures_come_from_the_migration_state(fake, runner
 
     def stage_writes_state(stage_entry):
         def handler(ctx):
-            state_file.parent.mkdir(exist_ok=True)
-            data = json.loads(state_file.read_text()) if state_file.exists() else {"stages": {}}
-            data["stages"][ctx.inputs.stage] = stage_entry
-            state_file.write_text(json.dumps(data))
+            state = MigrationState.load(state_file, heroku_app="shop", fly_app="shop-fly")
+            state.data["stages"][ctx.inputs.stage] = stage_entry
+            state.save()
             return errors.EXIT_OK
         return handler
 

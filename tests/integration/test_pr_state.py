@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import action, comment, state_sync
+from herokufly import action
+from herokufly.pr import comment, state_sync
 from herokufly.state import MigrationState, default_path
 from tests.integration.test_pr_flow import HEAD, fake, runner, sticky  # noqa: F401  (fixtures)
 
@@ -74,16 +75,16 @@ def test_a_later_run_finds_the_state_in_the_comment(fake, runner, stages, capsys
     assert "salt" not in carried["state"] and "fly-digest-of-secret-key-base" not in json.dumps(carried)
 
 
-def test_a_tampered_state_is_ignored_with_a_warning(fake, runner, stages, capsys):
+def test_a_tampered_state_is_refused_and_nothing_runs(fake, runner, stages, capsys):
     assert step(runner, command="migrate", stage="cutover") == 0
     record = sticky(fake)
     progress = comment.decode(record["body"])
     progress[state_sync.KEY]["state"]["heroku"]["formation_before_cutover"] = {"web": 50}
     fake.comments[record["id"]]["body"] = record["body"].split("<!-- herokufly:data")[0] + comment.encode(progress)
     capsys.readouterr()
-    assert step(runner, command="rollback") == 0
-    assert stages[-1] is None  # nothing restored from a record that fails its checksum
-    assert "warning: ignored the migration state in the progress comment" in capsys.readouterr().err
+    assert step(runner, command="rollback") == 1
+    assert len(stages) == 1  # the rollback stand-in never ran
+    assert "refused the migration state in the progress comment" in capsys.readouterr().err
 
 
 def test_a_garbled_comment_is_no_crash(fake, runner, stages, capsys):
@@ -92,5 +93,5 @@ def test_a_garbled_comment_is_no_crash(fake, runner, stages, capsys):
     fake.comments[record["id"]]["body"] = record["body"].replace("<!-- herokufly:data ", "<!-- herokufly:data !!")
     assert step(runner, command="migrate", stage="secrets") == 0
     assert stages[-1] is None
-    assert "progress comment's data block is unreadable" in capsys.readouterr().err
+    assert "no progress comment on this pull request verifies" in capsys.readouterr().err
     assert comment.decode(sticky(fake)["body"])["stages"]["secrets"]["status"] == "done"

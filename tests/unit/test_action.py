@@ -288,7 +288,7 @@ def test_plan_with_a_bad_choice_is_a_config_error(runner, monkeypatch, capsys):
 
 @pytest.fixture
 def cli_calls(runner, monkeypatch):
-    """Record the in-process CLI calls instead of running them (no PR: pr_flow.around passes through)."""
+    """Record the in-process CLI calls instead of running them (no PR: pr.flow.around passes through)."""
     calls = []
     monkeypatch.setattr(action, "invoke_cli", lambda args, capture_stdout=False: (calls.append(args), (0, ""))[1])
     monkeypatch.delenv("GITHUB_EVENT_NAME", raising=False)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import authz
-from herokufly.authz import IGNORE, REFUSE, RUN, PullRequestInfo, authorize
+from herokufly.pr import authz
+from herokufly.pr.authz import IGNORE, REFUSE, RUN, PullRequestInfo, authorize
 from herokufly.errors import ConfigError, UserError
-from herokufly.events import resolve
+from herokufly.pr.events import resolve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 HEAD = "f" * 40
@@ -112,3 +112,30 @@ def test_head_moved_stops():
     authz.ensure_head_unchanged(None, "a" * 40)
     with pytest.raises(UserError, match="head moved"):
         authz.ensure_head_unchanged("a" * 40, "b" * 40)
+
+
+# ------------------------------------------------------------------ issue 10, attack 2: pinned at the comment
+
+COMMENTED = "2026-11-20T10:00:00Z"
+
+
+@pytest.mark.parametrize("timeline, moved", [
+    ([], None),
+    ([{"event": "committed", "sha": "a" * 40, "committer": {"date": "2026-11-20T09:59:59Z"}}], None),
+    ([{"event": "committed", "sha": "b" * 40, "committer": {"date": "2026-11-20T10:00:00Z"}}], "pushed commit bbbbbbbbbbbb"),
+    ([{"event": "committed", "sha": "c" * 40, "committer": {"date": "2026-11-20T12:00:00+03:00"}}], None),
+    ([{"event": "head_ref_force_pushed", "created_at": "2026-11-20T10:00:05Z"}], "force-pushed"),
+    ([{"event": "commented", "created_at": "2026-11-20T11:00:00Z"}], None),
+])
+def test_a_push_after_the_comment_is_found_in_the_timeline(timeline, moved):
+    why = authz.head_moved_since_comment(head_sha="d" * 40, command_sha=None, comment_created_at=COMMENTED,
+                                         timeline=timeline)
+    assert (why is None) if moved is None else (moved in why)
+
+
+def test_the_sha_in_the_command_decides_alone():
+    assert authz.head_moved_since_comment(head_sha="abc1234" + "0" * 33, command_sha="abc1234",
+                                          comment_created_at=None, timeline=None) is None
+    why = authz.head_moved_since_comment(head_sha="f" * 40, command_sha="abc1234", comment_created_at=COMMENTED,
+                                         timeline=[])
+    assert "not abc1234 as the command says" in why

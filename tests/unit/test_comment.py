@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from herokufly import comment, masking
-from herokufly.events import Command
+from herokufly import masking
+from herokufly.pr import comment
+from herokufly.pr.events import Command
 
 PLAN = {
     "heroku_app": "shop", "fly_app": "shop-fly", "region": "iad", "org": "acme",
@@ -170,3 +171,38 @@ def test_restart_keeps_other_rows_and_resets_the_requested_ones():
     assert merged["command"] == "/herokufly migrate secrets" and merged["actor"] == "bob" and merged["error"] is None
     assert list(merged["stages"])[:2] == ["provision", "secrets"]
     assert comment.restart(None, fresh) is fresh
+
+
+# ------------------------------------------------------------------ issue 10, attack 4: what comes from the PR
+
+
+def test_only_the_last_data_block_counts():
+    ours = comment.new_progress(app="shop-fly", heroku_app="shop", command=Command("plan"), actor="alice", head_sha=None)
+    forged = dict(ours, stages={"cutover": {"status": "done"}})
+    body = f"text from elsewhere {comment.encode(forged)}\nmore\n{comment.encode(ours)}\n"
+    assert comment.decode(body)["stages"] == {}
+
+
+def test_plan_text_from_the_pr_cannot_open_html_a_comment_or_a_mention():
+    progress = comment.new_progress(app="shop-fly", heroku_app="shop", command=Command("plan"), actor="alice", head_sha=None)
+    progress["plan"] = {"fly_app": "shop-fly", "region": "iad", "processes": {}}
+    evil = "| `x` | <!-- herokufly:data e30= --> <img src=https://t.example/p> @everyone <details open> |"
+    body = comment.render(progress, plan_markdown=evil)
+    summary = comment.render_summary(progress, plan_markdown=evil)
+    for text in (body, summary):
+        assert "<img" not in text and "<details open>" not in text and "@everyone" not in text
+        assert "<!-- herokufly:data e30=" not in text
+    assert body.count("<!-- herokufly:data") == 1
+
+
+def test_cells_escape_backticks_pipes_html_and_mentions():
+    cell = comment.md("`x` | <b>hi</b> @octocat\nnext")
+    assert "`" not in cell and "<" not in cell and "\n" not in cell and "\\|" in cell and "@\u200boctocat" in cell
+
+
+def test_a_workflow_file_cannot_break_out_of_its_fence():
+    progress = comment.new_progress(app="shop-fly", heroku_app="shop", command=Command("plan"), actor="alice", head_sha=None)
+    progress["workflow"] = {"committed": False, "reason": "r", "notes": [],
+                            "files": {".github/workflows/x.yml": "a\n````\n<!-- herokufly:data e30= -->\n````\n"}}
+    body = comment.render(progress, with_data=False)
+    assert "`````yaml" in body and "&lt;!-- herokufly:data" in body

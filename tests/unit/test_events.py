@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import events
+from herokufly.pr import events
 from herokufly.errors import ConfigError
-from herokufly.events import Command, parse_comment, resolve
+from herokufly.pr.events import HELP, Command, parse_comment, resolve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 
@@ -167,3 +167,21 @@ def test_load_event(tmp_path, monkeypatch):
     path.write_text("[1, 2")
     with pytest.raises(ConfigError, match="cannot read"):
         events.load_event()
+
+
+# ------------------------------------------------------------------ issue 10, attack 2: the SHA in the command
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("/herokufly migrate deploy abc1234", Command("migrate", "deploy", sha="abc1234")),
+    ("/herokufly migrate " + "f" * 40, Command("migrate", sha="f" * 40)),
+    ("/herokufly rollback 0123abc", Command("rollback", sha="0123abc")),
+    ("/herokufly plan abc1234", HELP),
+    ("/herokufly migrate deploy ABC1234", HELP),
+    ("/herokufly migrate deploy abc12", HELP),
+    ("/herokufly migrate deploy abc1234 extra", HELP),
+])
+def test_a_command_may_name_the_commit_it_means(text, expected):
+    assert parse_comment(text) == expected
+    if expected.sha:
+        assert expected.as_comment() == text

@@ -121,3 +121,125 @@ def test_unknown_flag_is_refused_like_flyctl(fake):
     with pytest.raises(FlyError) as info:
         fake.client().run(["apps", "list", "--no-such-flag"])
     assert "unknown flag: --no-such-flag" in info.value.one_line()
+
+
+# Inputs and results as flyctl v0.4.87's own parser tests state them
+# (internal/command/secrets/parser_test.go), plus the order cases the issue names.
+@pytest.mark.parametrize("text, expected", [
+    ("\n# A comment\n\nFOO=BAR\n# Another\nQUX=NAH\n", {"FOO": "BAR", "QUX": "NAH"}),
+    ("FOO=BAR\r\nQUX=NAH\r\n", {"FOO": "BAR", "QUX": "NAH"}),
+    ('FOO=BAR\nM="""SOMETHING\nANOTHER LINE\n\nENDSHERE"""\nT=what\n', {
+        "FOO": "BAR", "M": "SOMETHING\nANOTHER LINE\n\nENDSHERE", "T": "what"}),
+    ("FOO = BAR", {"FOO": "BAR"}),
+    ('FOO="BAR BAZ" # comment', {"FOO": "BAR BAZ"}),
+    ('EMPTY=""""""\nSINGLE="""x"""', {"EMPTY": "", "SINGLE": "x"}),
+    # `#` is cut before the triple quote is seen: an even count of `"` before it -> comment
+    ('K="""a"b # c\nrest"""', {"K": 'a"b\nrest'}),
+    # inside a multi-line value a `#` line is data, not a comment
+    ('K="""one\n# two\nthree"""', {"K": "one\n# two\nthree"}),
+    # a multi-line value never closed is dropped, as flyctl drops it
+    ('A=1\nK="""open\nnever closed', {"A": "1"}),
+    # a single-quoted value with ` #` loses its tail (zero `"` before the `#` is even)
+    ("K='a #b'", {"K": "'a"}),
+])
+def test_parser_follows_flyctl(text, expected):
+    assert parse_import(text) == expected
+
+
+def test_a_line_flyctls_scanner_cannot_hold_is_sent_one_by_one():
+    long_value = "x" * (64 * 1024)
+    assert encode_import_line("BIG", long_value) is None
+    assert parse_import(f"A=1\nBIG={long_value}\nC=3\n") == {"A": "1"}  # the scan stops there
+
+
+@pytest.mark.parametrize("token, kind", [
+    ("FlyV1 fm2_abc,fm2_def", "macaroon"), ("fm1r_xyz", "macaroon"), ("Bearer fm1a_q", "macaroon"),
+    ("fo1_user", "user"), ("FlyV1 fo1_user", "user"), ("", "user"), (None, "user"),
+])
+def test_token_kind_follows_fly_go(token, kind):
+    from herokufly.fly import token_kind
+
+    assert token_kind(token) == kind
+
+
+def test_user_token_is_refused_by_mpg_with_the_token_to_create(fake):
+    from tests.fakes.flyctl.harness import USER_TOKEN
+
+    client = fake.client(token=USER_TOKEN)
+    client.create_app("user-app", "personal")  # a user token has the user's full access...
+    with pytest.raises(FlyError) as info:  # ...but `fly mpg` wants a macaroon (mpg.go)
+        client.check_org_token("personal")
+    line = info.value.one_line()
+    assert "macaroon" in line and "fly tokens create org" in line and "fly auth token" in line
+
+
+def test_deploy_token_reaches_its_app_only(fake):
+    from tests.fakes.flyctl.harness import deploy_token
+
+    fake.client().create_app("mine", "personal")
+    fake.client().create_app("other", "personal")
+    scoped = fake.client(token=deploy_token("mine"))
+    assert scoped.status("mine")["Name"] == "mine"
+    with pytest.raises(FlyError, match="Could not find App"):
+        scoped.status("other")
+    for call in (lambda: scoped.create_app("new-app", "personal"), lambda: scoped.apps(),
+                 lambda: scoped.check_org_token("personal")):
+        with pytest.raises(FlyError) as info:
+            call()
+        assert "not an organization token" in info.value.one_line()
+        assert "fly tokens create org" in info.value.one_line()
+
+
+def test_org_token_is_bound_to_its_org(fake, monkeypatch):
+    from tests.fakes.flyctl.harness import org_token
+
+    monkeypatch.setenv("FAKE_FLYCTL_ORGS", "personal,acme")
+    with pytest.raises(FlyError, match='Could not find organization "acme"'):
+        fake.client(token=org_token("personal")).create_app("x-app", "acme")
+    assert fake.client(token=org_token("acme")).create_app("x-app", "acme")["Name"] == "x-app"
+
+
+@pytest.mark.parametrize("argv", [
+    ["redis", "create", "--name", "r", "--org", "personal", "--region", "iad", "--no-replicas",
+     "--disable-eviction", "--plan", "Fixed 250MB", "--enable-auto-upgrade=false"],  # ProdPack asked
+    ["redis", "create", "--name", "r", "--org", "personal", "--region", "iad", "--no-replicas",
+     "--disable-eviction", "--plan", "Fixed 250MB", "--enable-prodpack=false"],  # auto-upgrade asked
+    ["redis", "create", "--name", "r", "--org", "personal", "--region", "iad", "--no-replicas",
+     "--enable-prodpack=false"],  # eviction asked
+    ["postgres", "create", "--name", "p", "--org", "personal", "--region", "iad"],  # Select configuration
+    ["postgres", "create", "--name", "p", "--org", "personal", "--region", "iad", "--volume-size", "10",
+     "--initial-cluster-size", "1"],  # VM size asked
+    ["mpg", "create", "--name", "m", "--org", "personal", "--plan", "basic"],  # region asked
+])
+def test_the_fake_fails_every_prompt_without_a_terminal(fake, argv):
+    with pytest.raises(FlyError) as info:
+        fake.client().run(argv)
+    assert "prompt" in info.value.one_line() or "when not running interactively" in info.value.one_line()
+
+
+def test_herokuflys_redis_and_postgres_calls_prompt_for_nothing(fake, monkeypatch):
+    client = fake.client()
+    client.create_app("rd-app", "personal")
+    url = client.redis_create("rd-app-redis", "personal", "iad", "Fixed 1GB")
+    assert url and url.startswith("redis://")
+    assert client.redis_status("rd-app-redis") == url
+    stored = next(iter(fake.state()["redis"].values()))
+    assert stored["plan"] == "Fixed 1GB" and stored["prodpack"] is False and stored["auto_upgrade"] is False
+
+
+
+def test_error_text_never_repeats_a_password_flyctl_printed():
+    from herokufly.fly import trimmed
+
+    text = "Connection string: postgres://u:s3cr3t-unregistered@h.flympg.net:5432/db\nError: boom"
+    assert "s3cr3t-unregistered" not in trimmed(text)
+    assert "postgres://u:***@h.flympg.net" in trimmed(text)
+
+
+def test_org_the_token_does_not_cover_says_check_org(fake, monkeypatch):
+    from tests.fakes.flyctl.harness import org_token
+
+    monkeypatch.setenv("FAKE_FLYCTL_ORGS", "personal,acme")
+    with pytest.raises(FlyError) as info:
+        fake.client(token=org_token("acme")).mpg_clusters("personal")
+    assert "--org" in info.value.one_line()

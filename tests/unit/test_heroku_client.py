@@ -209,6 +209,25 @@ def test_config_vars_subset_registers_only_what_it_returns(fake, client, canary)
     assert masking.redact("acme-phoenix") == "acme-phoenix"
 
 
+def test_config_vars_show_the_apps_domains_and_plain_values_but_mask_secrets(fake, client, canary):
+    # h001.acme.test is in the app's domain list (see _seed); the client reads it before classifying.
+    fake.set_config_vars(APP, {"PHX_HOST": "h001.acme.test", "MIX_ENV": "prod", "ADMIN_PIN": "4821",
+                               "OTHER_HOST": "h999.acme.test", "NEUTRAL": canary})
+    client.config_vars(APP)
+    assert masking.redact("CNAME h001.acme.test prod") == "CNAME h001.acme.test prod"
+    assert masking.redact(f"{canary} 4821 h999.acme.test") == "*** *** ***"
+
+
+def test_the_apps_name_and_region_are_known_public(fake, client):
+    seed = _seed(config={"HEROKU_REGION_NAME": "frankfurt", "APP_LABEL": APP})
+    seed["apps"][0]["region"] = "frankfurt"
+    fake.seed(seed)
+    client.app(APP)
+    client.config_vars(APP)
+    assert masking.registered() == [TOKEN]
+    assert masking.redact(f"{APP} in frankfurt") == f"{APP} in frankfurt"
+
+
 def test_no_secret_in_errors_or_repr(fake, client, canary):
     fake.set_config_vars(APP, {"SECRET_KEY_BASE": canary})
     client.config_vars(APP)

@@ -113,7 +113,8 @@ def test_a_release_build_pins_its_commit_and_version(monkeypatch):
 
 
 def test_the_pr_comment_and_the_job_summary_name_the_version(monkeypatch):
-    from herokufly import __version__, comment
+    from herokufly import __version__
+    from herokufly.pr import comment
 
     body = comment.render({"heroku_app": "a", "app": "b", "command": "plan", "actor": "x", "head_sha": "abc",
                            "updated_at": "now"})

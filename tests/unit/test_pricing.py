@@ -72,3 +72,34 @@ def test_upstash_plan_for_memory():
 def test_certificates_first_ten_free():
     assert pricing.certificates_monthly(3) == 0
     assert pricing.certificates_monthly(12) == pytest.approx(0.20)
+
+
+@pytest.mark.parametrize("plan, ram_mb, storage_gb", [
+    ("standard-0", 4096, 64), ("premium-0", 4096, 64), ("private-2", 8192, 256), ("shield-7", 249856, 2048),
+    ("essential-0", None, 1), ("hobby-dev", None, 1), ("mini", None, 1), ("in-dyno", None, None),
+    (" Standard-3 ", 15360, 512),
+])
+def test_heroku_postgres_spec_any_spelling(plan, ram_mb, storage_gb):
+    spec = pricing.heroku_postgres_spec(plan)
+    assert spec["ram_mb"] == ram_mb and spec["storage_gb"] == storage_gb
+
+
+@pytest.mark.parametrize("plan", ["", None, "standard-1", "enterprise-galaxy-42", "premium", "0"])
+def test_unknown_heroku_postgres_plan_is_none(plan):
+    assert pricing.heroku_postgres_spec(plan) is None
+
+
+def test_heroku_postgres_table_is_dated_sourced_and_marked():
+    table = pricing.heroku_postgres_plans()
+    assert table["taken"] and all(url.startswith("https://devcenter.heroku.com/") for url in table["sources"].values())
+    rows = list(table["by_number"].values()) + list(table["named"].values())
+    assert all("verified" in row for row in rows)
+
+
+def test_mpg_plans_follow_flyctl_plans_go():
+    plans = pricing.managed_postgres_plans()
+    assert {k: v["monthly_usd"] for k, v in plans.items()} == {
+        "basic": 38, "starter": 72, "launch": 282, "scale": 962, "performance": 1922}
+    assert plans["performance"]["flyctl_selectable"] is False
+    assert all(p["display_name"].startswith("Fixed ") for p in
+               pricing.prices()["fly"]["upstash_redis"]["fixed_plans"].values())

@@ -206,3 +206,19 @@ def test_cli_dry_run_and_json(repo, capsys):
     assert result["files"][workflow.DEPLOY_WORKFLOW] == workflow.render_deploy_workflow()
     assert not (repo / workflow.DEPLOY_WORKFLOW).exists()
     assert {d["action"] for d in result["heroku_deploys"]} == {"turned off", "report"}
+
+
+def test_every_stage_job_signs_with_the_state_key_and_keeps_its_artifact_one_day():
+    """Issue 10, attacks 4 and 5: the key reaches every herokufly step; the public artifact expires."""
+    doc = yaml.safe_load(workflow.render_migrate_workflow())
+    for name, job in doc["jobs"].items():
+        ours = [s for s in job["steps"] if s.get("uses", "").startswith(workflow.ACTION_REPOSITORY)]
+        assert all(s["with"]["state_key"] == "${{ secrets.HEROKUFLY_STATE_KEY }}" for s in ours), name
+        for upload in (s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact")):
+            assert upload["with"]["retention-days"] == 1
+    workflow_step = [s for s in doc["jobs"]["plan"]["steps"] if (s.get("with") or {}).get("command") == "workflow"][0]
+    assert workflow_step["with"]["head_sha"] == "${{ steps.gate.outputs.head_sha }}"
+
+
+def test_workflow_tells_the_user_to_create_the_state_key():
+    assert any("HEROKUFLY_STATE_KEY" in line and "openssl rand -hex 32" in line for line in workflow.token_instructions("x"))

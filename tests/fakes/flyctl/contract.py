@@ -16,8 +16,8 @@ from tests.contracts import contract_path
 
 CONTRACT = Path(os.environ.get("FLYCTL_CONTRACT") or contract_path("flyctl-commands.json"))
 
-# `fly version` is not in the contract (it lists "the commands we drive");
-# herokufly uses it only to check that flyctl is new enough.
+# `fly version` needs no token (internal/command/version/version.go); every other command in
+# the contract requires a session, so only this entry overrides the contract's.
 EXTRA_COMMANDS = {
     "version": {
         "aliases": [],
@@ -25,6 +25,58 @@ EXTRA_COMMANDS = {
         "flags": [["json", "j", "bool", False, None]],
         "auth": False,
     },
+}
+
+# The database copy on a Fly Machine (issue 9 item 6) reads the Machine's state, logs and
+# removes it; these commands are not in the published contract. Flags as in v0.4.87:
+# internal/command/machine/list.go, machine/destroy.go (selectFlag: machine/select.go),
+# internal/command/logs/logs.go, mpg/extensions.go; App/AppConfig/Region/JSONOutput from
+# internal/flag/flag.go.
+_APP_FLAGS = [["app", "a", "string", "", None], ["config", "c", "string", "", None]]
+DATABASE_COPY_COMMANDS = {
+    "machine list": {
+        "aliases": ["machine ls", "machines list", "machines ls", "m list", "m ls"],
+        "args": [0, 0], "auth": True,
+        "flags": _APP_FLAGS + [["json", "j", "bool", False, None], ["quiet", "q", "bool", False, None]],
+    },
+    "machine destroy": {
+        "aliases": ["machine remove", "machine rm", "machines destroy", "m destroy"],
+        "args": [0, None], "auth": True,
+        "flags": _APP_FLAGS + [["force", "f", "bool", False, None], ["image", "i", "string", "", None],
+                               ["select", "s", "bool", False, None]],
+    },
+    # internal/command/mpg/extensions.go newExtensionsList (under mpg/databases.go).
+    "mpg databases extensions list": {
+        "aliases": ["mpg databases extensions ls", "mpg db extensions list", "mpg databases ext list"],
+        "args": [0, 1], "auth": True,
+        "flags": [["database", "d", "string", "", None], ["json", "j", "bool", False, None]],
+    },
+    "logs": {
+        "aliases": [], "args": [0, 0], "auth": True,
+        "flags": _APP_FLAGS + [["json", "j", "bool", False, None], ["machine", "m", "string", "", None],
+                               ["no-tail", "n", "bool", False, None], ["region", "r", "string", "", None],
+                               ["select", "s", "bool", False, None]],
+    },
+}
+EXTRA_COMMANDS.update(DATABASE_COPY_COMMANDS)
+
+
+# Who may run what, read from flyctl v0.4.87 (the flag surface above says nothing about it).
+# "macaroon": the command's preparers include requireMacaroonToken (internal/command/mpg/mpg.go),
+# so a user token (`fly auth token`) is refused before any request. "org": it acts on the
+# organization (creates or lists its resources), which a deploy token -- scoped to one app by
+# `fly tokens create deploy` (internal/command/tokens/create.go) -- cannot do.
+TOKEN_RULES = {
+    "apps create": {"org": True, "source": "internal/command/apps/create.go"},
+    "apps list": {"org": True, "source": "internal/command/apps/list.go"},
+    "mpg create": {"org": True, "macaroon": True, "source": "internal/command/mpg/create.go"},
+    "mpg list": {"org": True, "macaroon": True, "source": "internal/command/mpg/list.go"},
+    "mpg status": {"org": True, "macaroon": True, "source": "internal/command/mpg/status.go"},
+    "mpg attach": {"org": True, "macaroon": True, "source": "internal/command/mpg/attach.go"},
+    "mpg destroy": {"org": True, "macaroon": True, "source": "internal/command/mpg/destroy.go"},
+    "mpg proxy": {"org": True, "macaroon": True, "source": "internal/command/mpg/proxy.go"},
+    "redis create": {"org": True, "source": "internal/command/redis/create.go"},
+    "postgres create": {"org": True, "source": "internal/command/postgres/create.go"},
 }
 
 

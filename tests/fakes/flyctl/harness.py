@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from dataclasses import dataclass
@@ -10,7 +11,26 @@ from pathlib import Path
 from herokufly.fly import FlyClient
 
 FAKE_FLYCTL = str(Path(__file__).with_name("flyctl"))
-TOKEN = "fo1_test-token-7d1f0c2a9b"
+
+
+def fake_macaroon(kind: str, **scope: str) -> str:
+    """A token the fake flyctl reads like a macaroon with caveats (see `token_scope` there)."""
+    body = base64.urlsafe_b64encode(json.dumps(dict(scope, kind=kind), sort_keys=True).encode()).decode()
+    return "FlyV1 fm2_" + body.rstrip("=")
+
+
+def org_token(org: str = "personal") -> str:
+    """What `fly tokens create org --org <org>` gives: everything in that organization."""
+    return fake_macaroon("org", org=org)
+
+
+def deploy_token(app: str, org: str = "personal") -> str:
+    """What `fly tokens create deploy --app <app>` gives: that one existing app only."""
+    return fake_macaroon("deploy", app=app, org=org)
+
+
+TOKEN = org_token()
+USER_TOKEN = "fo1_user-token-7d1f0c2a9b"  # `fly auth token`: a user token, refused by `mpg` commands
 
 
 @dataclass
@@ -26,7 +46,9 @@ class FakeFly:
         return self.dir / "flyctl.log"
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {"FAKE_FLYCTL_STATE": str(self.state_path), "FAKE_FLYCTL_LOG": str(self.log_path)}
+        env = {"FAKE_FLYCTL_STATE": str(self.state_path), "FAKE_FLYCTL_LOG": str(self.log_path),
+               # flyctl's environment is an allow-list (herokufly/child_env.py): name the fake's settings.
+               "HEROKUFLY_CHILD_ENV": "FAKE_FLYCTL_*,FLYCTL_CONTRACT"}
         env.update(extra)
         return env
 

@@ -64,8 +64,12 @@ def _deploy_ctx(make_ctx, repo, smoke, **kw):
 
 def test_deploy_then_noop_then_redeploy_for_staged_secrets(make_ctx, fake_fly, repo, smoke_server):
     fake_fly.client().create_app(FLY_APP, "personal")
-    result = deploy.run(_deploy_ctx(make_ctx, repo, smoke_server))
+    ctx = _deploy_ctx(make_ctx, repo, smoke_server)
+    result = deploy.run(ctx)
     assert result.status == "done" and "answered 200" in result.summary
+    # Machine.image_ref is an object (fly-go MachineImageRef); the state keeps readable names
+    assert ctx.state.stage("deploy")["images"][0].startswith("registry.fly.io/")
+    assert "@sha256:" in ctx.state.stage("deploy")["images"][0]
     release = fake_fly.state()["apps"][FLY_APP]["releases"][-1]
     assert release["release_command"] == "/app/bin/migrate" and release["remote_only"] is True
     assert release["processes"] == ["web", "worker"]
@@ -110,12 +114,36 @@ def test_domains_add_certs_and_print_records(make_ctx, fake_fly):
     result = domains.run(ctx)
     assert result.status == "done" and result.details["added"] == ["acme.test", "www.acme.test"]
     by_host = {d["hostname"]: d for d in result.details["domains"]}
-    assert [r["type"] for r in by_host["acme.test"]["records"]][:2] == ["A", "AAAA"]
-    assert by_host["www.acme.test"]["records"][0] == {"type": "CNAME", "name": "www.acme.test",
-                                                       "value": f"{FLY_APP}.fly.dev"}
+    ips = {ip["Type"]: ip["Address"] for ip in client.ips(FLY_APP)}
+    apex = by_host["acme.test"]["records"]
+    assert apex[:2] == [{"type": "A", "name": "acme.test", "value": ips["shared_v4"]},
+                        {"type": "AAAA", "name": "acme.test", "value": ips["v6"]}]
+    ownership = next(r for r in apex if r["type"] == "TXT")
+    assert ownership["name"] == "_fly-ownership.acme.test" and ownership["optional"] is False
+    assert not any(r["type"] == "CNAME" and r["name"] == "acme.test" for r in apex)
+    sub = by_host["www.acme.test"]["records"]
+    assert sub[0] == {"type": "CNAME", "name": "www.acme.test", "value": f"{FLY_APP}.fly.dev"}
+    assert not any(r["type"] in ("A", "AAAA") for r in sub)
+    assert {r["name"] for r in sub if r.get("optional")} >= {"_acme-challenge.www.acme.test"}
+    assert by_host["www.acme.test"]["status"] == "pending_validation"
     assert any("www.acme.test -> " in line for line in lines)
+    # the certificates flyctl lists (snake_case since v0.4.11) are recognised: nothing added twice
     assert domains.run(make_ctx()).status == "unchanged"
     assert len(fake_fly.calls("certs add")) == 2
+
+
+@pytest.mark.parametrize("host, apex", [
+    ("acme.test", True), ("www.acme.test", False), ("shop.co.uk", True), ("www.shop.co.uk", False),
+    ("*.acme.test", False), ("a.b.example.com", False),
+])
+def test_apex_or_subdomain(host, apex):
+    assert domains.is_apex(host) is apex
+
+
+def test_image_ref_object_is_named():
+    ref = {"registry": "registry.fly.io", "repository": "app", "tag": "deployment-1", "digest": "sha256:ab"}
+    assert deploy.image_name(ref) == "registry.fly.io/app:deployment-1@sha256:ab"
+    assert deploy.image_name("plain:tag") == "plain:tag"
 
 
 def _heroku(fake_heroku):

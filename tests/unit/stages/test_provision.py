@@ -12,8 +12,10 @@ from tests.unit.stages.conftest import FLY_APP, base_plan
 
 
 @pytest.fixture
-def pg_admin(pg15, monkeypatch):
+def pg_admin(pg15, monkeypatch, fake_heroku):
     monkeypatch.setenv("FAKE_FLYCTL_PG_ADMIN_URL", pg15.url())
+    # the Heroku database provision measures (size, server version): a real one
+    fake_heroku.apps["acme-phoenix"]["config_vars"]["DATABASE_URL"] = pg15.url()
     return pg15
 
 
@@ -91,3 +93,61 @@ def test_fake_creates_real_databases_without_psql(make_ctx, fake_fly, pg_admin, 
     provision.run(make_ctx(base_plan(redis=None)))
     with psycopg.connect(fake_fly.vault()[FLY_APP]["DATABASE_URL"]) as conn:
         assert conn.execute("select current_database()").fetchone()[0].startswith("acme_phoenix_fly_db")
+
+
+def _mpg_plan(**extra):
+    pg = {"target": "managed", "config_var": "DATABASE_URL", "name": f"{FLY_APP}-db", "plan": "launch",
+          "region": "iad", "volume_gb": 10, "volume_headroom": 1.5, "source_storage_limit_gb": 64,
+          "pg_major": 17}
+    pg.update(extra)
+    return base_plan(postgres=pg, redis=None)
+
+
+def test_managed_cluster_gets_plan_volume_and_version_from_the_source(make_ctx, fake_fly, pg_admin):
+    lines = []
+    ctx = make_ctx(_mpg_plan())
+    ctx.say = lines.append
+    provision.run(ctx)
+    argv = fake_fly.calls("mpg create")[0]
+    flags = dict(zip(argv[2::2], argv[3::2]))
+    assert flags["--plan"] == "launch" and flags["--region"] == "iad"
+    assert flags["--pg-major-version"] == "16"  # the pg15 source, raised to the lowest Fly offers
+    assert int(flags["--volume-size"]) == 10  # a tiny source: the minimum
+    assert any("Heroku database:" in line and "Postgres 15" in line for line in lines)
+    assert ctx.state.created("postgres_size") == {"plan": "launch", "volume_gb": 10, "pg_major": 16}
+
+
+def test_unreachable_source_is_sized_from_the_heroku_plan(make_ctx, fake_fly, pg_admin, fake_heroku):
+    fake_heroku.apps["acme-phoenix"]["config_vars"]["DATABASE_URL"] = "postgres://u:pw@127.0.0.1:1/db"
+    lines = []
+    ctx = make_ctx(_mpg_plan())
+    ctx.say = lines.append
+    provision.run(ctx)
+    argv = fake_fly.calls("mpg create")[0]
+    assert argv[argv.index("--volume-size") + 1] == "64" and argv[argv.index("--pg-major-version") + 1] == "17"
+    assert any("Could not measure the Heroku database" in line for line in lines)
+    assert not any("pw@" in line for line in lines)
+
+
+@pytest.mark.parametrize("kind", ["deploy", "user"])
+def test_wrong_token_stops_provision_before_anything_is_created(make_ctx, fake_fly, kind):
+    from tests.fakes.flyctl.harness import USER_TOKEN, deploy_token
+
+    ctx = make_ctx()
+    ctx.fly = fake_fly.client(token=deploy_token(FLY_APP) if kind == "deploy" else USER_TOKEN)
+    with pytest.raises(FlyError) as info:
+        provision.run(ctx)
+    assert "fly tokens create org" in info.value.one_line()
+    assert fake_fly.state()["apps"] == {} and fake_fly.state().get("mpg", {}) == {}
+    assert [c[:2] for c in fake_fly.calls()] == [["mpg", "list"]]
+
+
+def test_existing_redis_url_is_read_back_not_refused(make_ctx, fake_fly, pg_admin):
+    ctx = make_ctx(base_plan(postgres=None, redis={"name": f"{FLY_APP}-redis", "config_vars": ["REDIS_URL"],
+                                                    "flyctl_plan": "Fixed 250MB"}), postgres="none")
+    fake_fly.client().create_app(FLY_APP, "personal")
+    url = fake_fly.client().redis_create(f"{FLY_APP}-redis", "personal", "iad", "Fixed 250MB")
+    ctx.state.record("redis", {"name": f"{FLY_APP}-redis"})  # an earlier run created it, then stopped
+    assert provision.run(ctx).status == "done"
+    assert fake_fly.vault()[FLY_APP]["REDIS_URL"] == url
+    assert len(fake_fly.calls("redis create")) == 1 and fake_fly.calls("redis status")

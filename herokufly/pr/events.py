@@ -30,6 +30,10 @@ PRIVILEGED = frozenset({"plan", "migrate", "rollback"})
 
 PULL_REQUEST_ACTIONS = frozenset({"opened", "synchronize", "reopened"})
 _WORD = re.compile(r"[a-z]+")
+# A commit SHA the command pins (full or abbreviated, as GitHub shows it): the stages run
+# only if the PR head is that commit, whatever was pushed after the comment.
+_SHA = re.compile(r"[0-9a-f]{7,40}")
+PINNABLE = frozenset({"migrate", "rollback"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,12 +42,15 @@ class Command:
 
     name: str
     stage: str | None = None
+    sha: str | None = None  # the PR head the commenter saw; only for migrate / rollback
 
     def __post_init__(self) -> None:
         if self.name not in COMMANDS:
             raise ValueError(f"unknown command {self.name!r}")
         if self.stage is not None and (self.name != "migrate" or self.stage not in MIGRATE_STAGES):
             raise ValueError(f"stage {self.stage!r} is not valid for {self.name!r}")
+        if self.sha is not None and (self.name not in PINNABLE or not _SHA.fullmatch(self.sha)):
+            raise ValueError(f"commit {self.sha!r} is not valid for {self.name!r}")
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -54,7 +61,7 @@ class Command:
 
     def as_comment(self) -> str:
         """The exact comment text that asks for this command."""
-        return " ".join(part for part in (PREFIX, self.name, self.stage) if part)
+        return " ".join(part for part in (PREFIX, self.name, self.stage, self.sha) if part)
 
 
 HELP = Command("help")
@@ -63,8 +70,8 @@ HELP = Command("help")
 def parse_comment(text: str | None) -> Command | None:
     """The command a comment asks for; None when the comment is not for herokufly.
 
-    Exactly one line: `/herokufly plan`, `/herokufly migrate [STAGE]`,
-    `/herokufly rollback`, `/herokufly help`. Anything else that starts
+    Exactly one line: `/herokufly plan`, `/herokufly migrate [STAGE] [SHA]`,
+    `/herokufly rollback [SHA]`, `/herokufly help`. Anything else that starts
     with `/herokufly` is answered with help.
     """
     if not text:
@@ -79,15 +86,29 @@ def parse_comment(text: str | None) -> Command | None:
     if len(lines) != 1:
         return HELP
     words = rest.split()
+    sha = words.pop() if len(words) >= 2 and words[0] in PINNABLE and _SHA.fullmatch(words[-1]) \
+        and words[-1] not in MIGRATE_STAGES else None
     if not words or any(not _WORD.fullmatch(w) for w in words):
         return HELP
     name, args = words[0], words[1:]
+    if sha is not None:
+        return _pinned(name, args, sha)
     if name in ("plan", "rollback", "help") and not args:
         return Command(name)
     if name == "migrate" and not args:
         return Command("migrate")
     if name == "migrate" and len(args) == 1 and args[0] in MIGRATE_STAGES:
         return Command("migrate", args[0])
+    return HELP
+
+
+def _pinned(name: str, args: list[str], sha: str) -> Command:
+    if name == "rollback" and not args:
+        return Command("rollback", sha=sha)
+    if name == "migrate" and not args:
+        return Command("migrate", sha=sha)
+    if name == "migrate" and len(args) == 1 and args[0] in MIGRATE_STAGES:
+        return Command("migrate", args[0], sha=sha)
     return HELP
 
 
@@ -107,6 +128,7 @@ class Request:
     pr_number: int | None = None
     is_pull_request: bool = False
     comment_id: int | None = None
+    comment_created_at: str | None = None  # GitHub's time of the comment, from the event
     # From the event; authorization re-reads the PR for the head it pins.
     head_sha: str | None = None
     head_repository: str | None = None
@@ -173,6 +195,7 @@ def resolve(
             pr_number=issue.get("number"),
             is_pull_request=bool(issue.get("pull_request")),
             comment_id=comment.get("id"),
+            comment_created_at=comment.get("created_at"),
         )
         if payload.get("action") != "created":
             ignored = f"comment {payload.get('action')}, only new comments are read"
@@ -241,9 +264,11 @@ def help_text() -> str:
             "| `/herokufly plan` | read the Heroku app and post what the migration will do and cost |",
             "| `/herokufly migrate` | run every stage: " + ", ".join(f"`{s}`" for s in DEFAULT_MIGRATE_STAGES) + " |",
             "| `/herokufly migrate STAGE` | run (or resume) one stage; STAGE is one of " + stages + " |",
-            "| `/herokufly rollback` | put Heroku back in service (the Fly app is left in place) |",
+            "| `/herokufly migrate [STAGE] SHA` | the same, only if the PR head is still commit SHA (7-40 hex digits) |",
+            "| `/herokufly rollback [SHA]` | put Heroku back in service (the Fly app is left in place) |",
             "| `/herokufly help` | this list |",
             "",
-            "`plan`, `migrate` and `rollback` need write access to this repository.",
+            "`plan`, `migrate` and `rollback` need write access to this repository. Naming the SHA you reviewed "
+            "makes sure nothing pushed after your comment runs.",
         ]
     )

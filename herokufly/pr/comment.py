@@ -15,9 +15,10 @@ import json
 import re
 from importlib import resources
 from string import Template
-from typing import Any
+from typing import Any, Callable
 
-from herokufly import __version__, events, masking
+from herokufly import __version__, masking
+from herokufly.pr import events
 
 LIMIT = 65000  # GitHub refuses comments over 65,536 characters; keep a margin
 PROGRESS_VERSION = 1
@@ -125,19 +126,29 @@ def _set_stage(progress: dict, stage: str, status: str, **fields) -> dict:
     return progress
 
 
-def encode(progress: dict) -> str:
+Signer = Callable[[dict], dict]
+
+
+def encode(progress: dict, sign: Signer | None = None) -> str:
     # Redact each string before encoding: base64 hides values from a later redact.
-    raw = json.dumps(_redact_strings(progress), separators=(",", ":"), sort_keys=True).encode()
+    # The signature covers exactly what is encoded, so it is made after redaction.
+    record = _redact_strings(progress)
+    if sign is not None:
+        record = sign(record)
+    raw = json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
     return f"<!-- herokufly:data {base64.b64encode(raw).decode()} -->"
 
 
 def decode(body: str | None) -> dict | None:
-    """The record inside a comment body; None when absent, damaged or of another version."""
-    m = _DATA.search(body or "")
-    if not m:
+    """The record inside a comment body; None when absent, damaged or of another version.
+
+    The last data block counts, never an earlier one: ours is always written last, so
+    anything above it is text that came from elsewhere."""
+    blocks = _DATA.findall(body or "")
+    if not blocks:
         return None
     try:
-        progress = json.loads(base64.b64decode(m.group("data"), validate=True))
+        progress = json.loads(base64.b64decode(blocks[-1], validate=True))
     except ValueError:
         return None
     if not isinstance(progress, dict) or progress.get("version") != PROGRESS_VERSION:
@@ -184,16 +195,18 @@ def next_step(progress: dict) -> str:
     return "Review the plan, then comment `/herokufly migrate` to run every stage."
 
 
-def render(progress: dict, *, plan_markdown: str | None = None, limit: int = LIMIT, with_data: bool = True) -> str:
+def render(progress: dict, *, plan_markdown: str | None = None, limit: int = LIMIT, with_data: bool = True,
+           sign: Signer | None = None) -> str:
     """The comment body (without the sticky marker, which the GitHub client adds).
 
     `plan_markdown` (the report module's full plan) goes in a folded section
     when it fits; otherwise only the short plan summary stays and the full
     plan is left to the job summary.
     """
-    data = encode(progress) if with_data else ""
+    data = encode(progress, sign) if with_data else ""
     if len(data) > limit // 2:
-        data = encode(_compact(progress))
+        data = encode(_compact(progress), sign)
+    plan_markdown = neutralize(plan_markdown) if plan_markdown else None
     body = _render(progress, plan_markdown)
     if len(body) + len(data) + 1 > limit:
         body = _render(progress, None, note_full_plan=bool(plan_markdown))
@@ -202,13 +215,14 @@ def render(progress: dict, *, plan_markdown: str | None = None, limit: int = LIM
         cut = limit - len(data) - 200
         body = body[:cut].rsplit("\n", 1)[0] + "\n\n… (cut to fit a GitHub comment; the job summary has everything)\n"
     # `data` was redacted value by value in encode(); redacting the base64 again would be slow.
-    body = masking.redact(body)
+    # No HTML comment may open in the body: a data block or marker there would be someone else's.
+    body = masking.redact(body).replace("<!--", "&lt;!--")
     return f"{body}\n{data}\n" if data else body
 
 
 def render_summary(progress: dict, *, plan_markdown: str | None = None) -> str:
     """The same content for $GITHUB_STEP_SUMMARY: the full plan, no hidden data."""
-    return masking.redact(_render(progress, plan_markdown, folded=False))
+    return masking.redact(_render(progress, neutralize(plan_markdown) if plan_markdown else None, folded=False))
 
 
 def _render(progress: dict, plan_markdown: str | None, *, note_full_plan: bool = False, folded: bool = True) -> str:
@@ -356,7 +370,7 @@ def _workflow_section(workflow: dict | None) -> str:
         reason = workflow.get("reason") or "the token given cannot write workflow files"
         lines.append(f"Not committed ({_md(reason)}). Add these files to the branch yourself:")
         for path, text in (workflow.get("files") or {}).items():
-            fence = "````" if "```" in text else "```"
+            fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
             lines += ["", f"<details><summary><code>{_html(path)}</code></summary>", "", f"{fence}yaml", text.rstrip(), fence, "", "</details>"]
     for note in workflow.get("notes") or []:
         lines.append(f"- {_md(note)}")
@@ -410,10 +424,25 @@ def _template(name: str) -> Template:
     return Template(resources.files("herokufly").joinpath("templates", name).read_text(encoding="utf-8"))
 
 
+def neutralize(markdown: str) -> str:
+    """Markdown rendered from what the PR or Heroku said (the plan: Procfile commands, config
+    var names, add-on names): no HTML, no HTML comments, no @-mentions. The plan's own
+    templates use no HTML, so every `<` in it came from data; `>` opens nothing without it
+    (and is the templates' blockquote)."""
+    text = markdown.replace("<", "&lt;")
+    return re.sub(r"@(?=[A-Za-z0-9])", "@\u200b", text)
+
+
+def md(value: Any) -> str:
+    """Text from the PR, Heroku or GitHub made safe for one line of Markdown (see _md)."""
+    return _md(value)
+
+
 def _md(value: Any) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no newlines, no HTML, no @-mentions."""
+    """Text safe inside a Markdown table cell: no pipes, no newlines, no HTML, no code spans, no @-mentions."""
     text = str(value if value is not None else "")
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("`", "'")  # a backslash does not escape inside a code span; a quote is safe in both
     text = text.replace("\r", " ").replace("\n", " ").replace("@", "@\u200b")
     return text
 

@@ -2,15 +2,18 @@
 
 The permission comes from the collaborators permission API (never from
 `author_association`, which says nothing about push rights). The PR head is
-read once, here, and pinned: later jobs stop if the PR moved since.
+read once, here, and pinned: later jobs stop if the PR moved since. Before that,
+the head must be the one the commenter saw: the SHA the command names, or else no
+push since the comment was created (the PR timeline's force pushes and commits).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from herokufly.errors import ConfigError, UserError
-from herokufly.events import PRIVILEGED, Request
+from herokufly.pr.events import PINNABLE, PRIVILEGED, Request
 
 # Repository roles from weakest to strongest (the API's `role_name`).
 ROLES = ("none", "read", "triage", "write", "maintain", "admin")
@@ -70,8 +73,10 @@ def authorize(
     required: str = DEFAULT_REQUIRED,
     allow_forks: bool = False,
     self_logins: frozenset[str] = frozenset(),
+    timeline: list[dict] | None = None,
 ) -> Decision:
-    """Decide from the request, the actor's repository role and the PR as read now."""
+    """Decide from the request, the actor's repository role, the PR as read now and
+    (for a migrate/rollback comment) the PR's timeline."""
     required = check_required(required)
     command = request.command
     if command is None:
@@ -102,8 +107,50 @@ def authorize(
                 REFUSE,
                 "pull requests from forks are refused: their code would run with this repository's secrets",
             )
+        if request.event_name == "issue_comment" and command.name in PINNABLE:
+            moved = head_moved_since_comment(head_sha=pull_request.head_sha, command_sha=command.sha,
+                                             comment_created_at=request.comment_created_at, timeline=timeline)
+            if moved:
+                return Decision(REFUSE, moved)
         return Decision(RUN, f"{request.actor} has {role}", head_sha=pull_request.head_sha)
     return Decision(RUN, f"{request.actor} has {role}", head_sha=request.head_sha)
+
+
+def _when(stamp: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def head_moved_since_comment(*, head_sha: str, command_sha: str | None, comment_created_at: str | None,
+                             timeline: list[dict] | None) -> str | None:
+    """Why the PR head is not the one the commenter saw, or None when it is.
+
+    With a SHA in the command this is exact. Without one, the timeline decides: a force
+    push is stamped by GitHub; a `committed` event carries only the committer's own date,
+    which whoever pushes can set, so only the SHA form is proof (docs/security.md).
+    """
+    again = "comment again naming the commit you reviewed: `/herokufly migrate [stage] <sha>`"
+    if command_sha:
+        if not head_sha.startswith(command_sha):
+            return f"the pull request head is {head_sha[:12]}, not {command_sha} as the command says; {again}"
+        return None
+    commented = _when(comment_created_at)
+    if commented is None:
+        return f"the time of the command's comment is unknown, so the head it saw is too; {again}"
+    for event in timeline or []:
+        kind = event.get("event")
+        if kind == "head_ref_force_pushed":
+            stamp = _when(event.get("created_at"))
+        elif kind == "committed":
+            stamp = _when((event.get("committer") or {}).get("date"))
+        else:
+            continue
+        if stamp is not None and stamp >= commented:
+            what = "force-pushed" if kind == "head_ref_force_pushed" else f"pushed commit {str(event.get('sha'))[:12]}"
+            return f"the pull request was {what} after the command's comment; {again}"
+    return None
 
 
 def ensure_head_unchanged(pinned_sha: str | None, current_sha: str) -> None:

@@ -9,6 +9,12 @@
 `handle_workflow` writes the deploy workflows: commits them with a token that may,
                  else shows them ready to commit, and says which happened.
 
+Trust (docs/security.md): the progress record is signed with the workflow-only key
+(`signing`), bound to its comment; only the last data block of a comment by this
+token's login counts; a migration state is carried only when signed and refused when
+it does not verify. A state file checked out with the PR is deleted before anything
+reads it; the state file the artifact uploads is the public copy.
+
 Everything here is outside the engine: a failure to talk to GitHub is reported,
 but never hides the command's own result.
 """
@@ -17,11 +23,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any, Callable
 
-from herokufly import authz, comment, console, errors, events, masking, state_sync
+from herokufly import child_env, console, errors, masking
 from herokufly.github import GitHubClient
+from herokufly.pr import authz, comment, events, signing, state_sync
 
 STAGE_COMMANDS = ("plan", "migrate", "rollback")
 
@@ -31,11 +39,11 @@ STAGE_COMMANDS = ("plan", "migrate", "rollback")
 
 def _input(ctx, name: str, default: str = "") -> str:
     value = getattr(ctx.inputs, name, None)
-    if value:
-        return str(value)
-    from herokufly.action import read_input  # late: the action module imports us
+    return str(value) if value else default
 
-    return read_input(os.environ, name) or default
+
+def _state_key(ctx) -> str | None:
+    return signing.check_key(_input(ctx, "state_key") or os.environ.get(signing.KEY_SECRET, ""))
 
 
 def _app(ctx) -> str:
@@ -113,6 +121,11 @@ def handle_auto(ctx) -> int:
     role = gh.role_of(request.actor) if not request.actor_is_bot else "none"
     pull = gh.pull_request(request.pr_number) if request.is_pull_request and request.pr_number else None
     required = authz.check_required(_input(ctx, "required_permission", authz.DEFAULT_REQUIRED))
+    may_be_answered = authz.role_rank(role) >= authz.role_rank(required)
+    # The timeline is read only when it can decide: a permitted migrate/rollback comment without a SHA.
+    pinnable = request.event_name == "issue_comment" and request.command.name in events.PINNABLE
+    needs_timeline = pinnable and pull is not None and not request.command.sha and may_be_answered
+    timeline = gh.timeline(request.pr_number) if needs_timeline else None
     decision = authz.authorize(
         request,
         role=role,
@@ -120,15 +133,19 @@ def handle_auto(ctx) -> int:
         required=required,
         allow_forks=_input(ctx, "allow_fork_prs", "false").lower() == "true",
         self_logins=frozenset({gh.self_login()}),
+        timeline=timeline,
     )
     console.out(f"{request.command.as_comment()} from @{request.actor}: {decision.outcome} ({decision.reason}).")
 
     if decision.outcome == authz.IGNORE:
         return errors.EXIT_OK
+    # Only someone who may run commands gets a written answer (may_be_answered); anyone else a
+    # reaction, so the bot cannot be made to post by whoever can comment (issue 10, attack 8).
     if decision.outcome == authz.REFUSE:
-        ctx.files.add_summary(f"herokufly did not run `{request.command.as_comment()}`: {decision.reason}.\n")
+        ctx.files.add_summary(f"herokufly did not run `{request.command.as_comment()}`: {comment.md(decision.reason)}.\n")
         if request.pr_number and request.event_name == "issue_comment":
-            gh.reply(request.pr_number, comment.render_refusal(decision.reason, required=required))
+            if may_be_answered:
+                gh.reply(request.pr_number, comment.render_refusal(decision.reason, required=required))
             if request.comment_id:
                 gh.react(request.comment_id, "confused")
             return errors.EXIT_OK
@@ -136,8 +153,22 @@ def handle_auto(ctx) -> int:
             raise errors.UserError(f"refused: {decision.reason}")
         return errors.EXIT_OK
     if request.command.name == "help":
-        if request.pr_number:
+        if request.pr_number and may_be_answered:
             gh.reply(request.pr_number, comment.render_help())
+        elif request.comment_id:
+            gh.react(request.comment_id, "confused")
+        return errors.EXIT_OK
+
+    found = _find_record(ctx, gh, request.pr_number) if request.pr_number else _Found()
+    if found.refused_state:
+        # Never written over: it may be a genuine state signed with another key (docs/security.md).
+        why = state_sync.refused(found.refused_state).one_line()
+        console.out(why)
+        ctx.files.add_summary(f"herokufly did not run `{request.command.as_comment()}`: {comment.md(why)}\n")
+        if request.event_name == "issue_comment" and may_be_answered:
+            gh.reply(request.pr_number, comment.render_refusal(why, required=required))
+        if request.comment_id:
+            gh.react(request.comment_id, "confused")
         return errors.EXIT_OK
 
     # Allowed: acknowledge, open the progress comment, hand over the pinned head.
@@ -150,10 +181,8 @@ def handle_auto(ctx) -> int:
     )
     if request.command.name == "plan":
         progress["stages"] = {"plan": {"status": "pending"}}
-    if request.pr_number:
-        found = gh.find_sticky(request.pr_number, _app(ctx))
-        progress = comment.restart(comment.decode(found[1]) if found else None, progress)
-    _publish(ctx, gh, request.pr_number, progress)
+    progress = comment.restart(found.progress, progress)
+    _publish(ctx, gh, request.pr_number, progress, comment_id=found.comment_id)
     _set_outputs(
         ctx, run="true", command=request.command.name, stages=json.dumps(stages),
         head_sha=decision.head_sha or "",
@@ -201,11 +230,17 @@ def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
         authz.ensure_head_unchanged(pinned, gh.pull_request(number).head_sha)
 
     stage = _input(ctx, "stage") if command == "migrate" else command
-    progress = _load_progress(ctx, gh, number, command, stage)
+    key = _state_key(ctx)
+    found = _load_progress(ctx, gh, number, command, stage)
+    progress, comment_id = found.progress, found.comment_id
+    if found.refused_state:  # nothing runs, and that comment is left for a human to look at
+        raise state_sync.refused(found.refused_state)
     if command in ("migrate", "rollback"):
-        _restore_state(ctx, progress)  # a later run: the state of earlier runs lives in the comment
+        _forget_checked_out_state(ctx)
+        _restore_state(ctx, progress, key)  # a later run: the state of earlier runs lives in the comment
     progress = comment.start_stage(progress, stage, run_url=run_url())
-    _publish_quietly(ctx, gh, number, progress, with_summary=False)  # the summary is written once, at the end
+    # The summary is written once, at the end.
+    comment_id = _publish_quietly(ctx, gh, number, progress, comment_id=comment_id, with_summary=False)
 
     recorder = _RecordingFiles(ctx.files)
     original, ctx.files = ctx.files, recorder
@@ -216,14 +251,14 @@ def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
         progress = comment.finish_stage(progress, stage, "failed", summary=exc.one_line()[:300])
         progress["error"] = exc.one_line()
         _collect_details(progress, ctx, stage)
-        _carry_state(ctx, progress, command)
-        _publish_quietly(ctx, gh, number, progress, summary_files=original)
+        _carry_state(ctx, progress, command, key)
+        _publish_quietly(ctx, gh, number, progress, comment_id=comment_id, summary_files=original)
         raise
     except KeyboardInterrupt:
         recorder.flush_summaries()
         progress = comment.finish_stage(progress, stage, "interrupted")
-        _carry_state(ctx, progress, command)
-        _publish_quietly(ctx, gh, number, progress, summary_files=original)
+        _carry_state(ctx, progress, command, key)
+        _publish_quietly(ctx, gh, number, progress, comment_id=comment_id, summary_files=original)
         raise
     finally:
         ctx.files = original
@@ -239,8 +274,8 @@ def around(ctx, command: str, handler: Callable[[Any], int]) -> int:
     progress = comment.finish_stage(progress, stage, status, summary=summary)
     progress["error"] = None if code == errors.EXIT_OK else progress.get("error")
     _collect_details(progress, ctx, stage)
-    _carry_state(ctx, progress, command)
-    _publish_quietly(ctx, gh, number, progress)
+    _carry_state(ctx, progress, command, key)
+    _publish_quietly(ctx, gh, number, progress, comment_id=comment_id)
     return code
 
 
@@ -253,37 +288,99 @@ def _state_path(ctx) -> Path | None:
     return Path(state_module.default_path(fly_app))
 
 
-def _restore_state(ctx, progress: dict) -> None:
+def _tracked_by_git(path: Path) -> bool:
+    """Whether `path` is a file of the checked-out commit (so the PR's author wrote it)."""
+    if not path.exists():
+        return False
+    try:
+        proc = subprocess.run(["git", "-c", "safe.directory=*", "ls-files", "--error-unmatch", "--", path.name],
+                              cwd=path.parent, env=child_env.allowed(), capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False  # no git: the workflow's own step deleted .herokufly/ before the artifact came
+    return proc.returncode == 0
+
+
+def _forget_checked_out_state(ctx) -> None:
+    """A state file that came with the PR's checkout is the PR author's, not ours: delete it
+    before anything reads it. The workflow's artifact (this run's earlier jobs) and the signed
+    comment are the only sources of state."""
+    path = _state_path(ctx)
+    if path is None:
+        return
+    if _tracked_by_git(path):
+        console.err(f"warning: deleted {path}: it came with the pull request, and herokufly reads "
+                    "its migration state only from its own artifact and signed comment")
+        path.unlink(missing_ok=True)
+
+
+def _restore_state(ctx, progress: dict, key: str | None) -> None:
     """Before a stage: the comment's copy of the state into the state file, if that is absent or older."""
     path, heroku_app = _state_path(ctx), _input(ctx, "heroku_app")
     if path is None or not heroku_app:
         return
     outcome = state_sync.restore(progress.get(state_sync.KEY), path,
-                                 heroku_app=heroku_app, fly_app=_input(ctx, "fly_app"))
+                                 heroku_app=heroku_app, fly_app=_input(ctx, "fly_app"), key=key)
+    state_sync.add_private_fields(path)  # the artifact carries the public copy only
     if outcome == "restored":
         console.out(f"Migration state restored from the progress comment into {path}.")
 
 
-def _carry_state(ctx, progress: dict, command: str) -> None:
-    """After a stage: the state file's public copy into the progress record (published with it)."""
+def _carry_state(ctx, progress: dict, command: str, key: str | None) -> None:
+    """After a stage: the state file's signed public copy into the progress record (published
+    with it), and the file itself cut to its public copy for the workflow's artifact."""
     path = _state_path(ctx)
     if command not in ("migrate", "rollback") or path is None:
         return
-    carried = state_sync.capture(path)
+    if key is None and path.exists():
+        console.err(f"warning: the migration state is not carried to later runs: set the {signing.KEY_SECRET} "
+                    "secret and pass it as `state_key` (see `herokufly workflow`)")
+    carried = state_sync.capture(path, key)
     if carried is not None:
         progress[state_sync.KEY] = carried
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        state_sync.keep_only_public(path)
 
 
-def _load_progress(ctx, gh: GitHubClient, number: int, command: str, stage: str) -> dict:
-    found = None
+class _Found:
+    """The progress record herokufly trusts on this PR, and what it refused."""
+
+    def __init__(self, comment_id: int | None = None, progress: dict | None = None, refused_state: str | None = None):
+        self.comment_id, self.progress, self.refused_state = comment_id, progress, refused_state
+
+
+def _find_record(ctx, gh: GitHubClient, number: int) -> _Found:
+    """The oldest progress comment of this token's login whose last data block verifies
+    (signed for this repository, PR and comment id). Without a key, the oldest one, with
+    any migration state in it refused."""
+    key, repository = _state_key(ctx), _repository(ctx)
+    candidates = gh.marked_comments(number, _app(ctx))
+    refused = None
+    for comment_id, body in candidates:
+        progress = comment.decode(body)
+        if progress is None:
+            continue
+        if key is None:
+            if progress.pop(state_sync.KEY, None) is not None:
+                refused = f"it cannot be verified without the {signing.KEY_SECRET} secret"
+            progress.pop(signing.FIELD, None)
+            return _Found(comment_id, progress, refused)
+        if signing.record_is_signed(progress, key, repository=repository, number=number, comment_id=comment_id):
+            return _Found(comment_id, progress)
+        if progress.get(state_sync.KEY) is not None:
+            refused = f"its comment is not signed with {signing.KEY_SECRET} (forged, edited, or written without the key)"
+    if candidates:
+        console.err("warning: no progress comment on this pull request verifies; starting a new record "
+                    "(each stage still checks Heroku and Fly themselves)")
+    return _Found(candidates[0][0] if candidates else None, None, refused)
+
+
+def _load_progress(ctx, gh: GitHubClient, number: int, command: str, stage: str) -> _Found:
+    found = _Found()
     try:
-        found = gh.find_sticky(number, _app(ctx))
+        found = _find_record(ctx, gh, number)
     except errors.GitHubError as exc:
         _warn("read the progress comment", exc)
-    progress = comment.decode(found[1]) if found else None
-    if found and progress is None:
-        console.err("warning: the progress comment's data block is unreadable or of another version; "
-                    "starting a new record (each stage still checks Heroku and Fly themselves)")
+    progress = found.progress
     if progress is None:
         cmd = events.Command("migrate", stage) if command == "migrate" and stage else events.Command(
             command if command in events.COMMANDS else "plan")
@@ -291,7 +388,8 @@ def _load_progress(ctx, gh: GitHubClient, number: int, command: str, stage: str)
             app=_app(ctx), heroku_app=_input(ctx, "heroku_app"), command=cmd,
             actor=os.environ.get("GITHUB_ACTOR", ""), head_sha=_input(ctx, "head_sha") or None, stages=[],
         )
-    return progress
+    found.progress = progress
+    return found
 
 
 def _stage_result(ctx, stage: str, code: int) -> tuple[str, str | None]:
@@ -341,20 +439,42 @@ def _collect_details(progress: dict, ctx, stage: str) -> None:
         progress["database"] = figures
 
 
-def _publish(ctx, gh: GitHubClient, number: int | None, progress: dict, *,
-             summary_files=None, with_summary: bool = True) -> None:
+def _publish(ctx, gh: GitHubClient, number: int | None, progress: dict, *, comment_id: int | None = None,
+             summary_files=None, with_summary: bool = True) -> int | None:
+    """Render the record into the sticky comment (signed for that comment when there is a key)
+    and the job summary; returns the comment's id."""
     plan_md = _plan_markdown(progress.get("plan"))
     if number:
-        gh.upsert_sticky(number, _app(ctx), comment.render(progress, plan_markdown=plan_md))
+        key, app = _state_key(ctx), _app(ctx)
+        if key and comment_id is None:
+            # The signature names the comment, so the comment must exist first.
+            comment_id = gh.upsert_sticky(number, app, comment.render(progress, with_data=False)).comment_id
+        for _ in range(2):  # a second round only if the pinned comment vanished meanwhile
+            sign = _signer(ctx, key, number, comment_id) if key else None
+            result = gh.upsert_sticky(number, app, comment.render(progress, plan_markdown=plan_md, sign=sign),
+                                      comment_id=comment_id)
+            if not key or result.comment_id == comment_id:
+                break
+            comment_id = result.comment_id
+        comment_id = result.comment_id
     if with_summary:
         (summary_files or ctx.files).add_summary(comment.render_summary(progress, plan_markdown=plan_md))
+    return comment_id
 
 
-def _publish_quietly(ctx, gh, number, progress, *, summary_files=None, with_summary: bool = True) -> None:
+def _signer(ctx, key: str, number: int, comment_id: int):
+    repository = _repository(ctx)
+    return lambda record: signing.sign_record(record, key, repository=repository, number=number, comment_id=comment_id)
+
+
+def _publish_quietly(ctx, gh, number, progress, *, comment_id: int | None = None, summary_files=None,
+                     with_summary: bool = True) -> int | None:
     try:
-        _publish(ctx, gh, number, progress, summary_files=summary_files, with_summary=with_summary)
+        return _publish(ctx, gh, number, progress, comment_id=comment_id, summary_files=summary_files,
+                        with_summary=with_summary)
     except errors.GitHubError as exc:
         _warn("update the progress comment", exc)
+        return comment_id
 
 
 def _plan_markdown(plan: dict | None) -> str | None:
@@ -380,8 +500,8 @@ def handle_report(ctx) -> int:
     if gh is None or not number:
         console.out(f"herokufly finished: {outcome}.")
         return errors.EXIT_OK
-    found = gh.find_sticky(number, _app(ctx))
-    progress = comment.decode(found[1]) if found else None
+    found = _find_record(ctx, gh, number)
+    progress = None if found.refused_state else found.progress
     if progress is not None:
         for name, entry in progress["stages"].items():
             if entry.get("status") == "pending":
@@ -390,7 +510,7 @@ def handle_report(ctx) -> int:
             elif entry.get("status") == "running":
                 progress = comment.finish_stage(progress, name, "failed" if not success else "done",
                                                 summary="the job stopped before reporting")
-        _publish(ctx, gh, number, progress)
+        _publish(ctx, gh, number, progress, comment_id=found.comment_id)
     comment_id = _comment_id(ctx)
     if comment_id:
         gh.finish_reaction(comment_id, success)
@@ -402,12 +522,17 @@ def handle_report(ctx) -> int:
 
 
 def handle_workflow(ctx) -> int:
-    """Generate the deploy workflows; commit them with a token that may, else show them."""
+    """Generate the deploy workflow; commit it with a token that may, else show it.
+
+    Only files rendered from herokufly's own templates are ever committed, never a PR's own
+    workflow files (the edits turning off old Heroku deploys are shown as notes), only to a
+    branch of this repository (never for a fork's PR), and only on top of the head pinned
+    when the command was authorized (issue 10, attack 1).
+    """
     from herokufly import workflow
 
     default_branch = (ctx.event.get("repository") or {}).get("default_branch") or "main"
-    # The migration workflow is already there (it is running this); only the deploy workflow
-    # and the edits turning off old Heroku deploys are offered.
+    # The migration workflow is already there (it is running this); only the deploy workflow is offered.
     plan = workflow.plan_workflows(
         Path("."), branch=_input(ctx, "branch") or default_branch,
         environment=_input(ctx, "environment") or None,
@@ -415,12 +540,12 @@ def handle_workflow(ctx) -> int:
         migrate=False,
     )
     # A workflow file the user already has with other content is never replaced from CI.
-    files = {path: text for path, text in plan.files.items() if path not in plan.conflicts}
+    files = {path: text for path, text in plan.files.items() if path in plan.rendered and path not in plan.conflicts}
     notes = [f"{path} exists with other content and was left as it is" for path in plan.conflicts]
     number = _pr_number(ctx)
-    record: dict[str, Any] = {"committed": False, "files": files, "notes": notes + plan.notes()
+    record: dict[str, Any] = {"committed": False, "files": files, "notes": notes + plan.notes(in_ci=True)
                               + workflow.token_instructions(_input(ctx, "fly_app") or None)}
-    token = _input(ctx, "workflow_token")
+    token, pinned = _input(ctx, "workflow_token"), _input(ctx, "head_sha")
     if not files:
         record["reason"] = ("nothing to commit: " + "; ".join(notes)) if notes else "the workflow files are already up to date"
     elif not token:
@@ -428,12 +553,22 @@ def handle_workflow(ctx) -> int:
                             "a token with the workflows permission to have them committed")
     elif not number:
         record["reason"] = "there is no pull request branch to commit to"
+    elif not pinned:
+        record["reason"] = "no head commit was pinned when the command was authorized (the head_sha input)"
     else:
         writer = _client(ctx, token=token)
         try:
-            branch = writer.pull_request_branch(number)
-            writer.commit_files(branch, files, "Deploy to Fly.io with GitHub Actions (herokufly workflow)")
-            record.update(committed=True, branch=branch)
+            pull = writer.pull_request(number)
+            if pull.is_fork:
+                record["reason"] = ("the pull request comes from another repository; herokufly commits only to "
+                                    "branches of this one")
+            elif pull.head_sha != pinned:
+                record["reason"] = (f"the pull request head moved from {pinned[:12]} to {pull.head_sha[:12]} after "
+                                    "the command was authorized")
+            else:
+                branch = writer.pull_request_branch(number)
+                writer.commit_on(branch, pinned, files, "Deploy to Fly.io with GitHub Actions (herokufly workflow)")
+                record.update(committed=True, branch=branch)
         except errors.GitHubError as exc:
             record["reason"] = f"GitHub refused the commit: {exc.one_line()}"
     verdict = (f"Committed {len(files)} workflow file(s) to {record.get('branch')}." if record["committed"]
@@ -442,14 +577,17 @@ def handle_workflow(ctx) -> int:
     ctx.files.set_output("workflow_committed", "true" if record["committed"] else "false")
     gh = _client(ctx)
     if gh is not None and number:
-        found = gh.find_sticky(number, _app(ctx))
-        progress = comment.decode(found[1]) if found else None
+        found = _find_record(ctx, gh, number)
+        progress = found.progress
         if progress is None:
             progress = comment.new_progress(app=_app(ctx), heroku_app=_input(ctx, "heroku_app"),
                                             command=events.Command("plan"), actor=os.environ.get("GITHUB_ACTOR", ""),
                                             head_sha=None, stages=[])
         progress["workflow"] = record
-        _publish(ctx, gh, number, progress)
+        if found.refused_state:
+            ctx.files.add_summary(comment.render_summary(progress))
+        else:
+            _publish(ctx, gh, number, progress, comment_id=found.comment_id)
     else:
         progress = comment.new_progress(app=_app(ctx), heroku_app=_input(ctx, "heroku_app"),
                                         command=events.Command("plan"), actor="", head_sha=None, stages=[])
