@@ -22,7 +22,7 @@ from typing import Callable, Mapping, MutableMapping
 
 import click
 
-from herokufly import console, errors, masking
+from herokufly import console, errors, masking, pins
 from herokufly.settings import MASK_ALL_CONFIG_ENV, env_flag
 
 # Inputs that hold secrets, and the variable each is given to the engine as.
@@ -358,8 +358,11 @@ def _dispatch(inputs: ActionInputs, env: MutableMapping[str, str]) -> int:
     )
     if inputs.command in ("plan", "migrate", "rollback"):
         # On a PR: head-SHA check, then the stage's row in the progress comment and the summary.
-        return _pr_flow().around(ctx, inputs.command, handler)
-    return handler(ctx)
+        code = _pr_flow().around(ctx, inputs.command, handler)
+    else:
+        code = handler(ctx)
+    ctx.files.add_summary(f"\n<sub>{pins.version_line()}</sub>\n")  # which herokufly wrote this
+    return code
 
 
 def _working_directory(workspace: Path, relative: str) -> Path:

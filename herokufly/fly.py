@@ -28,11 +28,11 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from herokufly import child_env, masking
+from herokufly import child_env, masking, pins
 from herokufly.errors import FlyError
 
-# `mpg`, `secrets import --stage` and the `--json` shapes we read exist from here on.
-MIN_FLYCTL_VERSION = (0, 3, 150)
+# The pinned release (herokufly/data/pins.json): every call here was checked against its source.
+MIN_FLYCTL_VERSION = pins.flyctl_version_tuple()
 # The migration creates apps, Postgres and Redis in an organization: it needs an org token.
 # `fly-deploy.yml` only deploys one existing app: a deploy token scoped to that app is enough.
 ORG_TOKEN_COMMAND = "fly tokens create org --org <org> --expiry 720h"

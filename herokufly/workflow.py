@@ -22,19 +22,22 @@ from pathlib import Path
 
 import yaml
 
+from herokufly import pins
 from herokufly.errors import ConfigError
 
 # Pinned actions: full commit SHAs of released versions.
 CHECKOUT = "11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2"
-SETUP_FLYCTL = "fc53c09e1bc3be6f54706524e3b82c4f462f77be # v1.5"
+SETUP_FLYCTL = pins.setup_flyctl_pin()
 UPLOAD_ARTIFACT = "ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2"
 DOWNLOAD_ARTIFACT = "d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0"
-FLYCTL_VERSION = "0.4.101"  # the same flyctl as the action's Dockerfile
-# herokufly's own action. The release process replaces this pin with the
-# release commit; `--action-ref OWNER/REPO@SHA` overrides it.
+FLYCTL_VERSION = pins.flyctl_version()  # the same flyctl as the action's Dockerfile
+# herokufly's own action, pinned to the release commit recorded in the installed package
+# (data/release.json, filled by the release workflow); `--action-ref OWNER/REPO@SHA` overrides it.
 ACTION_REPOSITORY = "herokufly/herokufly"
-ACTION_SHA = "0000000000000000000000000000000000000000"
-ACTION_VERSION = "v0.1.0"
+ACTION_SHA = pins.release()["commit"]
+ACTION_VERSION = "v" + pins.release()["version"]
+# Without a release commit the line says so; GitHub refuses it, so nothing runs unpinned.
+NO_RELEASE_PIN = "0000000000000000000000000000000000000000 # not a release: none exists yet; pin a commit with --action-ref OWNER/REPO@SHA"
 
 PLACEHOLDER_HEROKU_APP = "my-heroku-app"
 PLACEHOLDER_FLY_APP = "my-fly-app"
@@ -252,6 +255,8 @@ def check_app(name: str | None, what: str) -> str | None:
 
 def action_pin(action_ref: str | None) -> str:
     if not action_ref:
+        if not ACTION_SHA:
+            return f"{ACTION_REPOSITORY}@{NO_RELEASE_PIN}"
         return f"{ACTION_REPOSITORY}@{ACTION_SHA} # {ACTION_VERSION}"
     m = _ACTION_REF.match(action_ref.split("#")[0].strip())
     if not m:

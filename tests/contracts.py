@@ -1,7 +1,7 @@
-"""Where the published contracts are: ../shared/contracts beside the checkout (as in CI).
+"""Where the published contracts are: tests/contracts/ in this repository (see its README).
 
-HEROKUFLY_CONTRACTS overrides it. A missing folder is an error, not a skip: the fakes are only
-trustworthy while they are checked against the contracts.
+HEROKUFLY_CONTRACTS overrides it with a folder holding the same names. A missing folder or file
+is an error, not a skip: the fakes are only trustworthy while they are checked against them.
 """
 
 from __future__ import annotations
@@ -9,19 +9,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+VENDORED = Path(__file__).resolve().parent / "contracts"
 
 
 def contracts_dir() -> Path:
-    candidates = [os.environ.get("HEROKUFLY_CONTRACTS"), ROOT.parent / "shared" / "contracts",
-                  "/work/shared/contracts"]
-    for candidate in candidates:
-        if candidate and Path(candidate, "README.md").is_file():
-            return Path(candidate)
-    raise FileNotFoundError(
-        "the published contracts were not found beside the checkout (../shared/contracts); "
-        "set HEROKUFLY_CONTRACTS to their folder")
+    folder = Path(os.environ.get("HEROKUFLY_CONTRACTS") or VENDORED)
+    if not (folder / "README.md").is_file():
+        raise FileNotFoundError(f"no contracts in {folder} (expected its README.md); "
+                                "unset HEROKUFLY_CONTRACTS to use tests/contracts/")
+    return folder
 
 
 def contract_path(name: str) -> Path:
-    return contracts_dir() / name
+    path = contracts_dir() / name
+    if not path.is_file():
+        raise FileNotFoundError(f"contract {name} is not in {path.parent}")
+    return path

@@ -17,7 +17,7 @@ from importlib import resources
 from string import Template
 from typing import Any, Callable
 
-from herokufly import masking
+from herokufly import __version__, masking
 from herokufly.pr import events
 
 LIMIT = 65000  # GitHub refuses comments over 65,536 characters; keep a margin
@@ -242,6 +242,7 @@ def _render(progress: dict, plan_markdown: str | None, *, note_full_plan: bool =
         "command": _code(progress.get("command", "")),
         "actor": _md(progress.get("actor", "")),
         "head_sha": _code((progress.get("head_sha") or "")[:12] or "?"),
+        "version": _md(__version__),
     }
     return _template("comment.md").substitute(values)
 

@@ -42,10 +42,24 @@ def missing(reason: str) -> None:
 
 
 def flyctl_base_image() -> str:
-    """The flyctl image the Dockerfile copies from (the stand-in has the same name)."""
-    match = re.search(r"^FROM (flyio/flyctl:\S+) AS flyctl$", (REPO_ROOT / "Dockerfile").read_text(), re.M)
+    """The flyctl image the Dockerfile copies from, by tag (the stand-in has that name)."""
+    match = re.search(r"^FROM (flyio/flyctl:[^\s@]+)(?:@sha256:[0-9a-f]{64})? AS flyctl$",
+                      (REPO_ROOT / "Dockerfile").read_text(), re.M)
     assert match, "Dockerfile has no `FROM flyio/flyctl:<version> AS flyctl` line"
     return match.group(1)
+
+
+_DIGEST_PIN = re.compile(r"^(FROM [^\s@]+)@sha256:[0-9a-f]{64}", re.M)
+
+
+def use_standin_bases(dockerfile: Path) -> None:
+    """Point a copied Dockerfile's base images at the local stand-ins, by tag.
+
+    The Dockerfile pins the upstream images by digest; no registry is reachable here and a
+    stand-in cannot carry the upstream digest, so test builds use the stand-in's tag.
+    """
+    if dockerfile.is_file():
+        dockerfile.write_text(_DIGEST_PIN.sub(r"\1", dockerfile.read_text()))
 
 
 @pytest.fixture(scope="session")
@@ -138,6 +152,8 @@ def run_act(
     event: dict | None = None,
     event_name: str = "workflow_dispatch",
     workflow_dir: Path | None = None,
+    platform: str = JOB_IMAGE,
+    extra_args: tuple[str, ...] = (),
 ) -> ActRun:
     """`act workflow_dispatch` on tests/e2e/workflows/<workflow> in `workspace` (bind-mounted).
 
@@ -153,6 +169,7 @@ def run_act(
     event_file = private / "event.json"
     event_file.write_text(json.dumps(event or {"inputs": {}}))
     shutil.rmtree(workspace / ".e2e-out", ignore_errors=True)
+    use_standin_bases(workspace / "Dockerfile")
     # act tags a `uses: ./` image act-dockeraction:latest. Removing it and passing --rebuild=false
     # builds the real Dockerfile once per run (warm layers make that seconds) and reuses it for
     # every later `uses: ./` step, instead of rebuilding per step.
@@ -161,7 +178,7 @@ def run_act(
         act, event_name,
         "-W", str((workflow_dir or workspace / "tests" / "e2e" / "workflows") / workflow),
         "-e", str(event_file),
-        "-P", f"ubuntu-latest={JOB_IMAGE}",
+        "-P", f"ubuntu-latest={platform}",  # "-self-hosted": steps run on this machine
         "--pull=false",
         "--rebuild=false",
         "--no-cache-server",
@@ -172,6 +189,7 @@ def run_act(
         "--secret-file", str(secret_file),
         "--var-file", str(var_file),
         "--env-file", str(private / "no.env"),
+        *extra_args,
     ]
     # Only what act needs from our environment: no tokens of the machine running the tests.
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "DOCKER_HOST", "TMPDIR", "LANG")}

