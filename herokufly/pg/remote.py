@@ -28,9 +28,8 @@ REPORT_PREFIX = "herokufly-report: "
 # GitHub-hosted job stops after 6 hours; at 5 GB the direct path starts to save real time.
 COPY_ON_FLY_BYTES = 5 * 10**9
 COPY_MODES = ("auto", "always", "never")
-# herokufly's own image, as the action's Dockerfile builds it (its ENTRYPOINT is the action's
-# entrypoint.py, so the copy names /usr/local/bin/herokufly as its entrypoint).
-DEFAULT_IMAGE = "ghcr.io/herokufly/herokufly:latest"
+# herokufly's own image is the release's, by digest (pins.release()); its ENTRYPOINT is the
+# action's entrypoint.py, so the copy names /usr/local/bin/herokufly as its entrypoint.
 ENTRYPOINT = "herokufly"
 VM_SIZE = "performance-2x"  # 2 dedicated CPUs, 4 GB: parallel COPY streams and pg_dump
 POLL_SECONDS = 10.0  # how often the Machine's state and logs are read
@@ -76,11 +75,18 @@ def planned_path(mode: str = "auto", region: str | None = None) -> dict:
                                    "runner through `fly mpg proxy`"}
 
 
+def release_image() -> str | None:
+    """This build's own image by digest, or None outside a release build (then --copy-image)."""
+    from herokufly import pins
+
+    return pins.release()["image"]
+
+
 @dataclass
 class MachineCopy:
     app: str
     region: str
-    image: str = DEFAULT_IMAGE
+    image: str  # herokufly's own image, by digest
     verify: str = "counts"
     jobs: int | None = None
     fly_target: bool = True  # leave out extensions Fly does not offer

@@ -152,6 +152,13 @@ def _choose_path(ctx: StageContext, source: str, target: Target):
         except DatabaseError:
             size = None  # preflight reports it with everything else
     path = remote.choose_path(mode, size)
+    if path.on_fly and not _copy_image(ctx):
+        if mode == "always":
+            raise DatabaseError("--copy-on-fly always needs herokufly's image, and this is not a release "
+                                "build that names one",
+                                hint="Pass --copy-image with a herokufly image by digest (ghcr.io/...@sha256:...)")
+        return remote.CopyPath(False, path.why + "; but no herokufly image is known outside a release "
+                                                 "build (--copy-image), so from here")
     if path.on_fly and not (target.managed or is_fly_private(target.url)):
         if mode == "always":
             raise DatabaseError("--copy-on-fly always needs a target inside Fly's network (a Managed "
@@ -229,10 +236,16 @@ def _copy_on_fly(ctx: StageContext, source: str, target: Target) -> dict:
 
     opts = ctx.options
     region = (target.cluster or {}).get("data", {}).get("region") or opts.region
-    job = remote.MachineCopy(app=opts.fly_app, region=region, image=opts.copy_image or remote.DEFAULT_IMAGE,
+    job = remote.MachineCopy(app=opts.fly_app, region=region, image=_copy_image(ctx),
                              verify=opts.verify, jobs=opts.transfer_jobs, fly_target=target.managed,
                              allowed_extensions=_fly_extensions(ctx, target) if target.managed else None)
     return remote.copy_on_fly(ctx.fly, job, source, target.inside_fly_url(), say=ctx.say)
+
+
+def _copy_image(ctx: StageContext) -> str | None:
+    from herokufly.pg import remote
+
+    return ctx.options.copy_image or remote.release_image()
 
 
 PRIVATE_SUFFIXES = (".flympg.net", ".flycast", ".internal")

@@ -19,6 +19,7 @@ from tests.pgserver import PASSWORD
 from tests.unit.stages.conftest import FLY_APP, HEROKU_APP, base_plan
 
 REPO = Path(__file__).parents[3]
+IMAGE = "registry.test/herokufly@sha256:" + "ab" * 32  # what a release build names
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def machine_image(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_FLYCTL_MACHINE_PATH", str(bindir))
     monkeypatch.setenv("PYTHONPATH", str(REPO))
     monkeypatch.setattr(remote, "POLL_SECONDS", 0.3)
+    monkeypatch.setattr(remote, "release_image", lambda: IMAGE)  # as in a release build
 
 
 def _ctx(make_ctx, plan, lines, **options):
@@ -189,7 +191,7 @@ def test_verification_failed_on_the_machine_is_exit_3_with_its_report(tmp_path, 
     client = fake_fly.client()
     client.run(["apps", "create", FLY_APP, "--org", "personal"])
     lines: list[str] = []
-    job = remote.MachineCopy(app=FLY_APP, region="iad")
+    job = remote.MachineCopy(app=FLY_APP, region="iad", image=IMAGE)
     with pytest.raises(VerificationFailed) as caught:
         remote.copy_on_fly(client, job, "postgres://u:src-secret@heroku.example:5432/d",
                            "postgres://u:dst-secret@[fdaa::1]:5432/d", say=lines.append)
@@ -210,8 +212,23 @@ def test_a_failed_machine_start_still_unsets_the_secrets(tmp_path, fake_fly, mon
     client = fake_fly.client()
     client.run(["apps", "create", FLY_APP, "--org", "personal"])
     with pytest.raises(HerokuflyError, match="injected failure"):
-        remote.copy_on_fly(client, remote.MachineCopy(app=FLY_APP, region="iad"),
+        remote.copy_on_fly(client, remote.MachineCopy(app=FLY_APP, region="iad", image=IMAGE),
                            "postgres://u:src-secret@heroku.example:5432/d",
                            "postgres://u:dst-secret@[fdaa::1]:5432/d", say=lambda line: None)
     assert not fake_fly.state()["apps"][FLY_APP]["secrets"]
     assert fake_fly.calls("secrets unset")
+
+
+def test_without_a_release_image_the_copy_stays_here_or_asks_for_one(make_ctx, fake_fly, fake_heroku, source,
+                                                                     monkeypatch):
+    monkeypatch.setattr(remote, "COPY_ON_FLY_BYTES", 1000)
+    assert remote.release_image() is None  # a source checkout is not a release build
+    plan = base_plan(redis=None)
+    provision.run(make_ctx(plan))
+    with pytest.raises(HerokuflyError, match="needs herokufly's image") as caught:
+        database.run(make_ctx(plan, copy_on_fly="always"))
+    assert "--copy-image" in caught.value.hint
+    result = database.run(make_ctx(plan))  # auto: large, but no image to run the copy in
+    assert result.details["copy_path"]["path"] == "runner"
+    assert "no herokufly image" in result.details["copy_path"]["why"]
+    assert not fake_fly.calls("machine run")
