@@ -309,7 +309,8 @@ def render_migrate_workflow(
         if "heroku" in _STAGE_SECRETS[stage]:
             secrets += "          heroku_api_key: ${{ secrets.HEROKU_API_KEY }}\n"
         if "fly" in _STAGE_SECRETS[stage]:
-            secrets += "          fly_api_token: ${{ secrets.FLY_API_TOKEN }}\n"
+            # The migration creates the app, Postgres and Redis: an org token (docs/flyctl-calls.md).
+            secrets += "          fly_api_token: ${{ secrets.FLY_ORG_TOKEN }}\n"
         jobs.append(
             _fill(
                 _source("stage-job.yml"),
@@ -386,6 +387,10 @@ def token_instructions(fly_app: str | None) -> list[str]:
         f"Create an app-scoped deploy token that expires: `fly tokens create deploy --app {app} --expiry 8760h --name github-actions`",
         "Store it as the repository secret FLY_API_TOKEN (Settings → Secrets and variables → Actions), "
         "e.g. `gh secret set FLY_API_TOKEN` with the token on stdin; renew it before it expires.",
+        "For the migration workflow, create an organization token (the migration creates the app, "
+        "Postgres and Redis, which a deploy token cannot): `fly tokens create org --org <org> --expiry 720h`, "
+        "stored as the repository secret FLY_ORG_TOKEN (`gh secret set FLY_ORG_TOKEN`); delete it when "
+        "the migration is done.",
         "Create the key that signs the migration state herokufly keeps in the PR comment, known only to "
         "the workflow: `openssl rand -hex 32 | gh secret set HEROKUFLY_STATE_KEY` (without it no state "
         "is carried from one PR comment's run to the next).",

@@ -167,7 +167,7 @@ def world(act_ready, tmp_path_factory, pg15, source_db, canaries):
                 event_name="issue_comment", event=payload,
                 variables={"GITHUB_API_URL": github.url, "HEROKU_API_URL": heroku.url,
                            "SMOKE_URL": f"http://127.0.0.1:{smoke.server_address[1]}/"},
-                secrets={"HEROKU_API_KEY": canaries["heroku_api_key"], "FLY_API_TOKEN": canaries["fly_api_token"],
+                secrets={"HEROKU_API_KEY": canaries["heroku_api_key"], "FLY_ORG_TOKEN": canaries["fly_api_token"],
                          "GITHUB_TOKEN": canaries["github_token"], "FAKE_FLYCTL_PG_ADMIN_URL": pg15.url(),
                          "HEROKUFLY_STATE_KEY": canaries["state_key"]},
             )

@@ -103,9 +103,11 @@ def test_migrate_workflow_jobs_chain_and_least_privilege():
         text = json.dumps(job)
         assert "contents: write" not in text and job["permissions"].get("contents", "read") == "read"
         if name in ("plan", "report"):
-            assert "FLY_API_TOKEN" not in text
+            assert "FLY_API_TOKEN" not in text and "FLY_ORG_TOKEN" not in text
         if name == "deploy":  # migrate builds its plan from Heroku in every stage, deploy included
-            assert "HEROKU_API_KEY" in text and "FLY_API_TOKEN" in text
+            assert "HEROKU_API_KEY" in text and "FLY_ORG_TOKEN" in text
+        if name not in ("plan", "report"):  # the migration needs an org token, never the deploy token
+            assert "secrets.FLY_API_TOKEN" not in text
         if name not in ("plan", "report"):
             assert job["concurrency"] == {"group": "herokufly-shop-fly", "cancel-in-progress": False}
             action = [s for s in job["steps"] if s.get("uses", "").startswith(workflow.ACTION_REPOSITORY)][0]
