@@ -379,12 +379,7 @@ class FlyClient:
                     time.sleep(0.2)
             yield local
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop(proc)
 
 
 def _connection_string(text: str) -> str | None:

@@ -6,7 +6,6 @@ and line, so the user can fix it before anything is planned or written.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import tomlkit.exceptions
 import yaml
 
 from herokufly import frameworks, machine
+from herokufly.frameworks import _files
 from herokufly.errors import ConfigError
 from herokufly.inventory import Repo
 
@@ -118,13 +118,7 @@ def read_procfile(text: str, filename: str = "Procfile") -> tuple[dict[str, str]
 
 
 def parse_app_json(text: str, filename: str = "app.json") -> dict:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{filename}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{filename}:1:1: expected a JSON object at the top level")
-    return data
+    return _files.parse_json_object(text, filename)
 
 
 def parse_yaml(text: str, filename: str):

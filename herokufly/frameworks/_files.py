@@ -25,14 +25,17 @@ def read_text(root: Path, rel: str) -> str | None:
 
 def read_json(root: Path, rel: str) -> dict | None:
     text = read_text(root, rel)
-    if text is None:
-        return None
+    return None if text is None else parse_json_object(text, rel)
+
+
+def parse_json_object(text: str, filename: str) -> dict:
+    """A JSON object, or one ConfigError line naming the file, line and column."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{rel}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg})") from None
+        raise ConfigError(f"{filename}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg})") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{rel}:1:1: expected a JSON object at the top level")
+        raise ConfigError(f"{filename}:1:1: expected a JSON object at the top level")
     return data
 
 
