@@ -413,8 +413,7 @@ def _generic_advice(ctx: AppContext) -> Advice:
     advice.build = framework_common.buildpacks_build(ctx, "", None, None, advice.notes)
     advice.processes = framework_common.web_processes(ctx, None, "", advice)
     advice.release = framework_common.release_from(ctx, None, "")
-    advice.health_check = framework_common.health_check("/", "the app's root; no health route "
-                                                        "is known")
+    advice.health_check = framework_common.root_health_check()
     advice.config = framework_common.config_kinds(ctx, (), f"{ctx.fly_app}.fly.dev")
     advice.image = machine.image_from_buildpacks(advice.processes)
     return advice

@@ -82,6 +82,11 @@ def health_check(path: str, why: str) -> HealthCheck:
     return HealthCheck(path=path, headers={"X-Forwarded-Proto": "https"}, why=why)
 
 
+def root_health_check() -> HealthCheck:
+    """The fallback when no health route is known: the app's root."""
+    return health_check("/", "the app's root; no health route is known")
+
+
 def release_from(ctx: AppContext, proposal: str | None, why: str) -> Release | None:
     """The Procfile's own release line, else `proposal` when the app has a database."""
     own = ctx.procfile.get("release")

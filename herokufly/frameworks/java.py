@@ -45,7 +45,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
         advice.health_check = _common.health_check("/actuator/health", "Spring Boot Actuator "
                                                    "serves it")
     else:
-        advice.health_check = _common.health_check("/", "the app's root; no health route is known")
+        advice.health_check = _common.root_health_check()
     advice.config = _common.config_kinds(ctx, ("java",), f"{ctx.fly_app}.fly.dev")
     advice.notes.append(f"{_common.IPV6_PRIVATE}; start the JVM with "
                         "-Djava.net.preferIPv6Addresses=true to reach .internal names")

@@ -43,7 +43,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     if facts.get("up_route"):
         advice.health_check = _common.health_check("/up", "bootstrap/app.php routes /up")
     else:
-        advice.health_check = _common.health_check("/", "the app's root; no health route is known")
+        advice.health_check = _common.root_health_check()
     advice.config = _common.config_kinds(ctx, ("php",), f"{ctx.fly_app}.fly.dev")
     advice.notes.append(f"{_common.IPV6_PRIVATE}; PHP's pdo_pgsql and phpredis resolve it "
                         "without a setting")

@@ -80,7 +80,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     proposal = "bundle exec rake db:migrate" if (
         facts.get("has_rakefile") and "activerecord" in facts.get("gems", [])) else None
     advice.release = _common.release_from(ctx, proposal, "the database migrations")
-    advice.health_check = _common.health_check("/", "the app's root; no health route is known")
+    advice.health_check = _common.root_health_check()
     advice.config = _common.config_kinds(ctx, ("ruby", "node"), f"{ctx.fly_app}.fly.dev")
     advice.image = _common.buildpacks_image(ctx, advice.processes)
     advice.notes.append(ipv6_note())
