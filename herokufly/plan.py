@@ -24,12 +24,6 @@ from herokufly.inventory import Addon, Formation, Inventory, Repo
 POSTGRES_TARGETS = ("managed", "unmanaged", "keep-heroku", "none")
 WEB_GROUP = "app"
 
-# Used when the repo pins no Elixir/OTP version; the plan says so.
-DEFAULT_ELIXIR = "1.18.1"
-DEFAULT_OTP = "27.2"
-# hexpm/elixir tags end in the Debian release and its snapshot date.
-DEBIAN_VERSION = "bookworm-20250113-slim"
-
 # dyno size -> (Fly size preset, cpu_kind, cpus, memory_mb); memory >= the dyno's.
 DYNO_TO_VM: dict[str, tuple[str, str, int, int]] = {
     "free": ("shared-cpu-1x", "shared", 1, 512),
@@ -138,7 +132,6 @@ class Plan:
     offline: bool = False
     offline_unknowns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    scaffold: dict = field(default_factory=dict)
     # Issue 8: why the framework was chosen, what each Fly group execs and whether that is
     # what Heroku ran, and config vars that are not plain runtime secrets.
     framework_evidence: list[str] = field(default_factory=list)
@@ -167,7 +160,7 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     postgres_addon = _primary_postgres(inventory.addons)
     ctx = _app_context(inventory, options, fly_app, postgres_addon)
     detection = _detection(repo, framework)
-    advice = _advice(framework, detection, ctx, inventory, notes)
+    advice = _advice(framework, detection, ctx)
     build, image = _build_and_image(inventory, framework, advice, notes)
     process_steps: list[dict] = []
     processes, sources, release_command, checks, release = _processes(
@@ -175,7 +168,7 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     vm = _vms(inventory, processes, sources, notes)
     port, port_why = _port(framework, image, build, advice)
     http_service = _http_service(port, processes, vm, inventory, advice)
-    env = _env(framework, fly_app, http_service, inventory, advice)
+    env = _env(http_service, inventory, advice)
     if http_service:
         notes.append(f"Internal port {port}: {port_why}. The health check needs a 2xx answer "
                      f"from GET {http_service['health_check_path']}; change the path in "
@@ -230,7 +223,6 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
         offline=inventory.offline,
         offline_unknowns=_offline_unknowns(inventory, options) if inventory.offline else [],
         notes=_unique(notes),
-        scaffold=_scaffold_facts(repo),
         framework_evidence=list(detection.evidence) if detection else [],
         process_checks=checks,
         release=release,
@@ -377,14 +369,21 @@ def _app_context(inventory: Inventory, options: PlanOptions, fly_app: str,
 def _detection(repo: Repo | None, framework: str) -> Detection | None:
     """The repo's detection for `framework`; None when the reader did not detect it (a Repo
     built by hand, or a framework named by an older reader)."""
-    for detection in (repo.detections if repo else []):
+    detections = repo.detections if repo else []
+    for detection in detections:
         if detection.name == framework:
             return detection
+    if framework in _MIX_FRAMEWORKS:
+        # repo.py and frameworks/_mix.py can read an umbrella differently (phoenix in the root
+        # deps, `apps_path: @attr`); the Mix project's facts are what the advice needs.
+        return next((d for d in detections if d.name in _MIX_FRAMEWORKS), None)
     return None
 
 
 # Modules whose advise() works from an empty Detection (facts all optional).
 _FACTS_OPTIONAL = {"rails", "ruby", "django", "python", "node", "java", "php"}
+# Modules whose advise() needs what detect() read from mix.exs and config/.
+_MIX_FRAMEWORKS = ("phoenix", "elixir")
 
 
 def _framework_module(name: str):
@@ -395,15 +394,18 @@ def _framework_module(name: str):
     return module if hasattr(module, "advise") else None
 
 
-def _advice(framework, detection, ctx: AppContext, inventory: Inventory, notes) -> Advice:
-    """Ask the framework; Phoenix without a detection keeps the built-in release plan."""
+def _advice(framework, detection, ctx: AppContext) -> Advice:
+    """Ask the framework module; an app no module knows gets the generic advice."""
     module = _framework_module(framework) if framework not in ("unknown", "go") else None
     if module is not None and detection is not None:
         return module.advise(detection, ctx)
     if module is not None and framework in _FACTS_OPTIONAL:
         return module.advise(Detection(framework), ctx)
-    if framework in ("phoenix", "elixir") and not _own_dockerfile(inventory.repo):
-        return _phoenix_release_advice(inventory, ctx, notes)
+    if framework in _MIX_FRAMEWORKS:
+        # Only a Repo built by hand gets here: read_repo detects every mix.exs it reads.
+        raise ConfigError(f"mix.exs: no Mix project was read for this {framework} app",
+                          hint="Plan from the app's directory (--repo DIR) so its mix.exs and "
+                               "config/ are read")
     return _generic_advice(ctx)
 
 
@@ -416,53 +418,6 @@ def _generic_advice(ctx: AppContext) -> Advice:
     advice.health_check = framework_common.root_health_check()
     advice.config = framework_common.config_kinds(ctx, (), f"{ctx.fly_app}.fly.dev")
     advice.image = machine.image_from_buildpacks(advice.processes)
-    return advice
-
-
-def _phoenix_release_advice(inventory: Inventory, ctx: AppContext, notes: list[str]) -> Advice:
-    """Phoenix as a Mix release from herokufly's Dockerfile (until frameworks/phoenix.py)."""
-    repo = inventory.repo
-    elixir = repo.elixir_version if repo else None
-    otp = repo.otp_version if repo else None
-    if not (elixir and otp):
-        notes.append(
-            f"No Elixir/OTP version pinned in .tool-versions or elixir_buildpack.config; "
-            f"the Dockerfile uses Elixir {elixir or DEFAULT_ELIXIR} / OTP {otp or DEFAULT_OTP}"
-        )
-    advice = Advice(build={
-        "mode": "dockerfile",
-        "dockerfile": "Dockerfile",
-        "generated": True,
-        "elixir_version": elixir or DEFAULT_ELIXIR,
-        "otp_version": otp or DEFAULT_OTP,
-        "versions_source": (repo.versions_source if repo else None) or "default",
-        "image": f"hexpm/elixir:{elixir or DEFAULT_ELIXIR}-erlang-{otp or DEFAULT_OTP}"
-        f"-debian-{DEBIAN_VERSION}",
-    })
-    advice.internal_port = 4000
-    commands = {k: v for k, v in ctx.procfile.items() if k != "release"}
-    if "web" not in commands and repo and repo.framework == "phoenix":
-        # What Heroku's Phoenix buildpack runs when the Procfile has no web process.
-        commands["web"] = "mix phx.server"
-        notes.append("No web process in the Procfile; planned Phoenix's `mix phx.server`")
-    app_bin = f"/app/bin/{repo.mix_app}" if repo and repo.mix_app else "/app/bin/app"
-    for kind, command in commands.items():
-        translated = _release_command_for(command, app_bin)
-        if translated is None:
-            notes.append(
-                f"Process '{kind}' runs `{command}`, which needs Mix; a release has no Mix. "
-                f"It is planned as `{app_bin} start`: check it"
-            )
-            translated = f"{app_bin} start"
-        advice.processes[kind] = translated
-        if translated != command:
-            advice.replaced[kind] = f"Heroku ran `{command}`; a Mix release runs `{translated}`"
-    if (repo and repo.has_ecto) or "release" in ctx.procfile:
-        advice.release = frameworks.Release("/app/bin/migrate", "the release's migrate script "
-                                            "(Ecto migrations)", proposed="release" not in ctx.procfile)
-    advice.health_check = framework_common.health_check("/", "the app's root")
-    advice.config = framework_common.config_kinds(ctx, ("node",), f"{ctx.fly_app}.fly.dev")
-    advice.image = machine.Image(kind="dockerfile", cmd=("/app/bin/server",))
     return advice
 
 
@@ -653,17 +608,6 @@ def _port(framework: str, image: machine.Image, build: dict, advice: Advice) -> 
     return advice.internal_port, "the port the generated Dockerfile's server listens on"
 
 
-def _release_command_for(command: str, app_bin: str) -> str | None:
-    cmd = command.strip()
-    if re.match(r"^(?:MIX_ENV=\S+\s+)?(?:elixir\s+.*-S\s+)?mix\s+phx\.server\b", cmd):
-        return "/app/bin/server"
-    if re.match(r"^(?:MIX_ENV=\S+\s+)?(?:elixir\s+.*-S\s+)?mix\s+run\s+--no-halt\s*$", cmd):
-        return f"{app_bin} start"
-    if cmd.startswith("/app/bin/"):
-        return cmd
-    return None
-
-
 def _vms(inventory: Inventory, processes: dict, sources: dict, notes: list[str]) -> dict:
     by_type = {f.type: f for f in inventory.formation}
     vms = {}
@@ -711,17 +655,13 @@ def _http_service(port: int, processes, vm, inventory, advice: Advice) -> dict |
     }
 
 
-def _env(framework, fly_app, http_service, inventory, advice=None) -> dict[str, str]:
+def _env(http_service, inventory, advice: Advice) -> dict[str, str]:
     # Heroku sets PORT in every dyno, workers included, and lines read it ($PORT).
     env: dict[str, str] = {"PORT": str(http_service["internal_port"] if http_service else 8080)}
-    if advice is not None and advice.env:
-        # The framework read which variables the app uses (PHX_HOST, ECTO_IPV6, ...); a
-        # config var moved from Heroku keeps its own value.
-        env.update({k: v for k, v in advice.env.items()
-                    if k not in inventory.config_var_names and k != "PORT"})
-        return env
-    if framework == "phoenix" and "PHX_HOST" not in inventory.config_var_names:
-        env["PHX_HOST"] = f"{fly_app}.fly.dev"
+    # The framework read which variables the app uses (PHX_HOST, ECTO_IPV6, ...); a config
+    # var moved from Heroku keeps its own value.
+    env.update({k: v for k, v in advice.env.items()
+                if k not in inventory.config_var_names and k != "PORT"})
     return env
 
 
@@ -1049,18 +989,6 @@ def _unique(items: list[str]) -> list[str]:
 
 def _step(item: str, why: str, how: str) -> dict:
     return {"item": item, "why": why, "how": how}
-
-
-def _scaffold_facts(repo: Repo | None) -> dict:
-    if repo is None:
-        return {}
-    return {
-        "mix_app": repo.mix_app,
-        "mix_module": repo.mix_module,
-        "release_module": repo.release_module,
-        "has_dockerfile": repo.has_dockerfile,
-        "has_fly_toml": repo.has_fly_toml,
-    }
 
 
 # -- estimate ---------------------------------------------------------------------------------
