@@ -246,7 +246,17 @@ def _image(run: Run) -> machine.Image:
     dockerfile = run.repo / build.get("dockerfile", "Dockerfile")
     assert not build.get("image"), "fly.toml deploys a prebuilt image; cannot check processes"
     assert dockerfile.is_file(), f"fly.toml builds {dockerfile.name}, which is not there"
-    return machine.image_from_dockerfile(dockerfile.read_text())
+    return machine.image_from_dockerfile(dockerfile.read_text(), _repo_reader(run.repo))
+
+
+def _repo_reader(root: Path):
+    """read_file for image_from_dockerfile: a file of the build context, or None."""
+    def read(rel: str) -> str | None:
+        path = (root / rel).resolve()
+        if not path.is_relative_to(root.resolve()) or not path.is_file():
+            return None
+        return path.read_text(errors="replace")
+    return read
 
 
 def _replaced(plan: dict) -> dict:
@@ -273,12 +283,21 @@ def test_every_process_runs_what_heroku_ran(run: Run):
     image = _image(run)
     env = {k: str(v) for k, v in run.fly.get("env", {}).items()}
     processes = run.fly.get("processes")
+    # fly.toml [experimental] entrypoint replaces the image's for every group and the release
+    # (flyctl internal/appconfig/machines.go).
+    entrypoint = run.fly.get("experimental", {}).get("entrypoint")
     failures = []
     if run.expect.get("procfile_check") == "image-cmd":
         # The app's own image: its web process is the image's ENTRYPOINT+CMD, not a command
         # herokufly made up (issue 8: "processes and port come from its CMD, ENTRYPOINT").
-        argv = machine.machine_exec(image, (processes or {}).get("app"))
-        if not argv or argv != list(image.entrypoint) + list(image.cmd):
+        # Behind a replaced ENTRYPOINT only a provable pass-through (sh -c 'exec "$@"') counts.
+        argv = machine.machine_exec(image, (processes or {}).get("app"), entrypoint=entrypoint)
+        own = list(image.entrypoint) + list(image.cmd)
+        if image.entrypoint_shell_form:
+            own = list(image.entrypoint)  # a shell-form ENTRYPOINT ignores CMD
+        if entrypoint is not None:
+            argv = machine.strip_pass_through(argv)
+        if not argv or argv != own:
             failures.append(f"the app group runs {argv}, not the image's ENTRYPOINT+CMD")
     replaced = _replaced(run.plan or {})
     for kind, line in run.expect.get("heroku", {}).items():
@@ -299,13 +318,15 @@ def test_every_process_runs_what_heroku_ran(run: Run):
                 continue
             else:
                 fly_cmd = processes[group]
-        argv = machine.machine_exec(image, fly_cmd)
-        entrypoint = list(image.entrypoint)
-        if (run.expect.get("heroku_entrypoint") and entrypoint
-                and argv[:len(entrypoint)] == entrypoint):
+        argv = machine.machine_exec(image, fly_cmd, entrypoint=entrypoint)
+        own_entrypoint = list(image.entrypoint)
+        if (run.expect.get("heroku_entrypoint") and own_entrypoint
+                and argv[:len(own_entrypoint)] == own_entrypoint):
             # Heroku's container stack ran it behind the same ENTRYPOINT
-            argv = argv[len(entrypoint):]
-        if not machine.runs_heroku_line(argv, line, env):
+            argv = argv[len(own_entrypoint):]
+        # With `image`, an ENTRYPOINT script is looked through only when it provably execs its
+        # arguments and waits for no host Fly lacks; a tool the image lacks fails the line.
+        if not machine.runs_heroku_line(argv, line, env, image):
             failures.append(f"{kind}: Heroku ran {line!r}; the Machine execs {argv}")
     assert failures == []
 
