@@ -577,7 +577,20 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
             release["replaced"] = (f"`{release_line.line}` needs `{tool}`, which your image "
                                    f"lacks; its ENTRYPOINT script {image.entrypoint_source} "
                                    "runs the migrations when a Machine starts")
-        if release_line.proposed:
+        elif tool:
+            # A command that cannot start fails every deploy; Heroku's database arrives
+            # already migrated, so the first deploy needs none and the user adds one.
+            release_command = None
+            release["replaced"] = (f"not run: `{release_line.line}` needs `{tool}`, which your "
+                                   "image lacks")
+            release["why"] = release_line.why
+            manual_steps.append(_step(
+                f"Release command `{release_line.line}`",
+                f"It needs `{tool}`, which the final stage of your Dockerfile "
+                f"({image.base_image}) does not have, so fly.toml has no release_command",
+                "Add `[deploy] release_command` with a command your image has that runs the "
+                "migrations (a Mix release: `/app/bin/<name> eval \"MyApp.Release.migrate\"`)"))
+        if release_line.proposed and release_command:
             notes.append(f"Release command proposed: `{release_line.line}` ({release_line.why})")
     return processes, sources, release_command, checks, release, image
 

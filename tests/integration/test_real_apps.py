@@ -328,6 +328,13 @@ def test_every_process_runs_what_heroku_ran(run: Run):
         # arguments and waits for no host Fly lacks; a tool the image lacks fails the line.
         if not machine.runs_heroku_line(argv, line, env, image):
             failures.append(f"{kind}: Heroku ran {line!r}; the Machine execs {argv}")
+    proposed = run.fly.get("deploy", {}).get("release_command")
+    if proposed and "release" not in run.expect.get("heroku", {}):
+        # A release command herokufly proposes (Heroku ran none) must at least start: a
+        # language tool the image lacks fails every deploy.
+        tool = machine.missing_program(image, " ".join(machine.process_argv(proposed)))
+        if tool:
+            failures.append(f"release_command {proposed!r} needs {tool}, which the image lacks")
     assert failures == []
 
 
