@@ -215,7 +215,10 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
         if current is None:
             continue  # ARG before FROM
         if instruction == "WORKDIR":
-            current["workdir"] = posixpath.normpath(posixpath.join(current["workdir"], args.strip()))
+            path = args.strip()
+            if _shlex_ok(path) and len(posix_shlex.split(path)) == 1:
+                path = posix_shlex.split(path)[0]  # Docker's word processing drops quotes
+            current["workdir"] = posixpath.normpath(posixpath.join(current["workdir"], path))
         elif instruction == "RUN":
             current["runs"].append(args)
         elif instruction in ("COPY", "ADD"):

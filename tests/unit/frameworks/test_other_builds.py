@@ -137,9 +137,31 @@ def test_release_line_needing_a_tool_the_image_lacks_is_a_manual_step(tmp_path):
                                    "CMD [\"bin/shop\", \"start\"]\n",
                      "Procfile": "web: mix phx.server\nrelease: POOL_SIZE=2 mix ecto.migrate\n"})
     plan = plan_of(tmp_path)
-    step = next(s for s in plan["manual_steps"] if "(release)" in s["item"])
+    step = next(s for s in plan["manual_steps"] if s["item"].startswith("Release command"))
     assert "needs `mix`" in step["why"] and "alpine:3.13" in step["why"]
+    assert plan["release_command"] is None  # a command that cannot start fails every deploy
+    assert "needs `mix`" in plan["release"]["replaced"]
     assert not any("(app)" in s["item"] for s in plan["manual_steps"])  # web runs the image CMD
+
+
+def test_release_line_runs_the_mix_release_s_own_migrate_script(tmp_path):
+    # `mix phx.gen.release --docker` (phoenix priv/templates/phx.gen.release): the release gets
+    # rel/overlays/bin/migrate and the final stage has no Mix.
+    write(tmp_path, {
+        "Dockerfile": ("ARG RUNNER_IMAGE=debian:bookworm-slim\n"
+                       "FROM hexpm/elixir:1.17.2-erlang-27.0-debian-bookworm-20240701-slim AS builder\n"
+                       "RUN mix release\nFROM ${RUNNER_IMAGE}\nWORKDIR \"/app\"\n"
+                       "COPY --from=builder /app/_build/${MIX_ENV}/rel/shop ./\n"
+                       "CMD [\"/app/bin/server\"]\n"),
+        "mix.exs": ("defmodule Shop.MixProject do\n"
+                    "  def project, do: [app: :shop, deps: [{:phoenix, \"~> 1.7\"}]]\nend\n"),
+        "rel/overlays/bin/migrate": "#!/bin/sh\nexec ./shop eval Shop.Release.migrate\n",
+        "rel/overlays/bin/server": "#!/bin/sh\nPHX_SERVER=true exec ./shop start\n",
+        "Procfile": "web: mix phx.server\nrelease: mix ecto.migrate\n"})
+    plan = plan_of(tmp_path)
+    assert plan["release_command"] == "/app/bin/migrate"
+    assert "rel/overlays/bin/migrate" in plan["release"]["replaced"]
+    assert plan["release"]["machine_exec"] == ["/app/bin/migrate"]
 
 
 def test_heroku_yml_languages_build_is_a_buildpack_build_with_its_run_section(tmp_path):
