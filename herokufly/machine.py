@@ -28,6 +28,7 @@ One model, used by plan, scaffold and the tests. Sources (read, not copied):
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import json
 import os
 import posixpath
@@ -77,6 +78,9 @@ class Image:
     # Hosts that script waits for or connects to by name, as (host, variable that overrides it
     # or None): a docker-compose service name such as `postgres` has no address on Fly.
     entrypoint_waits_for: tuple[tuple[str, str | None], ...] = ()
+    # The exec-form ENTRYPOINT is a relative path the build context does not have: the image
+    # cannot start (`exec ./x: no such file or directory`).
+    entrypoint_missing: bool = False
     # Shell text of the final stage's RUN instructions (own and inherited), to tell which
     # language tools the image installs.
     installs: str = ""
@@ -257,15 +261,17 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
     if current is None:
         return Image(kind="dockerfile", declared=False)
     base = current["base"]
-    script_args, script_source, migrates, waits = None, None, False, ()
+    script_args, script_source, migrates, waits, missing = None, None, False, (), False
     if read_file is not None and current["entrypoint"] and not current["shell_form"]:
         script_source, script = _entrypoint_script(current["entrypoint"][0], current, read_file)
         script_args = _script_args(script) if script is not None else None
         migrates = script is not None and bool(re.search(r"migrat", _code_of(script), re.I))
         waits = tuple(_script_hosts(script)) if script is not None else ()
+        missing = script is None and _missing_from_context(current["entrypoint"][0], current)
     return Image(
         kind="dockerfile",
         entrypoint_waits_for=waits,
+        entrypoint_missing=missing,
         installs="\n".join(current["runs"]),
         copied_from_stages=tuple(current["stage_copies"]),
         entrypoint_migrates=migrates,
@@ -298,8 +304,8 @@ def bypass_entrypoint(image: Image, *, keep_script: bool, reason: str = "") -> I
         own = image.cmd
     return dataclasses.replace(
         image, entrypoint=ENTRYPOINT_BYPASS, entrypoint_shell_form=False, entrypoint_args="passes",
-        entrypoint_waits_for=(), entrypoint_source=None, entrypoint_migrates=False,
-        bypassed=image.entrypoint, own_command=tuple(own), bypass_reason=reason)
+        entrypoint_waits_for=(), entrypoint_missing=False, entrypoint_source=None,
+        entrypoint_migrates=False, bypassed=image.entrypoint, own_command=tuple(own), bypass_reason=reason)
 
 
 def _expand_args(text: str, args: dict[str, str]) -> str:
@@ -331,6 +337,10 @@ def _entrypoint_script(path: str, stage: dict, read_file) -> tuple[str | None, s
                 rest = target[len(dest.rstrip("/")) + 1:]
                 if source == ".":
                     candidates.append(rest)
+                elif re.search(r"[*?\[]", posixpath.basename(source)):
+                    # `COPY dir/* /usr/bin/`: each match lands under its own name
+                    if "/" not in rest and fnmatch.fnmatchcase(rest, posixpath.basename(source)):
+                        candidates.append(posixpath.join(posixpath.dirname(source), rest))
                 elif posixpath.basename(source) == rest:
                     candidates.append(source)
                 else:
@@ -345,6 +355,15 @@ def _entrypoint_script(path: str, stage: dict, read_file) -> tuple[str | None, s
         if text is not None:
             return candidate, text
     return None, None
+
+
+def _missing_from_context(path: str, stage: dict) -> bool:
+    """A relative ENTRYPOINT path (`./x`, `bin/x`) that no COPY/ADD from the build context
+    provides and no RUN names: nothing in the image can be at that path."""
+    if path.startswith("/") or "/" not in path:
+        return False  # absolute or looked up on PATH: the base image may have it
+    name = posixpath.basename(path)
+    return not any(name in run for run in stage["runs"])
 
 
 def _code_of(script: str) -> str:

@@ -241,7 +241,10 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
         release=release,
         config_kinds=config_kinds,
         entrypoint=({"command": list(image.entrypoint), "replaces": list(image.bypassed),
-                     "why": image.bypass_reason} if image.bypassed else None),
+                     "why": image.bypass_reason,
+                     # the replaced script itself cannot start on Fly, so it is not run at all
+                     "script_runs": image.own_command[:len(image.bypassed)] == image.bypassed}
+                    if image.bypassed else None),
     )
     plan.estimate = estimate(plan, inventory)
     return plan
@@ -607,7 +610,11 @@ def _bypass_entrypoint(inventory: Inventory, image: machine.Image, lines: dict[s
     hosts = machine.unreachable_hosts(image, set(inventory.config_var_names) | {"PORT"})
     needs_commands = any(lines.values()) or bool(release_line)
     script = image.entrypoint_source or image.entrypoint[0]
-    if hosts:
+    cannot_start = bool(hosts) or image.entrypoint_missing
+    if image.entrypoint_missing:
+        why = (f"your ENTRYPOINT {script} is not in the repository, so the image as built "
+               "cannot start")
+    elif hosts:
         why = (f"your ENTRYPOINT {script} waits for {', '.join(hosts)}, a host name (a "
                "docker-compose service) that has no address on Fly's network")
     elif needs_commands and image.entrypoint_shell_form:
@@ -624,11 +631,11 @@ def _bypass_entrypoint(inventory: Inventory, image: machine.Image, lines: dict[s
                             else "")
                          + "; it waits for no host that Fly lacks")
         return image, lines
-    bypassed = machine.bypass_entrypoint(image, keep_script=not hosts, reason=why)
+    bypassed = machine.bypass_entrypoint(image, keep_script=not cannot_start, reason=why)
     lines = dict(lines)
     heroku = _heroku_commands(inventory)
     for kind, line in lines.items():
-        if line == "" and hosts and heroku.get(kind):
+        if line == "" and cannot_start and heroku.get(kind):
             lines[kind] = heroku[kind]  # the script cannot run here; Heroku's line can
             notes[:] = [n for n in notes if not n.startswith(
                 f"Heroku built the app with buildpacks and ran `{heroku[kind]}`")]

@@ -333,3 +333,27 @@ def test_from_lines_expand_build_args_declared_before_them():
     image = machine.image_from_dockerfile(dockerfile)
     assert image.base_image == "docker.io/debian:bookworm-20240701-slim"
     assert machine.missing_program(image, "mix ecto.migrate") == "mix"
+
+
+def test_entrypoint_script_copied_by_a_glob_is_read():
+    # Ruby-Starter-Kits/Docker-Rails-Template@87d187e2: `COPY bin/docker/entrypoints/* /usr/bin/`
+    dockerfile = ("FROM ruby:3.0-alpine\nCOPY bin/docker/entrypoints/* /usr/bin/\n"
+                  'ENTRYPOINT ["/usr/bin/wait-for-postgres.sh"]\nCMD ["./bin/rails", "s"]\n')
+    files = {"bin/docker/entrypoints/wait-for-postgres.sh":
+             "#!/bin/bash\ndockerize -wait tcp://postgres:5432 -timeout 60s\nexec \"$@\"\n"}
+    image = machine.image_from_dockerfile(dockerfile, files.get)
+    assert image.entrypoint_source == "bin/docker/entrypoints/wait-for-postgres.sh"
+    assert image.entrypoint_args == "passes"
+    assert image.entrypoint_waits_for == (("postgres", None),)
+
+
+@pytest.mark.parametrize("entrypoint,runs,missing", [
+    ("./docker-entrypoint.sh", "", True),   # rubyforgood/casa@5ad2d6ae: not in the repo
+    ("./docker-entrypoint.sh", "RUN curl -o docker-entrypoint.sh https://x", False),
+    ("docker-entrypoint.sh", "", False),    # on PATH: the base image (node, postgres) has it
+    ("/usr/local/bin/start", "", False),    # absolute: may come from the base image
+])
+def test_an_entrypoint_the_build_context_lacks_is_missing(entrypoint, runs, missing):
+    dockerfile = f'FROM ruby:3.3-alpine\nWORKDIR /app\nCOPY . .\n{runs}\nENTRYPOINT ["{entrypoint}"]\n'
+    image = machine.image_from_dockerfile(dockerfile, {}.get)
+    assert image.entrypoint_missing is missing
