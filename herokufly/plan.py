@@ -11,6 +11,7 @@ No I/O here. Conventions chosen (and shown in every plan):
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -138,6 +139,8 @@ class Plan:
     process_checks: dict[str, dict] = field(default_factory=dict)
     release: dict | None = None
     config_kinds: list[dict] = field(default_factory=list)
+    # fly.toml [experimental] entrypoint replacing the app image's ENTRYPOINT, and why.
+    entrypoint: dict | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -163,7 +166,7 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     advice = _advice(framework, detection, ctx)
     build, image = _build_and_image(inventory, framework, advice, notes)
     process_steps: list[dict] = []
-    processes, sources, release_command, checks, release = _processes(
+    processes, sources, release_command, checks, release, image = _processes(
         inventory, advice, image, build, notes, process_steps)
     vm = _vms(inventory, processes, sources, notes)
     port, port_why = _port(framework, image, build, advice)
@@ -178,7 +181,9 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
             notes.append(f"Check process '{group}': the Machine runs {check['machine_exec']}, "
                          f"which herokufly cannot prove equals Heroku's `{check['heroku']}`"
                          + (f" ({check['why']})" if check.get("why") else ""))
-    notes.extend(advice.notes)
+    own_build = build.get("mode") == "dockerfile" and not build.get("generated")
+    # The framework's "Build: ..." note describes the build herokufly would generate.
+    notes.extend(n for n in advice.notes if not (own_build and n.startswith("Build: ")))
 
     postgres = _postgres(postgres_addon, options, fly_app, region, notes)
     redis_addon = next((a for a in inventory.addons if a.service == "heroku-redis"), None)
@@ -227,6 +232,11 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
         process_checks=checks,
         release=release,
         config_kinds=config_kinds,
+        entrypoint=({"command": list(image.entrypoint), "replaces": list(image.bypassed),
+                     "why": image.bypass_reason,
+                     # the replaced script itself cannot start on Fly, so it is not run at all
+                     "script_runs": image.own_command[:len(image.bypassed)] == image.bypassed}
+                    if image.bypassed else None),
     )
     plan.estimate = estimate(plan, inventory)
     return plan
@@ -436,11 +446,6 @@ def _build_and_image(inventory: Inventory, framework: str, advice: Advice, notes
         notes.append("Builds with the repo's own Dockerfile; processes run through its "
                      f"ENTRYPOINT {list(image.entrypoint) or '(none)'} and the port comes from "
                      "its EXPOSE")
-        if image.entrypoint_args == "passes":
-            notes.append(f"Every command, the release command too, runs behind your ENTRYPOINT "
-                         f"script {image.entrypoint_source}, which runs first and then execs it: "
-                         "check that what it does first works on Fly (a wait for a database "
-                         "host named like a docker-compose service never ends there)")
         return build, image
     if advice.build_args:
         build["args"] = dict(advice.build_args)  # fly.toml [build.args]; never secrets
@@ -482,6 +487,7 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
     release_line = advice.release
     if build.get("mode") == "dockerfile" and not build.get("generated"):
         lines, release_line = _own_image_lines(inventory, advice, image, notes)
+        image, lines = _bypass_entrypoint(inventory, image, lines, release_line, notes)
     heroku_commands = _heroku_commands(inventory)
     defaults = {k: v for k, v in lines.items() if v and k not in heroku_commands}
     if build.get("mode") == "buildpacks" and defaults:
@@ -503,7 +509,9 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
                 f"Add the line `{shown}` to {inventory.repo.procfile_path if inventory.repo else 'Procfile'}"
                 " and plan again; every process then runs as `bash -c <line>`, as on Heroku"))
     processes, sources, checks = {}, {}, {}
-    env = {"PORT": "set"}  # Heroku sets PORT in every dyno; _env always sets it in [env] too
+    # Heroku sets PORT in every dyno (_env always sets it in [env] too); config vars become
+    # secrets, so they are set on every Machine as well.
+    env = {"PORT": "set", **{name: "set" for name in inventory.config_var_names}}
     for kind in sorted(lines, key=lambda k: (k != "web", k)):
         group = WEB_GROUP if kind == "web" else names.suggest_fly_app_name(kind) or kind
         processes[group], checks[group] = _fly_command(image, kind, lines[kind], advice, env)
@@ -514,16 +522,107 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
         release_command = command or None
         release = {"line": release_line.line, "why": release_line.why,
                    "proposed": release_line.proposed, **check}
-        tool = _missing_tool(release_line.line, image)
-        if tool and image.entrypoint_migrates:
+        tool = machine.missing_program(image, release_line.line)
+        in_image = _release_in_image(inventory, image, tool) if tool else None
+        if in_image:
+            release_command = in_image["command"]
+            release["replaced"] = (f"`{release_line.line}` needs `{tool}`, which your image "
+                                   f"lacks; the release command runs {in_image['why']} instead")
+            release["machine_exec"] = machine.machine_exec(image, release_command)
+        elif tool and image.entrypoint_migrates:
             # The release line cannot run in this image, and the image migrates on start.
             release_command = None
             release["replaced"] = (f"`{release_line.line}` needs `{tool}`, which your image "
                                    f"lacks; its ENTRYPOINT script {image.entrypoint_source} "
                                    "runs the migrations when a Machine starts")
-        if release_line.proposed:
+        elif tool:
+            # A command that cannot start fails every deploy; Heroku's database arrives
+            # already migrated, so the first deploy needs none and the user adds one.
+            release_command = None
+            release["replaced"] = (f"not run: `{release_line.line}` needs `{tool}`, which your "
+                                   "image lacks")
+            release["why"] = release_line.why
+            manual_steps.append(_step(
+                f"Release command `{release_line.line}`",
+                f"It needs `{tool}`, which the final stage of your Dockerfile "
+                f"({image.base_image}) does not have, so fly.toml has no release_command",
+                "Add `[deploy] release_command` with a command your image has that runs the "
+                "migrations (a Mix release: `/app/bin/<name> eval \"MyApp.Release.migrate\"`)"))
+        if release_line.proposed and release_command:
             notes.append(f"Release command proposed: `{release_line.line}` ({release_line.why})")
-    return processes, sources, release_command, checks, release
+    return processes, sources, release_command, checks, release, image
+
+
+def _bypass_entrypoint(inventory: Inventory, image: machine.Image, lines: dict[str, str],
+                       release_line, notes: list[str]) -> tuple[machine.Image, dict[str, str]]:
+    """Replace the app image's ENTRYPOINT (fly.toml `[experimental] entrypoint`) when it cannot
+    run the commands Fly gives it: it waits for a host Fly has no address for, or ignores its
+    arguments (a script that never reads them, or a shell-form ENTRYPOINT) while some group or
+    the release needs a command of its own. flyctl applies it to every group and the release.
+    """
+    if image.kind != "dockerfile" or not image.entrypoint or image.bypassed:
+        return image, lines
+    hosts = machine.unreachable_hosts(image, set(inventory.config_var_names) | {"PORT"})
+    needs_commands = any(lines.values()) or bool(release_line)
+    script = image.entrypoint_source or image.entrypoint[0]
+    cannot_start = bool(hosts) or image.entrypoint_missing
+    if image.entrypoint_missing:
+        why = (f"your ENTRYPOINT {script} is not in the repository, so the image as built "
+               "cannot start")
+    elif hosts:
+        why = (f"your ENTRYPOINT {script} waits for {', '.join(hosts)}, a host name (a "
+               "docker-compose service) that has no address on Fly's network")
+    elif needs_commands and image.entrypoint_shell_form:
+        why = ("your Dockerfile's ENTRYPOINT is in shell form, which ignores the command Fly "
+               "gives each process group")
+    elif needs_commands and image.entrypoint_args == "ignores":
+        why = (f"your ENTRYPOINT {script} never reads its arguments, so it would ignore the "
+               "command Fly gives each process group")
+    else:
+        if image.entrypoint_args == "passes":
+            notes.append(f"Every command, the release command too, runs behind your ENTRYPOINT "
+                         f"script {script}, which runs first and then execs it"
+                         + (" (it runs database migrations itself)" if image.entrypoint_migrates
+                            else "")
+                         + "; it waits for no host that Fly lacks")
+        return image, lines
+    bypassed = machine.bypass_entrypoint(image, keep_script=not cannot_start, reason=why)
+    lines = dict(lines)
+    heroku = _heroku_commands(inventory)
+    for kind, line in lines.items():
+        if line == "" and cannot_start and heroku.get(kind):
+            lines[kind] = heroku[kind]  # the script cannot run here; Heroku's line can
+            notes[:] = [n for n in notes if not n.startswith(
+                f"Heroku built the app with buildpacks and ran `{heroku[kind]}`")]
+            notes.append(f"'{kind}' runs Heroku's `{heroku[kind]}`, since {script} cannot "
+                         "start on Fly")
+    notes.append(f"fly.toml sets [experimental] entrypoint to "
+                 f"{list(machine.ENTRYPOINT_BYPASS)}, which runs each command as written: {why}")
+    return bypassed, lines
+
+
+def _release_in_image(inventory: Inventory, image: machine.Image, tool: str) -> dict | None:
+    """A command of the app's own image that runs the migrations a release line needing
+    `tool` ran on Heroku: a Mix release's own migrate script or Release.migrate function."""
+    repo = inventory.repo
+    if tool not in ("mix", "elixir") or repo is None:
+        return None
+    for source, dest in image.copied_from_stages:
+        match = re.search(r"_build/[^/]+/rel/([\w-]+)/?$", source)
+        if not match:
+            continue
+        name = match.group(1)
+        root = posixpath.normpath(dest)  # COPY of a directory copies its contents into dest
+        for script in repo.release_overlay_scripts:
+            if re.fullmatch(r"migrate(?:\.sh)?", posixpath.basename(script)):
+                return {"command": posixpath.join(root, script),
+                        "why": f"the release's own rel/overlays/{script} (at "
+                               f"{posixpath.join(root, script)} in the image)"}
+        if repo.release_module:
+            call = f"{repo.release_module}.migrate"
+            return {"command": machine.fly_command_for([f"{root}/bin/{name}", "eval", call]),
+                    "why": f"`{root}/bin/{name} eval {call}` (the release's migrate function)"}
+    return None
 
 
 def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
@@ -575,6 +674,18 @@ def _heroku_commands(inventory: Inventory) -> dict[str, str]:
 
 
 def _fly_command(image: machine.Image, kind: str, line: str, advice: Advice, env: dict):
+    if line == "" and image.bypassed:
+        if not image.own_command:
+            return "", {"heroku": None, "fly": "", "machine_exec": machine.machine_exec(image, None),
+                        "runs_heroku_line": None,
+                        "why": "no Procfile line, and the image's ENTRYPOINT is replaced: give "
+                               "this group a command in fly.toml"}
+        command = machine.fly_command_for(image.own_command)
+        return command, {"heroku": None, "fly": command,
+                         "machine_exec": machine.machine_exec(image, command),
+                         "runs_heroku_line": None,
+                         "why": "the image's own command, named because fly.toml replaces its "
+                                "ENTRYPOINT"}
     if line == "":
         argv = machine.machine_exec(image, None)
         default = advice.processes.get(kind)
@@ -930,27 +1041,12 @@ def _build_manual_steps(build: dict, inventory: Inventory) -> list[dict]:
     return steps
 
 
-# Language tools a Procfile line may start with, and base images that ship none of them.
-_LANGUAGE_TOOLS = {"mix", "elixir", "iex", "bundle", "rake", "rails", "ruby", "python", "python3",
-                   "pip", "node", "npm", "npx", "yarn", "php", "composer", "java", "mvn", "gradle"}
-_BARE_BASES = re.compile(r"^(?:docker\.io/(?:library/)?)?(alpine|debian|ubuntu|busybox|scratch|"
-                         r"gcr\.io/distroless/static|gcr\.io/distroless/base)(?::|@|$)")
-
-
-def _missing_tool(line: str | None, image: machine.Image) -> str | None:
-    """The language tool `line` starts with when the own image's final stage is a bare OS."""
-    if image.kind != "dockerfile" or not image.base_image or not _BARE_BASES.match(image.base_image):
-        return None
-    words = [w for w in (line or "").split() if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)]
-    return words[0] if words and words[0] in _LANGUAGE_TOOLS else None
-
-
 def _missing_tool_steps(checks: dict, release: dict | None, image: machine.Image) -> list[dict]:
     """Lines whose program the app's own image cannot have: its final stage is a bare OS."""
     steps = []
     named = dict(checks, **({"release": release} if release else {}))
     for group, check in sorted(named.items()):
-        tool = _missing_tool(check.get("heroku"), image)
+        tool = machine.missing_program(image, check.get("heroku"))
         if check.get("fly") and tool and not check.get("replaced"):
             steps.append(_step(
                 f"`{check['heroku']}` ({group})",

@@ -148,6 +148,13 @@ def render_fly_toml(plan: dict) -> str:
             processes[group] = command  # "" = the image's ENTRYPOINT/CMD (flyctl InitCmd)
         doc["processes"] = processes
 
+    if plan.get("entrypoint"):
+        experimental = tomlkit.table()
+        why = " ".join(str(plan["entrypoint"]["why"]).split())  # one comment line, whatever the repo's names
+        experimental.add(tomlkit.comment(f"Replaces the image's ENTRYPOINT: {why}."))
+        experimental["entrypoint"] = list(plan["entrypoint"]["command"])
+        doc["experimental"] = experimental
+
     if plan.get("release_command"):
         deploy = tomlkit.table()
         deploy["release_command"] = plan["release_command"]
