@@ -45,10 +45,6 @@ HEROKU_SHELL = "/bin/bash"  # a dyno runs each Procfile line as `bash -c <line>`
 _NO_BASH_BASES = re.compile(r"(^|/)(alpine|busybox|distroless)\b|-alpine\b|:.*alpine")
 # Init wrappers that exec their arguments unchanged.
 _PASS_THROUGH = {"tini": ("--",), "dumb-init": (), "tini-static": ("--",)}
-# `[experimental] entrypoint` that replaces an image ENTRYPOINT which cannot run Fly's commands:
-# POSIX sh execs its positional arguments unchanged (`sh -c 'exec "$@"' sh cmd args...`), and
-# /bin/sh is there in any image whose Dockerfile has a shell-form RUN or a shell script.
-ENTRYPOINT_BYPASS = ("/bin/sh", "-c", 'exec "$@"', "sh")
 
 
 class FlyctlSplitError(ValueError):
@@ -86,10 +82,11 @@ class Image:
     installs: str = ""
     # (source, destination) of `COPY --from=<stage>` into the final stage.
     copied_from_stages: tuple[tuple[str, str], ...] = ()
-    # Set by `bypass_entrypoint`: the ENTRYPOINT fly.toml replaces, and the argv a group
+    # Set by `bypass_entrypoint`: the ENTRYPOINT fly.toml replaces, and the line a group
     # without a command of its own must name to run what the image ran.
     bypassed: tuple[str, ...] = ()
-    own_command: tuple[str, ...] = ()
+    own_line: str = ""  # the shell line that runs what the image ran, "" when none
+    bypass_keeps_script: bool = False  # own_line still starts the replaced ENTRYPOINT script
     bypass_reason: str = ""
 
 
@@ -288,24 +285,27 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
 
 
 def bypass_entrypoint(image: Image, *, keep_script: bool, reason: str = "") -> Image:
-    """The image as Machines run it under `[experimental] entrypoint = ENTRYPOINT_BYPASS`.
+    """The image as Machines run it when fly.toml sets `[experimental] entrypoint` to the
+    shell Heroku used, `["/bin/bash", "-c"]` (`/bin/sh` where the base has no bash).
 
     flyctl (`internal/appconfig/machines.go`) gives that entrypoint to every process group and
-    the release Machine, so each command then runs as written. A group that ran the image's
-    own command must now name it: its ENTRYPOINT+CMD when the script itself still runs
-    (`keep_script`), else its CMD alone. A shell-form ENTRYPOINT is already `sh -c <text>`,
-    which ignored CMD.
+    the release Machine, so each command, one quoted word, runs as `bash -c <line>` as on
+    Heroku (the same form as on buildpack images). A group that ran the image's own command
+    must now name it: its ENTRYPOINT+CMD when the script itself can still run
+    (`keep_script`), else its CMD alone. A shell-form ENTRYPOINT was `sh -c <text>` already.
     """
     if image.entrypoint_shell_form:
-        own = image.entrypoint
+        own = image.entrypoint[-1]
     elif keep_script:
-        own = image.entrypoint + image.cmd
+        own = posix_shlex.join(image.entrypoint + image.cmd)
     else:
-        own = image.cmd
+        own = posix_shlex.join(image.cmd)
+    shell = HEROKU_SHELL if image.has_bash else "/bin/sh"
     return dataclasses.replace(
-        image, entrypoint=ENTRYPOINT_BYPASS, entrypoint_shell_form=False, entrypoint_args="passes",
+        image, entrypoint=(shell, "-c"), entrypoint_shell_form=False, entrypoint_args=None,
         entrypoint_waits_for=(), entrypoint_missing=False, entrypoint_source=None,
-        entrypoint_migrates=False, bypassed=image.entrypoint, own_command=tuple(own), bypass_reason=reason)
+        entrypoint_migrates=False, bypassed=image.entrypoint, own_line=own,
+        bypass_keeps_script=keep_script or image.entrypoint_shell_form, bypass_reason=reason)
 
 
 def _expand_args(text: str, args: dict[str, str]) -> str:
@@ -549,8 +549,8 @@ def fly_command_running(image: Image, line: str) -> str | None:
 
     None when the image cannot be made to (a shell-form ENTRYPOINT ignores every cmd).
     """
-    if image.kind == "buildpacks":
-        return fly_command_for([line])  # replaces `bash -c`'s one argument
+    if image.kind == "buildpacks" or image.bypassed:
+        return fly_command_for([line])  # the one argument of `bash -c`
     if image.entrypoint_shell_form:
         return None
     line = line.strip()
@@ -599,7 +599,7 @@ def runs_heroku_line(argv: list[str], procfile_line: str, env: dict | None = Non
     line = procfile_line.strip()
     argv = list(argv)
     ep = list(image.entrypoint) if image is not None else []
-    if image is not None and ep and argv[:len(ep)] == ep:
+    if image is not None and ep and not image.bypassed and argv[:len(ep)] == ep:
         if image.entrypoint_args != "passes" or unreachable_hosts(image, env):
             return False  # the script ignores the command, or waits for a host Fly lacks
         argv = argv[len(ep):]
@@ -621,12 +621,7 @@ def runs_heroku_line(argv: list[str], procfile_line: str, env: dict | None = Non
 
 
 def strip_pass_through(argv: list[str]) -> list[str]:
-    """argv without the wrappers that exec their arguments unchanged (tini, dumb-init,
-    `sh -c 'exec "$@"' $0`)."""
-    n = len(ENTRYPOINT_BYPASS)
-    if (len(argv) > n and os.path.basename(argv[0]) in ("sh", "bash", "dash")
-            and argv[1] == "-c" and argv[2] in ('exec "$@"', 'exec "${@}"')):
-        argv = argv[n:]  # `sh -c 'exec "$@"' $0 args...` execs args
+    """argv without the init wrappers that exec their arguments unchanged (tini, dumb-init)."""
     while argv and os.path.basename(argv[0]) in _PASS_THROUGH:
         separators = _PASS_THROUGH[os.path.basename(argv[0])]
         argv = argv[1:]

@@ -235,7 +235,7 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
         entrypoint=({"command": list(image.entrypoint), "replaces": list(image.bypassed),
                      "why": image.bypass_reason,
                      # the replaced script itself cannot start on Fly, so it is not run at all
-                     "script_runs": image.own_command[:len(image.bypassed)] == image.bypassed}
+                     "script_runs": image.bypass_keeps_script}
                     if image.bypassed else None),
     )
     plan.estimate = estimate(plan, inventory)
@@ -597,7 +597,8 @@ def _bypass_entrypoint(inventory: Inventory, image: machine.Image, lines: dict[s
             notes.append(f"'{kind}' runs Heroku's `{heroku[kind]}`, since {script} cannot "
                          "start on Fly")
     notes.append(f"fly.toml sets [experimental] entrypoint to "
-                 f"{list(machine.ENTRYPOINT_BYPASS)}, which runs each command as written: {why}")
+                 f"{list(bypassed.entrypoint)}, so each command runs as `bash -c <line>` as on "
+                 f"Heroku: {why}")
     return bypassed, lines
 
 
@@ -675,12 +676,12 @@ def _heroku_commands(inventory: Inventory) -> dict[str, str]:
 
 def _fly_command(image: machine.Image, kind: str, line: str, advice: Advice, env: dict):
     if line == "" and image.bypassed:
-        if not image.own_command:
+        if not image.own_line:
             return "", {"heroku": None, "fly": "", "machine_exec": machine.machine_exec(image, None),
                         "runs_heroku_line": None,
                         "why": "no Procfile line, and the image's ENTRYPOINT is replaced: give "
                                "this group a command in fly.toml"}
-        command = machine.fly_command_for(image.own_command)
+        command = machine.fly_command_for([image.own_line])
         return command, {"heroku": None, "fly": command,
                          "machine_exec": machine.machine_exec(image, command),
                          "runs_heroku_line": None,

@@ -139,7 +139,11 @@ def render_fly_toml(plan: dict) -> str:
     # A lone web group that runs the image's own command needs no [processes] at all.
     if plan["processes"] and plan["processes"] != {WEB_GROUP: ""}:
         processes = tomlkit.table()
-        if plan["build"]["mode"] == "buildpacks":
+        if plan.get("entrypoint"):
+            shell = " ".join(plan["entrypoint"]["command"])
+            processes.add(tomlkit.comment("Each command is one quoted word: [experimental] "
+                                          f"entrypoint runs it as `{shell} <command>`, as Heroku did."))
+        elif plan["build"]["mode"] == "buildpacks":
             processes.add(tomlkit.comment("Each command is one quoted word: the buildpacks "
                                           "launcher runs it as `bash -c <command>`, as Heroku did."))
         elif any(c.startswith(("/bin/bash -c", "/bin/sh -c")) for c in plan["processes"].values()):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -297,14 +298,20 @@ def test_every_process_runs_what_heroku_ran(run: Run):
         own = list(image.entrypoint) + list(image.cmd)
         if image.entrypoint_shell_form:
             own = list(image.entrypoint)  # a shell-form ENTRYPOINT ignores CMD
-        if entrypoint is not None:
-            argv = machine.strip_pass_through(argv)
         replaced = (run.plan or {}).get("entrypoint") or {}
+        if entrypoint is not None and len(argv) == 3 and argv[1] == "-c":
+            # `[experimental] entrypoint = [shell, "-c"]`: the group's one word is a shell
+            # line; compare its words (a shell-form ENTRYPOINT's text as it is).
+            text = argv[2]
+            argv = ([*image.entrypoint[:-1], text] if image.entrypoint_shell_form
+                    else shlex.split(text))
         if replaced and not replaced.get("script_runs") and replaced.get("why"):
             # The plan says the image's ENTRYPOINT script cannot start on Fly: web then runs
             # Heroku's web line, or the image's CMD without the script.
             web = run.expect.get("procfile_web")
-            ok = argv == list(image.cmd) or bool(web and machine.runs_heroku_line(argv, web, env))
+            ok = argv == list(image.cmd) or bool(web and machine.runs_heroku_line(
+                machine.machine_exec(image, (processes or {}).get("app"), entrypoint=entrypoint),
+                web, env))
             if not ok:
                 failures.append(f"the app group runs {argv}: neither Heroku's web line nor "
                                 "the image's CMD")

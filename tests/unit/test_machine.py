@@ -302,26 +302,32 @@ def test_bypassed_entrypoint_names_what_each_group_without_a_command_ran():
     script = machine.Image(kind="dockerfile", entrypoint=("./boot.sh",), cmd=("--fast",),
                            entrypoint_args="ignores")
     shell = machine.image_from_dockerfile("FROM debian\nENTRYPOINT node server.js\nCMD x\n")
-    waits = machine.Image(kind="dockerfile", entrypoint=("/w.sh",), cmd=("rails", "s"))
-    assert machine.bypass_entrypoint(script, keep_script=True).own_command == ("./boot.sh", "--fast")
-    assert machine.bypass_entrypoint(shell, keep_script=True).own_command == (
-        "/bin/sh", "-c", "node server.js")
+    waits = machine.Image(kind="dockerfile", entrypoint=("/w.sh",), cmd=("rails", "s", "-b", "a b"),
+                          base_image="ruby:3.3-alpine", has_bash=False)
+    assert machine.bypass_entrypoint(script, keep_script=True).own_line == "./boot.sh --fast"
+    assert machine.bypass_entrypoint(shell, keep_script=True).own_line == "node server.js"
     bypassed = machine.bypass_entrypoint(waits, keep_script=False)
-    assert bypassed.own_command == ("rails", "s")
-    assert bypassed.entrypoint == machine.ENTRYPOINT_BYPASS and bypassed.bypassed == ("/w.sh",)
-    # flyctl hands the replaced entrypoint to every group: the Machine execs it + the cmd
-    argv = machine.machine_exec(bypassed, "rq worker")
-    assert argv == [*machine.ENTRYPOINT_BYPASS, "rq", "worker"]
-    assert runs_heroku_line(argv, "rq worker", {}, bypassed)
+    assert bypassed.own_line == "rails s -b 'a b'" and not bypassed.bypass_keeps_script
+    assert bypassed.entrypoint == ("/bin/sh", "-c") and bypassed.bypassed == ("/w.sh",)
+    # flyctl hands the entrypoint to every group; each command is one word: `sh -c <line>`
+    command = machine.fly_command_running(bypassed, "rq worker ${QUEUE:-default}")
+    argv = machine.machine_exec(bypassed, command)
+    assert argv == ["/bin/sh", "-c", "rq worker ${QUEUE:-default}"]
+    assert runs_heroku_line(argv, "rq worker ${QUEUE:-default}", {}, bypassed)
+    assert machine.bypass_entrypoint(script, keep_script=True).entrypoint == ("/bin/bash", "-c")
 
 
-def test_the_bypass_entrypoint_really_execs_its_arguments_unchanged():
-    # What a Machine runs: ENTRYPOINT_BYPASS + cmd; sh must exec the cmd's words as they are.
-    words = ["printf", "%s|", "a b", "$HOME", "it's", "*"]
-    real = subprocess.run([*machine.ENTRYPOINT_BYPASS, *words], capture_output=True, text=True,
-                          check=True, cwd="/")
-    assert real.stdout == "a b|$HOME|it's|*|"
-    assert machine.strip_pass_through([*machine.ENTRYPOINT_BYPASS, *words]) == words
+def test_the_bypassed_image_runs_each_line_as_heroku_did_under_a_real_shell(tmp_path):
+    bypassed = machine.bypass_entrypoint(
+        machine.Image(kind="dockerfile", entrypoint=("./boot.sh",), entrypoint_args="ignores"),
+        keep_script=True)
+    line = 'X=1 printf "%s|" "$X" "a b" && printf "%s" "${PORT:-5000}"'
+    argv = machine.machine_exec(bypassed, machine.fly_command_running(bypassed, line))
+    real = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=tmp_path,
+                          env={"PATH": os.environ["PATH"]})
+    heroku = subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=True,
+                            cwd=tmp_path, env={"PATH": os.environ["PATH"]})
+    assert real.stdout == heroku.stdout == "|a b|5000"  # $X expands before X=1 applies
 
 
 def test_from_lines_expand_build_args_declared_before_them():

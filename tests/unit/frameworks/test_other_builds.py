@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from herokufly import machine
 from herokufly.errors import ConfigError
 from tests.unit.frameworks._repo import assert_every_process_runs_heroku, plan_of, write
 
@@ -84,12 +83,11 @@ def test_shell_form_entrypoint_is_replaced_so_every_group_runs_its_line(tmp_path
     write(tmp_path, {"Dockerfile": "FROM debian\nENTRYPOINT ./start.sh\n",
                      "Procfile": "web: ./start.sh\nworker: ./work.sh\n"})
     plan = plan_of(tmp_path)
-    assert plan["entrypoint"]["command"] == list(machine.ENTRYPOINT_BYPASS)
+    assert plan["entrypoint"]["command"] == ["/bin/bash", "-c"]
     assert "shell form" in plan["entrypoint"]["why"]
-    # web ran the image's own command: the shell-form ENTRYPOINT, now named explicitly
-    assert plan["process_checks"]["app"]["machine_exec"] == [
-        *machine.ENTRYPOINT_BYPASS, "/bin/sh", "-c", "./start.sh"]
-    assert plan["process_checks"]["worker"]["machine_exec"] == [*machine.ENTRYPOINT_BYPASS, "./work.sh"]
+    # web ran the image's own command: the shell-form ENTRYPOINT's text, now named explicitly
+    assert plan["process_checks"]["app"]["machine_exec"] == ["/bin/bash", "-c", "./start.sh"]
+    assert plan["process_checks"]["worker"]["machine_exec"] == ["/bin/bash", "-c", "./work.sh"]
     assert_every_process_runs_heroku(plan)
     assert not any(s["item"].startswith("Process groups") for s in plan["manual_steps"])
 
@@ -115,8 +113,7 @@ def test_entrypoint_script_that_ignores_its_arguments_is_replaced(tmp_path):
     # group; web still runs boot.sh, now named as its command.
     assert "boot.sh never reads its arguments" in plan["entrypoint"]["why"]
     assert plan["processes"]["app"] == "./boot.sh"
-    assert plan["process_checks"]["worker"]["machine_exec"] == [
-        *machine.ENTRYPOINT_BYPASS, "rq", "worker", "tasks"]
+    assert plan["process_checks"]["worker"]["machine_exec"] == ["/bin/bash", "-c", "rq worker tasks"]
     assert_every_process_runs_heroku(plan)
 
 
