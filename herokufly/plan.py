@@ -562,6 +562,8 @@ def _bypass_entrypoint(inventory: Inventory, image: machine.Image, lines: dict[s
     """
     if image.kind != "dockerfile" or not image.entrypoint or image.bypassed:
         return image, lines
+    if _heroku_built_the_dockerfile(inventory):
+        return image, lines  # Heroku ran every command behind this ENTRYPOINT too
     hosts = machine.unreachable_hosts(image, set(inventory.config_var_names) | {"PORT"})
     needs_commands = any(lines.values()) or bool(release_line)
     script = image.entrypoint_source or image.entrypoint[0]
@@ -637,9 +639,7 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
     heroku = _heroku_commands(inventory)
     proposal = advice.release if (advice.release and advice.release.proposed
                                   and not advice.replaced) else None
-    container = bool(repo and repo.has_heroku_yml) or bool(
-        inventory.app and inventory.app.stack == "container")
-    if container:
+    if _heroku_built_the_dockerfile(inventory):
         # Heroku built this Dockerfile and ran heroku.yml's commands; the Procfile was unused.
         lines = dict(repo.heroku_yml_run if repo else {})
         lines.setdefault("web", "")
@@ -663,6 +663,14 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
         notes.append(f"With your Dockerfile, no release command is proposed ({advice.release.why}"
                      "); add one that runs your migrations inside your image")
     return lines, proposal
+
+
+def _heroku_built_the_dockerfile(inventory: Inventory) -> bool:
+    """Heroku's container stack built this Dockerfile (heroku.yml `build.docker`, or the app's
+    stack is `container`), so its ENTRYPOINT ran on Heroku too."""
+    repo = inventory.repo
+    return bool(repo and repo.has_heroku_yml) or bool(
+        inventory.app and inventory.app.stack == "container")
 
 
 def _heroku_commands(inventory: Inventory) -> dict[str, str]:

@@ -182,3 +182,14 @@ def test_release_line_the_image_cannot_run_is_replaced_when_its_entrypoint_migra
     assert plan["release_command"] is None
     assert "runs the migrations when a Machine starts" in plan["release"]["replaced"]
     assert not any("(release)" in s["item"] for s in plan["manual_steps"])
+
+
+def test_container_stack_keeps_the_entrypoint_heroku_ran_too(tmp_path):
+    # heroku.yml build.docker: Heroku ran every command behind this ENTRYPOINT as well, so
+    # fly.toml keeps it (no [experimental] entrypoint).
+    write(tmp_path, {"heroku.yml": "build:\n  docker:\n    web: Dockerfile\nrun:\n  worker: rq worker\n",
+                     "Dockerfile": "FROM python:3.12\nCOPY boot.sh ./\nENTRYPOINT [\"./boot.sh\"]\n",
+                     "boot.sh": "#!/bin/sh\nexec gunicorn app:app\n", "requirements.txt": "flask\n"})
+    plan = plan_of(tmp_path)
+    assert plan["entrypoint"] is None
+    assert plan["process_checks"]["worker"]["machine_exec"][:1] == ["./boot.sh"]
