@@ -383,32 +383,61 @@ def _script_args(script: str) -> str | None:
 
 
 # Programs that wait for or reach a database/cache host, and how each names the host.
+# A host word: `${VAR:-default}` (kept whole), or a run of characters up to a space or `:`.
+_HOST_WORD = r"""(?:"?\$\{\w+:?[-=][^}]*\}"?|[^\s:;|&]+)"""
 _HOST_TOOLS = re.compile(
-    r"""\b(?:nc|netcat|ncat)\s+(?:-[a-zA-Z]+\s+)*(?P<nc>\S+)\s+\d+"""
-    r"""|\b(?:pg_isready|psql|mysqladmin|mysql|redis-cli)\b[^\n;|&]*?(?:-h\s*|--host[= ])(?P<h>\S+)"""
-    r"""|\b(?:wait-for-it(?:\.sh)?|wait-for(?:\.sh)?)\s+(?:-[a-z]+\s+)*(?P<wf>[^\s:]+):\d+"""
-    r"""|\bdockerize\b[^\n]*?-wait\s+(?:tcp|http)s?://(?P<dz>[^\s:/]+)""")
+    rf"""\b(?:nc|netcat|ncat)\s+(?:-[a-zA-Z]+\s+)*(?P<nc>{_HOST_WORD})\s+["']?(?:\d+|\$)"""
+    rf"""|\b(?:pg_isready|psql|mysqladmin|mysql|redis-cli)\b[^\n;|&]*?(?:-h\s*|--host[= ])(?P<h>{_HOST_WORD})"""
+    rf"""|\b(?:wait-for-it(?:\.sh)?|wait-for(?:\.sh)?)\s+(?:-[a-z]+\s+)*(?P<wf>{_HOST_WORD}):"""
+    rf"""|\bdockerize\b[^\n]*?-wait\s+(?:tcp|http)s?://(?P<dz>{_HOST_WORD})""")
+# `VAR="${VAR:-db}"`, `VAR=${OTHER:-db}`, `: "${VAR:=db}"`: a variable holding a default host.
+_HOST_DEFAULT = re.compile(r"""(?:^|\s)(?:export\s+)?(\w+)=["']?\$\{(\w+):?[-=]([\w.-]*)\}["']?(?=\s|$)"""
+                           r"""|:\s+["']?\$\{(\w+):?=([\w.-]*)\}["']?""", re.M)
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"}
 
 
 def _script_hosts(script: str) -> list[tuple[str, str | None]]:
-    """Hosts an ENTRYPOINT script waits for or connects to by a name it writes itself.
+    """Hosts an ENTRYPOINT script always waits for or connects to, by a name it writes itself.
 
-    A literal name (`nc -z postgres 5432`) or a default (`${DB_HOST:-db}`, with the variable
-    that would override it). Names with a dot or an IP, localhost, and `$VAR` without a
-    default are not reported: they may resolve anywhere.
+    A literal name (`nc -z postgres 5432`) or a default (`${DB_HOST:-db}`, or `$DB_HOST` after
+    `DB_HOST="${DB_HOST:-db}"`), with the variable that would override it. Names with a dot
+    or an IP, localhost, `$VAR` with no default, and waits inside an `if`/`case` (gated on
+    something Fly may not set) are not reported: they may resolve anywhere, or not run.
     """
+    code = _code_of(script)
+    defaults: dict[str, tuple[str, str]] = {}
+    for m in _HOST_DEFAULT.finditer(code):
+        if m.group(1):
+            defaults[m.group(1)] = (m.group(3), m.group(2))
+        else:
+            defaults[m.group(4)] = (m.group(5), m.group(4))
     found = []
-    for match in _HOST_TOOLS.finditer(_code_of(script)):
+    for match in _HOST_TOOLS.finditer(code):
+        if _gated(code[:match.start()]):
+            continue
         word = next(v for v in match.groupdict().values() if v is not None).strip("\"'")
         default = re.fullmatch(r"\$\{(\w+):?[-=]([^}]*)\}", word)
-        host, variable = (default.group(2).strip("\"'"), default.group(1)) if default else (word, None)
+        plain = re.fullmatch(r"\$\{?(\w+)\}?", word)
+        if default:
+            host, variable = default.group(2).strip("\"'"), default.group(1)
+        elif plain and plain.group(1) in defaults:
+            host, variable = defaults[plain.group(1)]
+        else:
+            host, variable = word, None
         if (not host or "$" in host or "." in host or ":" in host or host in _LOCAL_HOSTS
                 or not re.fullmatch(r"[A-Za-z][\w-]*", host)):
             continue
         if (host, variable) not in found:
             found.append((host, variable))
     return found
+
+
+def _gated(before: str) -> bool:
+    """True when the text that follows `before` sits inside an `if`/`case` block."""
+    depth = 0
+    for word in re.findall(r"(?<![\w$-])(if|fi|case|esac)(?![\w-])", before):
+        depth += 1 if word in ("if", "case") else -1
+    return depth > 0
 
 
 def unreachable_hosts(image: Image, set_names) -> list[str]:

@@ -242,6 +242,16 @@ _WAIT_SCRIPTS = [
     ("until nc -z db.example.com 5432; do sleep 1; done\nexec \"$@\"", []),
     ("until nc -z $DB_HOST 5432; do sleep 1; done\nexec \"$@\"", []),
     ("# nc -z postgres 5432 (a comment)\nexec \"$@\"", []),
+    # shapes seen in public entrypoint scripts
+    ('./docker/wait-for-it.sh ${DB_HOST:-db}:${DB_PORT:-3306} --timeout=60 -- echo up\nexec "$@"',
+     [("db", "DB_HOST")]),
+    ('DB_HOST="${DB_HOST:-db}"\nuntil nc -z "$DB_HOST" "$DB_PORT"; do sleep 1; done\nexec "$@"',
+     [("db", "DB_HOST")]),
+    (': "${REDIS_HOST:=redis}"\nuntil redis-cli -h "$REDIS_HOST" ping; do sleep 1; done\nexec "$@"',
+     [("redis", "REDIS_HOST")]),
+    ('if [ "${WAIT_FOR_DB:-0}" = "1" ]; then\n  until nc -z db 5432; do sleep 1; done\nfi\nexec "$@"',
+     []),
+    ('/app/wait-for-it.sh db:5432 -t 15 -- echo ready\nexec "$@"', [("db", None)]),
 ]
 
 
