@@ -54,8 +54,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     facts = detection.facts
     version = version_tuple(facts.get("rails_version"))
     advice = Advice(build={})
-    advice.build = _common.buildpacks_build(ctx, "ruby", facts.get("ruby_version"),
-                                            facts.get("ruby_version_source"), advice.notes)
+    advice.build = ruby.ruby_build(ctx, facts, advice, version)
     modern = not version or version >= (4,)
     default_web = ("bin/rails server -p ${PORT:-5000} -e $RAILS_ENV" if modern and
                    facts.get("has_bin_rails") else "bundle exec rails server -p ${PORT:-5000}")
@@ -81,6 +80,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
         advice.notes.append("config.force_ssl is on: the health check sends X-Forwarded-Proto: "
                             "https so it is not redirected")
     advice.config = _common.config_kinds(ctx, ("ruby", "node"), f"{ctx.fly_app}.fly.dev")
+    ruby.runtime_config(ctx, facts, advice)
     for name in ("RAILS_SERVE_STATIC_FILES", "RAILS_LOG_TO_STDOUT"):
         if name in ctx.config_var_names:
             advice.notes.append(f"{name} is copied: Heroku's Ruby buildpack set it, and Fly "

@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 from herokufly.frameworks import Advice, AppContext, Detection
-from herokufly.frameworks import _common
-from herokufly.frameworks._files import first_line, read_text
+from herokufly.frameworks import _common, _runtime
+from herokufly.frameworks._files import first_line, read_text, version_tuple
 
 NAME = "ruby"
 _GEM = r"""^\s*gem\s+['"]{name}['"]"""
@@ -28,9 +28,16 @@ def detect(root: Path) -> Detection | None:
 def ruby_facts(root: Path, gemfile: str) -> dict:
     lock = read_text(root, "Gemfile.lock") or ""
     version, source = ruby_version(root, gemfile, lock)
+    requirement, requirement_source = gemfile_ruby_requirement(root, gemfile)
     return {
         "ruby_version": version,
         "ruby_version_source": source,
+        "locked_ruby": locked_ruby(lock),
+        "ruby_requirement": requirement,  # the Gemfile `ruby` line, e.g. ["~> 3.2"]
+        "ruby_requirement_source": requirement_source,
+        "bundler_version": locked_bundler(lock),
+        "has_gemfile_lock": (Path(root) / "Gemfile.lock").is_file(),
+        "redis_env_vars": redis_env_vars(root),
         "gems": sorted(g for g in ("sidekiq", "resque", "good_job", "delayed_job", "puma",
                                    "unicorn", "pg", "mysql2", "activerecord", "sequel",
                                    "sinatra", "rack", "hanami", "redis", "jsbundling-rails",
@@ -54,25 +61,102 @@ def locked_version(lock: str, name: str) -> str | None:
 
 
 def ruby_version(root: Path, gemfile: str, lock: str) -> tuple[str | None, str | None]:
-    """The Ruby Heroku installs: Gemfile.lock RUBY VERSION, else the Gemfile `ruby` line."""
-    locked = re.search(r"^RUBY VERSION\s*\n\s+ruby (\d+\.\d+\.\d+)", lock, re.M)
+    """The Ruby Heroku's classic buildpack installed: Gemfile.lock RUBY VERSION, else the
+    Gemfile `ruby` line (`bundle platform --ruby`), when that names one version."""
+    locked = locked_ruby(lock)
     if locked:
-        return locked.group(1), "Gemfile.lock"
-    line = re.search(r"""^\s*ruby\s+['"](\d+\.\d+(?:\.\d+)?)""", gemfile, re.M)
-    if line:
-        return line.group(1), "Gemfile"
-    if re.search(r"^\s*ruby\s+file:", gemfile, re.M):
-        pinned = first_line(read_text(root, ".ruby-version"))
-        if pinned:
-            return re.sub(r"^ruby-", "", pinned), ".ruby-version"
+        return locked, "Gemfile.lock"
+    requirement, source = gemfile_ruby_requirement(root, gemfile)
+    if requirement and len(requirement) == 1 and re.fullmatch(r"=?\s*\d+\.\d+(\.\d+)?",
+                                                              requirement[0]):
+        return requirement[0].lstrip("= "), source
     return None, None
+
+
+def locked_ruby(lock: str) -> str | None:
+    """Gemfile.lock's RUBY VERSION, the only place heroku/buildpacks-ruby reads a Ruby from
+    (commons/src/gemfile_lock.rs: `RUBY VERSION` then `ruby X.Y.Z`, two or three spaces)."""
+    locked = re.search(r"^RUBY VERSION\s*\n\s+ruby (\d+\.\d+\.\d+)", lock, re.M)
+    return locked.group(1) if locked else None
+
+
+def locked_bundler(lock: str) -> str | None:
+    found = re.search(r"^BUNDLED WITH\s*\n\s+(\d+\.\d+\.\d+)", lock, re.M)
+    return found.group(1) if found else None
+
+
+_RUBY_LINE = re.compile(r"^\s*ruby[ \t(]+(?P<args>[^#\n]*)", re.M)
+_RUBY_VERSION_FILE = re.compile(r"""File\.read\(.*\.ruby-version|file:\s*['"][^'"]*\.ruby-version""")
+
+
+def gemfile_ruby_requirement(root: Path, gemfile: str) -> tuple[list[str] | None, str | None]:
+    """The Gemfile's `ruby` requirement as Bundler reads it: `ruby "3.2.2"`, `ruby "~> 3.2"`,
+    `ruby ">= 3.3.0", "< 4.1.0"`, `ruby file: ".ruby-version"` or `ruby File.read(...)`."""
+    line = _RUBY_LINE.search(gemfile)
+    if not line:
+        return None, None
+    args = line.group("args")
+    if _RUBY_VERSION_FILE.search(args):
+        pinned = first_line(read_text(root, ".ruby-version"))
+        if not pinned:
+            return None, None
+        return [re.sub(r"^ruby-", "", pinned)], ".ruby-version"
+    # Only the leading string arguments; `engine:`/`patchlevel:` options follow them.
+    requirement, pos = [], 0
+    string_arg = re.compile(r"""\s*,?\s*['"]([^'"]+)['"]""")
+    while (match := string_arg.match(args, pos)):
+        requirement.append(match.group(1).strip())
+        pos = match.end()
+    return (requirement or None), ("Gemfile" if requirement else None)
+
+
+def satisfies(version: str, requirement: list[str]) -> bool:
+    """Gem::Requirement semantics for the operators Gemfiles use (=, !=, >, <, >=, <=, ~>)."""
+    have = version_tuple(version)
+    for item in requirement:
+        match = re.fullmatch(r"(~>|>=|<=|!=|=|>|<)?\s*(\d+(?:\.\d+)*)\S*", item.strip())
+        if not match:
+            return True  # a form not modelled: do not claim a mismatch
+        op, want = match.group(1) or "=", version_tuple(match.group(2))
+        width = max(len(have), len(want))
+        a, b = have + (0,) * (width - len(have)), want + (0,) * (width - len(want))
+        if op == "~>":
+            # ~> 3.2 means >= 3.2, < 4; ~> 3.2.1 means >= 3.2.1, < 3.3
+            prefix = want[:-1] if len(want) > 1 else want
+            ok = a >= b and have[:len(prefix)] == prefix
+        else:
+            ok = {"=": a == b, "!=": a != b, ">": a > b, "<": a < b, ">=": a >= b,
+                  "<=": a <= b}[op]
+        if not ok:
+            return False
+    return True
+
+
+_REDIS_ENV = re.compile(r"""ENV\s*(?:\[|\.fetch\(?)\s*['"]([A-Z0-9_]*REDIS[A-Z0-9_]*)['"]""")
+
+
+def redis_env_vars(root: Path, max_files: int = 300) -> list[str]:
+    """Names of environment variables holding Redis settings that the app's config reads."""
+    root = Path(root)
+    found: set[str] = set()
+    files = [root / "config.ru"]
+    for folder in ("config", "lib", "app/workers", "app/jobs"):
+        base = root / folder
+        if base.is_dir():
+            files += sorted(p for p in base.rglob("*") if p.suffix in (".rb", ".yml", ".erb"))
+    for path in files[:max_files]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue  # optional source file; unreadable means nothing found
+        found.update(_REDIS_ENV.findall(text))
+    return sorted(found)
 
 
 def advise(detection: Detection, ctx: AppContext) -> Advice:
     facts = detection.facts
     advice = Advice(build={})
-    advice.build = _common.buildpacks_build(ctx, "ruby", facts.get("ruby_version"),
-                                            facts.get("ruby_version_source"), advice.notes)
+    advice.build = ruby_build(ctx, facts, advice)
     default_web = ("bundle exec rackup config.ru -p ${PORT:-5000}"
                    if facts.get("has_config_ru") else None)
     advice.processes = _common.web_processes(ctx, default_web, "what Heroku's Ruby buildpack "
@@ -82,9 +166,109 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     advice.release = _common.release_from(ctx, proposal, "the database migrations")
     advice.health_check = _common.root_health_check()
     advice.config = _common.config_kinds(ctx, ("ruby", "node"), f"{ctx.fly_app}.fly.dev")
+    runtime_config(ctx, facts, advice)
     advice.image = _common.buildpacks_image(ctx, advice.processes)
     advice.notes.append(ipv6_note())
     return advice
+
+
+def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
+               rails_version: tuple[int, ...] = ()) -> dict:
+    """The build, with the Ruby and Bundler the CNB builder will really install checked.
+
+    heroku/buildpacks-ruby (buildpacks/ruby/src/main.rs) reads the Ruby and Bundler versions
+    only from Gemfile.lock, else installs its defaults (builders.json `cnb_default*`), where
+    Heroku's classic buildpack also honoured the Gemfile's `ruby` line.
+    """
+    if ctx.user_dockerfile is not None:
+        # The repo's own Dockerfile picks the Ruby (its base image); the builder does not apply.
+        build = _common.buildpacks_build(ctx, "ruby", None, None, [])
+        build["runtime"] = {"language": "ruby", "version": facts.get("ruby_version"),
+                            "source": facts.get("ruby_version_source"), "supported": None}
+        return build
+    build = _common.buildpacks_build(ctx, "ruby", facts.get("ruby_version"),
+                                     facts.get("ruby_version_source"), advice.notes)
+    if build["runtime"]["supported"] is False:
+        return build  # the plan's manual step says to raise the pinned version
+    cnb = _runtime.data()["runtimes"]["ruby"]
+    locked = facts.get("locked_ruby")
+    installed = locked or cnb["cnb_default"]
+    requirement = facts.get("ruby_requirement")
+    shown = ", ".join(requirement or [])
+    if not facts.get("has_gemfile_lock", True):
+        advice.manual_steps.append({
+            "item": "Gemfile.lock is missing",
+            "why": "Heroku's Ruby buildpacks, the CNB one included, stop without a Gemfile.lock",
+            "how": "Run `bundle lock`, commit Gemfile.lock, and plan again"})
+    elif not locked and requirement and not satisfies(installed, requirement):
+        advice.manual_steps.append({
+            "item": f"Ruby {shown} (from {facts.get('ruby_requirement_source')}) is not in "
+                    "Gemfile.lock",
+            "why": (f"Heroku's classic buildpack read the Gemfile's `ruby` line; {build['builder']}"
+                    " reads only Gemfile.lock's RUBY VERSION and otherwise installs Ruby "
+                    f"{installed}, which does not satisfy `ruby {shown}`, so `bundle install` stops"),
+            "how": ("With that Ruby active locally, run `bundle update --ruby` (it writes RUBY "
+                    "VERSION into Gemfile.lock), commit Gemfile.lock, and plan again")})
+    elif not locked and not requirement and rails_version and rails_version < (6, 1):
+        advice.manual_steps.append({
+            "item": f"No Ruby pinned for Rails {'.'.join(map(str, rails_version))}",
+            "why": (f"{build['builder']} installs Ruby {installed} when Gemfile.lock names none; "
+                    "Rails before 6.1 does not run on Ruby 3 (Heroku ran this app on its older "
+                    "default Ruby)"),
+            "how": ("Upgrade to Rails 6.1 or later on a Ruby the builder offers and pin it "
+                    "(`ruby \"3.x.y\"` in the Gemfile, then `bundle update --ruby`), or build "
+                    "from your own Dockerfile on an official ruby:2.x image")})
+    bundler = facts.get("bundler_version")
+    if bundler and version_tuple(bundler) < (2,) and version_tuple(installed) >= (3, 2):
+        # Bundler 1.x calls String#untaint, removed in Ruby 3.2 (NoMethodError; seen by
+        # heroku/heroku-buildpack-ruby#1564).
+        advice.manual_steps.append({
+            "item": f"Bundler {bundler} (Gemfile.lock BUNDLED WITH) on Ruby {installed}",
+            "why": ("The CNB Ruby buildpack installs the Bundler Gemfile.lock names; Bundler 1.x "
+                    "fails on Ruby 3.2 and later (undefined method `untaint`)"),
+            "how": "Run `bundle update --bundler`, commit Gemfile.lock, and plan again"})
+    return build
+
+
+# Config vars Redis add-ons set, other than Heroku Redis's REDIS_URL (Heroku Elements pages).
+REDIS_ADDON_VARS = {"REDISCLOUD_URL": "rediscloud", "REDISTOGO_URL": "redistogo",
+                    "OPENREDIS_URL": "openredis", "REDISGREEN_URL": "redisgreen",
+                    "REDISLABS_URL": "redislabs"}
+
+
+def runtime_config(ctx: AppContext, facts: dict, advice: Advice) -> None:
+    """Ruby's runtime-and-build config vars, and Redis URLs the app reads by another name."""
+    if "BUNDLE_WITHOUT" in advice.config and ctx.user_dockerfile is None:
+        # The CNB buildpack's launch env defaults BUNDLE_WITHOUT to development:test
+        # (buildpacks/ruby/src/layers/bundle_install_layer.rs, Scope::All); Bundler.setup at
+        # boot then wants every other group installed. The app's value is needed at both times.
+        del advice.config["BUNDLE_WITHOUT"]
+        advice.manual_steps.append({
+            "item": "BUNDLE_WITHOUT at build time too",
+            "why": ("bundle install reads it while building and Bundler reads it again when the "
+                    "app boots; herokufly copies it as a secret for the boot"),
+            "how": ("Also set BUNDLE_WITHOUT under [build.args] in fly.toml with the value from "
+                    "`heroku config:get BUNDLE_WITHOUT` (it is not a secret)")})
+    names = set(ctx.config_var_names)
+    queues = [g for g in ("sidekiq", "resque") if g in facts.get("gems", [])]
+    read = set(facts.get("redis_env_vars") or [])
+    for name in sorted(read):
+        if name in REDIS_ADDON_VARS and name in read:
+            advice.manual_steps.append({
+                "item": f"Redis URL in {name}",
+                "why": (f"The app reads {name}, which the {REDIS_ADDON_VARS[name]} add-on set on "
+                        "Heroku; herokufly moves only Heroku Redis (to Upstash, as REDIS_URL)"),
+                "how": (f"Create a Redis with `fly redis create` and `fly secrets set "
+                        f"{name}=<its URL>` before the deploy stage (or keep the "
+                        f"{REDIS_ADDON_VARS[name]} database and copy its URL)")})
+    if "REDIS_PROVIDER" in names and queues:
+        advice.notes.append("REDIS_PROVIDER is copied: Sidekiq reads the Redis URL from the "
+                            "config var it names, so that var must be set on Fly too")
+    has_redis_var = any("REDIS" in n and n != "REDIS_PROVIDER" for n in names)
+    if queues and not has_redis_var:
+        advice.notes.append(f"{' and '.join(queues).capitalize()} need{'s' if len(queues) == 1 else ''}"
+                            " Redis, and no Redis add-on or URL is known: create one with "
+                            "`fly redis create` and set REDIS_URL")
 
 
 def ipv6_note() -> str:
