@@ -185,6 +185,8 @@ def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
         build = _common.buildpacks_build(ctx, "ruby", None, None, [])
         build["runtime"] = {"language": "ruby", "version": facts.get("ruby_version"),
                             "source": facts.get("ruby_version_source"), "supported": None}
+        advice.notes.append("Ruby comes from your Dockerfile's base image, so the CNB builder's "
+                            "Ruby versions do not apply")
         return build
     build = _common.buildpacks_build(ctx, "ruby", facts.get("ruby_version"),
                                      facts.get("ruby_version_source"), advice.notes)
