@@ -115,3 +115,84 @@ def test_monorepo_app_base_and_build_credentials(tmp_path):
     steps = {s["item"] for s in plan["manual_steps"]}
     assert {"Build from backend/", "Build-time credentials: BUNDLE_GEMS__CONTRIBSYS__COM"} <= steps
     assert not any(s.startswith("Build-time config vars") for s in steps)
+
+
+# --- the Ruby and Bundler the CNB builder installs (heroku/buildpacks-ruby main.rs) ---
+
+LOCK_NO_RUBY = "GEM\n  specs:\n    rails (7.1.3)\n\nBUNDLED WITH\n   2.4.19\n"
+
+
+def _steps(plan: dict) -> dict:
+    return {s["item"]: s for s in plan["manual_steps"]}
+
+
+def test_gemfile_ruby_pin_missing_from_the_lock_is_a_manual_step(tmp_path):
+    plan = plan_of(rails_repo(tmp_path, **{"Gemfile.lock": LOCK_NO_RUBY}))
+    step = _steps(plan)["Ruby 3.2.2 (from Gemfile) is not in Gemfile.lock"]
+    assert "3.3.9" in step["why"] and "bundle update --ruby" in step["how"]
+    # the same pin locked in Gemfile.lock: nothing to do
+    assert not any("not in Gemfile.lock" in i for i in _steps(plan_of(rails_repo(tmp_path))))
+
+
+def test_gemfile_ruby_requirements_the_default_ruby_satisfies(tmp_path):
+    for line in ('ruby "~> 3.3"', "ruby '>= 3.3.0', '< 4.1.0'"):
+        gemfile = f"source 'https://rubygems.org'\n{line}\ngem 'rails', '~> 7.1.3'\n"
+        plan = plan_of(rails_repo(tmp_path, Gemfile=gemfile, **{"Gemfile.lock": LOCK_NO_RUBY}))
+        assert not any("not in Gemfile.lock" in i for i in _steps(plan)), line
+    gemfile = "ruby '~> 3.2.0'\ngem 'rails', '~> 7.1.3'\n"  # ~> 3.2.0 excludes 3.3.9
+    plan = plan_of(rails_repo(tmp_path, Gemfile=gemfile, **{"Gemfile.lock": LOCK_NO_RUBY}))
+    assert "Ruby ~> 3.2.0 (from Gemfile) is not in Gemfile.lock" in _steps(plan)
+
+
+def test_ruby_version_file_forms_are_read(tmp_path):
+    for line in ('ruby file: ".ruby-version"', "ruby File.read('.ruby-version').chomp"):
+        plan = plan_of(rails_repo(tmp_path, Gemfile=f"{line}\ngem 'rails', '~> 7.1.3'\n",
+                                  **{"Gemfile.lock": LOCK_NO_RUBY, ".ruby-version": "ruby-3.1.6\n"}))
+        assert plan["build"]["runtime"]["version"] == "3.1.6", line
+        assert "Ruby 3.1.6 (from .ruby-version) is not in Gemfile.lock" in _steps(plan)
+
+
+def test_old_rails_without_a_ruby_pin_and_bundler_1(tmp_path):
+    lock = "GEM\n  specs:\n    rails (4.2.11)\n\nBUNDLED WITH\n   1.17.3\n"
+    plan = plan_of(rails_repo(tmp_path, Gemfile="gem 'rails', '4.2.11'\n", **{"Gemfile.lock": lock}))
+    steps = _steps(plan)
+    assert "Rails before 6.1" in steps["No Ruby pinned for Rails 4.2.11"]["why"]
+    assert "bundle update --bundler" in steps["Bundler 1.17.3 (Gemfile.lock BUNDLED WITH) on Ruby 3.3.9"]["how"]
+    # a new Rails with no pin runs on the default Ruby; Bundler 2 is fine
+    plan = plan_of(rails_repo(tmp_path, Gemfile="gem 'rails', '~> 7.1.3'\n", **{"Gemfile.lock": LOCK_NO_RUBY}))
+    assert not any(i.startswith(("No Ruby pinned", "Bundler")) for i in _steps(plan))
+
+
+def test_missing_gemfile_lock_is_a_manual_step(tmp_path):
+    rails_repo(tmp_path)
+    (tmp_path / "Gemfile.lock").unlink()
+    assert "bundle lock" in _steps(plan_of(tmp_path))["Gemfile.lock is missing"]["how"]
+
+
+def test_own_dockerfile_brings_its_ruby(tmp_path):
+    old = "GEM\n  specs:\n    rails (5.2.1)\n\nRUBY VERSION\n   ruby 2.5.1p57\n\nBUNDLED WITH\n   1.16.6\n"
+    rails_repo(tmp_path, Dockerfile='FROM ruby:2.5.1\nCOPY . /app\nCMD ["bundle", "exec", "puma"]\n',
+               Gemfile="ruby '2.5.1'\ngem 'rails', '~> 5.2'\n", **{"Gemfile.lock": old})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["mode"] == "dockerfile"
+    assert plan["build"]["runtime"]["supported"] is None
+    assert not any("ruby" in i.lower() or "bundler" in i.lower() for i in _steps(plan))
+    assert any("Dockerfile's base image" in n for n in plan["notes"])
+
+
+def test_redis_url_read_under_an_add_on_name(tmp_path):
+    initializer = "Sidekiq.configure_server { |c| c.redis = { url: ENV['REDISCLOUD_URL'] } }\n"
+    rails_repo(tmp_path, **{"config/initializers/sidekiq.rb": initializer,
+                            "app.json": {"addons": ["heroku-postgresql", "rediscloud:30"]}})
+    step = _steps(plan_of(tmp_path))["Redis URL in REDISCLOUD_URL"]
+    assert "rediscloud" in step["why"] and "fly secrets set REDISCLOUD_URL=" in step["how"]
+    # the usual REDIS_URL from Heroku Redis needs no step
+    rails_repo(tmp_path, **{"config/initializers/sidekiq.rb": "ENV['REDIS_URL']\n", "app.json": APP_JSON})
+    plan = plan_of(tmp_path)
+    assert not any(i.startswith("Redis URL in") for i in _steps(plan))
+    assert not any("no Redis add-on" in n for n in plan["notes"])
+
+
+def test_sidekiq_without_any_redis_is_noted(tmp_path):
+    plan = plan_of(rails_repo(tmp_path, **{"app.json": {"addons": ["heroku-postgresql"]}}))
+    assert any(n.startswith("Sidekiq needs Redis") for n in plan["notes"])
