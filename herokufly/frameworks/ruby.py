@@ -14,6 +14,8 @@ from herokufly.frameworks import _common, _runtime
 from herokufly.frameworks._files import first_line, read_text, version_tuple
 
 NAME = "ruby"
+# Gems that give ExecJS a JavaScript runtime inside Ruby (no Node needed).
+JS_RUNTIME_GEMS = ("mini_racer", "therubyracer", "therubyrhino", "duktape")
 _GEM = r"""^\s*gem\s+['"]{name}['"]"""
 _LOCK_GEM = r"^    {name} \(([^)]+)\)"
 
@@ -41,10 +43,11 @@ def ruby_facts(root: Path, gemfile: str) -> dict:
         "gems": sorted(g for g in ("sidekiq", "resque", "good_job", "delayed_job", "puma",
                                    "unicorn", "pg", "mysql2", "activerecord", "sequel",
                                    "sinatra", "rack", "hanami", "redis", "jsbundling-rails",
-                                   "webpacker", "cssbundling-rails")
+                                   "webpacker", "cssbundling-rails", "execjs", *JS_RUNTIME_GEMS)
                        if has_gem(gemfile, lock, g)),
         "has_config_ru": (Path(root) / "config.ru").is_file(),
         "has_package_json": (Path(root) / "package.json").is_file(),
+        "has_yarn_lock": (Path(root) / "yarn.lock").is_file(),
         "has_rakefile": (Path(root) / "Rakefile").is_file(),
     }
 
@@ -220,6 +223,19 @@ def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
             "how": ("Upgrade to Rails 6.1 or later on a Ruby the builder offers and pin it "
                     "(`ruby \"3.x.y\"` in the Gemfile, then `bundle update --ruby`), or build "
                     "from your own Dockerfile on an official ruby:2.x image")})
+    gems = facts.get("gems") or []
+    if ("execjs" in gems and not facts.get("has_package_json") and not facts.get("has_yarn_lock")
+            and not any(g in gems for g in JS_RUNTIME_GEMS)):
+        # Classic buildpack: Node when the bundle has execjs (lib/language_pack/ruby.rb
+        # add_node_js_binary); CNB: heroku/nodejs only with package.json or yarn.lock (main.rs).
+        advice.manual_steps.append({
+            "item": "Node.js for ExecJS (no package.json)",
+            "why": ("The bundle has execjs (uglifier, terser, autoprefixer-rails...): Heroku's "
+                    f"classic Ruby buildpack installed Node for it, {build['builder']} adds Node "
+                    "only for a package.json or yarn.lock, so `rake assets:precompile` (and a boot "
+                    "that loads execjs) finds no JavaScript runtime"),
+            "how": ("Commit a minimal package.json (`{\"private\": true, \"engines\": {\"node\": "
+                    "\"22.x\"}}`) so the build installs Node, or add the mini_racer gem")})
     bundler = facts.get("bundler_version")
     if bundler and version_tuple(bundler) < (2,) and version_tuple(installed) >= (3, 2):
         # Bundler 1.x calls String#untaint, removed in Ruby 3.2 (NoMethodError; seen by

@@ -196,3 +196,15 @@ def test_redis_url_read_under_an_add_on_name(tmp_path):
 def test_sidekiq_without_any_redis_is_noted(tmp_path):
     plan = plan_of(rails_repo(tmp_path, **{"app.json": {"addons": ["heroku-postgresql"]}}))
     assert any(n.startswith("Sidekiq needs Redis") for n in plan["notes"])
+
+
+def test_execjs_without_package_json_needs_node(tmp_path):
+    lock = LOCK.replace("    sidekiq (7.2.0)\n", "    sidekiq (7.2.0)\n    terser (1.2.7)\n      execjs (>= 0.3.0, < 3)\n    execjs (2.10.0)\n")
+    plan = plan_of(rails_repo(tmp_path, **{"Gemfile.lock": lock}))
+    step = _steps(plan)["Node.js for ExecJS (no package.json)"]
+    assert "package.json" in step["how"] and "classic Ruby buildpack installed Node" in step["why"]
+    # a package.json brings heroku/nodejs into the CNB build; mini_racer is a runtime of its own
+    assert "Node.js for ExecJS (no package.json)" not in _steps(plan_of(rails_repo(tmp_path, **{"package.json": {}})))
+    (tmp_path / "package.json").unlink()
+    plan = plan_of(rails_repo(tmp_path, **{"Gemfile.lock": lock + "    mini_racer (0.16.0)\n"}))
+    assert "Node.js for ExecJS (no package.json)" not in _steps(plan)
