@@ -40,6 +40,7 @@ def ruby_facts(root: Path, gemfile: str) -> dict:
         "bundler_version": locked_bundler(lock),
         "has_gemfile_lock": (Path(root) / "Gemfile.lock").is_file(),
         "redis_env_vars": redis_env_vars(root),
+        "aptfile_packages": aptfile_packages(read_text(root, "Aptfile")),
         "gems": sorted(g for g in ("sidekiq", "resque", "good_job", "delayed_job", "puma",
                                    "unicorn", "pg", "mysql2", "activerecord", "sequel",
                                    "sinatra", "rack", "hanami", "redis", "jsbundling-rails",
@@ -133,6 +134,12 @@ def satisfies(version: str, requirement: list[str]) -> bool:
         if not ok:
             return False
     return True
+
+
+def aptfile_packages(text: str | None) -> list[str]:
+    """Package names (or .deb URLs, `:repo:` lines) heroku-buildpack-apt installed from Aptfile."""
+    return [line.strip() for line in (text or "").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
 
 
 _REDIS_ENV = re.compile(r"""ENV\s*(?:\[|\.fetch\(?)\s*['"]([A-Z0-9_]*REDIS[A-Z0-9_]*)['"]""")
@@ -236,6 +243,18 @@ def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
                     "that loads execjs) finds no JavaScript runtime"),
             "how": ("Commit a minimal package.json (`{\"private\": true, \"engines\": {\"node\": "
                     "\"22.x\"}}`) so the build installs Node, or add the mini_racer gem")})
+    packages = facts.get("aptfile_packages") or []
+    if packages:
+        # heroku-buildpack-apt is Cedar-only; its CNB successor heroku/debian-packages reads
+        # project.toml, not Aptfile (heroku/buildpacks-deb-packages README).
+        shown = ", ".join(packages[:6]) + (", ..." if len(packages) > 6 else "")
+        advice.manual_steps.append({
+            "item": f"Aptfile packages ({shown})",
+            "why": ("Heroku's apt buildpack installed them from Aptfile; the CNB build never reads "
+                    "Aptfile, so the image lacks them"),
+            "how": ("List them under [com.heroku.buildpacks.debian-packages] install = [...] in a "
+                    "project.toml (with [_] schema-version = \"0.2\") for the heroku/debian-packages "
+                    "buildpack, or build from a Dockerfile that apt-get installs them")})
     bundler = facts.get("bundler_version")
     if bundler and version_tuple(bundler) < (2,) and version_tuple(installed) >= (3, 2):
         # Bundler 1.x calls String#untaint, removed in Ruby 3.2 (NoMethodError; seen by

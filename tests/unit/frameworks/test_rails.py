@@ -208,3 +208,12 @@ def test_execjs_without_package_json_needs_node(tmp_path):
     (tmp_path / "package.json").unlink()
     plan = plan_of(rails_repo(tmp_path, **{"Gemfile.lock": lock + "    mini_racer (0.16.0)\n"}))
     assert "Node.js for ExecJS (no package.json)" not in _steps(plan)
+
+
+def test_aptfile_packages_become_a_manual_step(tmp_path):
+    aptfile = "# derivatives\nmediainfo\n\nimagemagick\n"
+    step = _steps(plan_of(rails_repo(tmp_path, Aptfile=aptfile)))["Aptfile packages (mediainfo, imagemagick)"]
+    assert "com.heroku.buildpacks.debian-packages" in step["how"]
+    # the app's own Dockerfile installs what it needs: no step
+    rails_repo(tmp_path, Dockerfile='FROM ruby:3.3\nCMD ["bin/rails", "server"]\n')
+    assert not any(i.startswith("Aptfile") for i in _steps(plan_of(tmp_path)))
