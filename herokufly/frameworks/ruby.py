@@ -43,13 +43,15 @@ def ruby_facts(root: Path, gemfile: str) -> dict:
         "aptfile_packages": aptfile_packages(read_text(root, "Aptfile")),
         "gems": sorted(g for g in ("sidekiq", "resque", "good_job", "delayed_job", "puma",
                                    "unicorn", "pg", "mysql2", "activerecord", "sequel",
-                                   "sinatra", "rack", "hanami", "redis", "jsbundling-rails",
+                                   "sinatra", "rack", "hanami", "hanami-model", "hanami-db",
+                                   "rom-sql", "redis", "jsbundling-rails",
                                    "webpacker", "cssbundling-rails", "execjs", *JS_RUNTIME_GEMS)
                        if has_gem(gemfile, lock, g)),
         "has_config_ru": (Path(root) / "config.ru").is_file(),
         "has_package_json": (Path(root) / "package.json").is_file(),
         "has_yarn_lock": (Path(root) / "yarn.lock").is_file(),
         "has_rakefile": (Path(root) / "Rakefile").is_file(),
+        "rake_db_migrate": _defines_db_migrate(root),
     }
 
 
@@ -136,6 +138,17 @@ def satisfies(version: str, requirement: list[str]) -> bool:
     return True
 
 
+def _defines_db_migrate(root: Path) -> bool:
+    """The Rakefile (or lib/tasks) defines db:migrate, e.g. a Sequel app's own task."""
+    texts = [read_text(root, "Rakefile") or ""]
+    tasks = Path(root) / "lib" / "tasks"
+    if tasks.is_dir():
+        texts += [read_text(root, str(p.relative_to(root))) or "" for p in sorted(tasks.glob("*.rake"))[:50]]
+    return any(re.search(r"namespace\s*\(?\s*:db\b[\s\S]*?task\s*\(?\s*:migrate\b|"
+                         r"sinatra/activerecord/rake|active_record/railties/databases", t)
+               for t in texts)
+
+
 def aptfile_packages(text: str | None) -> list[str]:
     """Package names (or .deb URLs, `:repo:` lines) heroku-buildpack-apt installed from Aptfile."""
     return [line.strip() for line in (text or "").splitlines()
@@ -171,9 +184,14 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
                    if facts.get("has_config_ru") else None)
     advice.processes = _common.web_processes(ctx, default_web, "what Heroku's Ruby buildpack "
                                              "runs for a Rack app", advice)
-    proposal = "bundle exec rake db:migrate" if (
-        facts.get("has_rakefile") and "activerecord" in facts.get("gems", [])) else None
-    advice.release = _common.release_from(ctx, proposal, "the database migrations")
+    gems = facts.get("gems", [])
+    proposal, why = None, "the database migrations"
+    if "hanami" in gems and any(g in gems for g in ("hanami-model", "hanami-db", "rom-sql")):
+        # Hanami 1 and 2 both migrate with `hanami db migrate` (guides.hanamirb.org, "DB")
+        proposal, why = "bundle exec hanami db migrate", "Hanami's database migrations"
+    elif facts.get("has_rakefile") and ("activerecord" in gems or facts.get("rake_db_migrate")):
+        proposal = "bundle exec rake db:migrate"
+    advice.release = _common.release_from(ctx, proposal, why)
     advice.health_check = _common.root_health_check()
     advice.config = _common.config_kinds(ctx, ("ruby", "node"), f"{ctx.fly_app}.fly.dev")
     runtime_config(ctx, facts, advice)

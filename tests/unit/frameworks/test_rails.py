@@ -217,3 +217,18 @@ def test_aptfile_packages_become_a_manual_step(tmp_path):
     # the app's own Dockerfile installs what it needs: no step
     rails_repo(tmp_path, Dockerfile='FROM ruby:3.3\nCMD ["bin/rails", "server"]\n')
     assert not any(i.startswith("Aptfile") for i in _steps(plan_of(tmp_path)))
+
+
+def test_rack_app_migration_proposals(tmp_path):
+    addons = {"addons": ["heroku-postgresql"]}
+    hanami = "GEM\n  specs:\n    hanami (2.2.1)\n    hanami-db (2.2.1)\n    rom-sql (3.6.4)\n"
+    write(tmp_path, {"Gemfile": "gem 'hanami'\ngem 'hanami-db'\n", "Gemfile.lock": hanami,
+                     "config.ru": "run Hanami.app\n", "app.json": addons})
+    assert plan_of(tmp_path)["release"]["line"] == "bundle exec hanami db migrate"
+    roda = tmp_path / "roda"
+    write(roda, {"Gemfile": "gem 'roda'\ngem 'sequel'\n", "Gemfile.lock": "GEM\n  specs:\n    roda (3.80.0)\n    sequel (5.80.0)\n",
+                 "config.ru": "run App.freeze.app\n", "app.json": addons,
+                 "Rakefile": "namespace :db do\n  task :migrate do\n    Sequel::Migrator.run(DB, 'migrate')\n  end\nend\n"})
+    assert plan_of(roda)["release"]["line"] == "bundle exec rake db:migrate"
+    (roda / "Rakefile").write_text("task :default\n")  # no migrate task: nothing to propose
+    assert plan_of(roda)["release"] is None
