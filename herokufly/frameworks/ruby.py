@@ -92,7 +92,8 @@ def locked_bundler(lock: str) -> str | None:
 
 
 _RUBY_LINE = re.compile(r"^\s*ruby[ \t(]+(?P<args>[^#\n]*)", re.M)
-_RUBY_VERSION_FILE = re.compile(r"""File\.read\(.*\.ruby-version|file:\s*['"][^'"]*\.ruby-version""")
+_RUBY_VERSION_FILE = re.compile(
+    r"""File\.read\(.*\.ruby-version|file:\s*['"][^'"]*\.ruby-version""")
 
 
 def gemfile_ruby_requirement(root: Path, gemfile: str) -> tuple[list[str] | None, str | None]:
@@ -143,7 +144,8 @@ def _defines_db_migrate(root: Path) -> bool:
     texts = [read_text(root, "Rakefile") or ""]
     tasks = Path(root) / "lib" / "tasks"
     if tasks.is_dir():
-        texts += [read_text(root, str(p.relative_to(root))) or "" for p in sorted(tasks.glob("*.rake"))[:50]]
+        texts += [read_text(root, str(p.relative_to(root))) or ""
+                  for p in sorted(tasks.glob("*.rake"))[:50]]
     return any(re.search(r"namespace\s*\(?\s*:db\b[\s\S]*?task\s*\(?\s*:migrate\b|"
                          r"sinatra/activerecord/rake|active_record/railties/databases", t)
                for t in texts)
@@ -218,6 +220,11 @@ def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
         return build
     build = _common.buildpacks_build(ctx, "ruby", facts.get("ruby_version"),
                                      facts.get("ruby_version_source"), advice.notes)
+    if not facts.get("has_gemfile_lock", True):
+        advice.manual_steps.append({
+            "item": "Gemfile.lock is missing",
+            "why": "Heroku's Ruby buildpacks, the CNB one included, stop without a Gemfile.lock",
+            "how": "Run `bundle lock`, commit Gemfile.lock, and plan again"})
     if build["runtime"]["supported"] is False:
         return build  # the plan's manual step says to raise the pinned version
     cnb = _runtime.data()["runtimes"]["ruby"]
@@ -225,21 +232,18 @@ def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
     installed = locked or cnb["cnb_default"]
     requirement = facts.get("ruby_requirement")
     shown = ", ".join(requirement or [])
-    if not facts.get("has_gemfile_lock", True):
-        advice.manual_steps.append({
-            "item": "Gemfile.lock is missing",
-            "why": "Heroku's Ruby buildpacks, the CNB one included, stop without a Gemfile.lock",
-            "how": "Run `bundle lock`, commit Gemfile.lock, and plan again"})
-    elif not locked and requirement and not satisfies(installed, requirement):
+    unlocked = facts.get("has_gemfile_lock", True) and not locked  # a lock without RUBY VERSION
+    if unlocked and requirement and not satisfies(installed, requirement):
         advice.manual_steps.append({
             "item": f"Ruby {shown} (from {facts.get('ruby_requirement_source')}) is not in "
                     "Gemfile.lock",
             "why": (f"Heroku's classic buildpack read the Gemfile's `ruby` line; {build['builder']}"
                     " reads only Gemfile.lock's RUBY VERSION and otherwise installs Ruby "
-                    f"{installed}, which does not satisfy `ruby {shown}`, so `bundle install` stops"),
+                    f"{installed}, which does not satisfy `ruby {shown}`, so `bundle install` "
+                    "stops"),
             "how": ("With that Ruby active locally, run `bundle update --ruby` (it writes RUBY "
                     "VERSION into Gemfile.lock), commit Gemfile.lock, and plan again")})
-    elif not locked and not requirement and rails_version and rails_version < (6, 1):
+    elif unlocked and not requirement and rails_version and rails_version < (6, 1):
         advice.manual_steps.append({
             "item": f"No Ruby pinned for Rails {'.'.join(map(str, rails_version))}",
             "why": (f"{build['builder']} installs Ruby {installed} when Gemfile.lock names none; "
@@ -271,7 +275,8 @@ def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
             "why": ("Heroku's apt buildpack installed them from Aptfile; the CNB build never reads "
                     "Aptfile, so the image lacks them"),
             "how": ("List them under [com.heroku.buildpacks.debian-packages] install = [...] in a "
-                    "project.toml (with [_] schema-version = \"0.2\") for the heroku/debian-packages "
+                    "project.toml (with [_] schema-version = \"0.2\") for the "
+                    "heroku/debian-packages "
                     "buildpack, or build from a Dockerfile that apt-get installs them")})
     bundler = facts.get("bundler_version")
     if bundler and version_tuple(bundler) < (2,) and version_tuple(installed) >= (3, 2):
@@ -321,7 +326,8 @@ def runtime_config(ctx: AppContext, facts: dict, advice: Advice) -> None:
                             "config var it names, so that var must be set on Fly too")
     has_redis_var = any("REDIS" in n and n != "REDIS_PROVIDER" for n in names)
     if queues and not has_redis_var:
-        advice.notes.append(f"{' and '.join(queues).capitalize()} need{'s' if len(queues) == 1 else ''}"
+        verb = "needs" if len(queues) == 1 else "need"
+        advice.notes.append(f"{' and '.join(queues).capitalize()} {verb}"
                             " Redis, and no Redis add-on or URL is known: create one with "
                             "`fly redis create` and set REDIS_URL")
 
