@@ -44,6 +44,8 @@ def detect(root: Path) -> Detection | None:
         has_database_yml=(Path(root) / "config" / "database.yml").is_file(),
         up_route=bool(re.search(r"""rails/health#show|get\s+['"]/?up['"]""", routes)),
         force_ssl=bool(re.search(r"^\s*config\.force_ssl\s*=\s*true", production, re.M)),
+        has_credentials=any((Path(root) / "config" / f).is_file() for f in (
+            "credentials.yml.enc", "credentials/production.yml.enc")),
     )
     if version:
         evidence.append(f"Rails {version}")
@@ -89,6 +91,12 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
             and version >= (5, 2):
         advice.notes.append("Neither RAILS_MASTER_KEY nor SECRET_KEY_BASE is a config var: set one "
                             "with `fly secrets set` if the app reads credentials")
+    if facts.get("has_credentials") and ctx.user_dockerfile is None:
+        # heroku/buildpacks-ruby runs `rake assets:precompile` at build with its own default
+        # SECRET_KEY_BASE (steps/default_env.rs); Fly's build gets no app secrets.
+        advice.notes.append("The app has encrypted credentials: Heroku's build saw RAILS_MASTER_KEY, "
+                            "Fly's build sees no secrets, so `rake assets:precompile` must not need "
+                            "credentials (the key stays a runtime secret)")
     advice.image = _common.buildpacks_image(ctx, advice.processes)
     advice.notes.append(ruby.ipv6_note())
     return advice

@@ -232,3 +232,13 @@ def test_rack_app_migration_proposals(tmp_path):
     assert plan_of(roda)["release"]["line"] == "bundle exec rake db:migrate"
     (roda / "Rakefile").write_text("task :default\n")  # no migrate task: nothing to propose
     assert plan_of(roda)["release"] is None
+
+
+def test_encrypted_credentials_note_and_master_key_stays_a_secret(tmp_path):
+    rails_repo(tmp_path, **{"config/credentials.yml.enc": "opaque\n",
+                            "app.json": {"env": {"RAILS_MASTER_KEY": {"required": True}}}})
+    plan = plan_of(tmp_path)
+    assert "RAILS_MASTER_KEY" in plan["secrets"]
+    assert any(n.startswith("The app has encrypted credentials") for n in plan["notes"])
+    (tmp_path / "config/credentials.yml.enc").unlink()
+    assert not any(n.startswith("The app has encrypted credentials") for n in plan_of(tmp_path)["notes"])
