@@ -94,9 +94,10 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     if facts.get("has_credentials") and ctx.user_dockerfile is None:
         # heroku/buildpacks-ruby runs `rake assets:precompile` at build with its own default
         # SECRET_KEY_BASE (steps/default_env.rs); Fly's build gets no app secrets.
-        advice.notes.append("The app has encrypted credentials: Heroku's build saw RAILS_MASTER_KEY, "
-                            "Fly's build sees no secrets, so `rake assets:precompile` must not need "
-                            "credentials (the key stays a runtime secret)")
+        advice.notes.append("The app has encrypted credentials: Heroku's build saw "
+                            "RAILS_MASTER_KEY, Fly's build sees no secrets, so `rake "
+                            "assets:precompile` must not need credentials (the key stays a "
+                            "runtime secret)")
     advice.image = _common.buildpacks_image(ctx, advice.processes)
     advice.notes.append(ruby.ipv6_note())
     return advice
