@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from herokufly.frameworks import Advice, AppContext, Detection
+from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
 from herokufly.frameworks import _common, _runtime
 from herokufly.frameworks._files import first_line, read_text, version_tuple
 
@@ -296,8 +296,20 @@ REDIS_ADDON_VARS = {"REDISCLOUD_URL": "rediscloud", "REDISTOGO_URL": "redistogo"
                     "REDISLABS_URL": "redislabs"}
 
 
+# Config vars Heroku's first Ruby buildpack set for the slug's layout (/app/bin,
+# vendor/bundle/ruby/X/bin): heroku/heroku-buildpack-ruby@11771c53 default_config_vars.
+SLUG_LAYOUT_VARS = ("PATH", "GEM_PATH")
+
+
 def runtime_config(ctx: AppContext, facts: dict, advice: Advice) -> None:
     """Ruby's runtime-and-build config vars, and Redis URLs the app reads by another name."""
+    for name in SLUG_LAYOUT_VARS:
+        if name in ctx.config_var_names:
+            # As a Fly secret it would replace the image's own PATH, so a Dockerfile CMD such
+            # as `rails server` (in /usr/local/bundle/bin) is no longer found.
+            advice.config[name] = ConfigVar(HEROKU_ONLY, "set by Heroku's Ruby buildpack for "
+                                            "the slug's /app/vendor/bundle layout; the image sets "
+                                            "its own")
     if "BUNDLE_WITHOUT" in advice.config and ctx.user_dockerfile is None:
         # The CNB buildpack's launch env defaults BUNDLE_WITHOUT to development:test
         # (buildpacks/ruby/src/layers/bundle_install_layer.rs, Scope::All); Bundler.setup at

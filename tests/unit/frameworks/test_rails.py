@@ -242,3 +242,12 @@ def test_encrypted_credentials_note_and_master_key_stays_a_secret(tmp_path):
     assert any(n.startswith("The app has encrypted credentials") for n in plan["notes"])
     (tmp_path / "config/credentials.yml.enc").unlink()
     assert not any(n.startswith("The app has encrypted credentials") for n in plan_of(tmp_path)["notes"])
+
+
+def test_slug_path_config_vars_are_heroku_only(tmp_path):
+    env = {"PATH": {"required": True}, "GEM_PATH": {"required": True}, "LANG": {"required": True}}
+    plan = plan_of(rails_repo(tmp_path, **{"app.json": {"env": env}}))
+    kinds = {k["name"]: k["kind"] for k in plan["config_kinds"]}
+    assert kinds["PATH"] == kinds["GEM_PATH"] == "heroku-only"
+    assert "PATH" not in plan["secrets"] and "GEM_PATH" not in plan["secrets"]
+    assert "LANG" in plan["secrets"]
