@@ -43,6 +43,7 @@ def detect(root: Path) -> Detection | None:
         has_bin_rails=(Path(root) / "bin" / "rails").is_file(),
         has_database_yml=(Path(root) / "config" / "database.yml").is_file(),
         up_route=bool(re.search(r"""rails/health#show|get\s+['"]/?up['"]""", routes)),
+        health_route=_health_route(routes),
         force_ssl=bool(re.search(r"^\s*config\.force_ssl\s*=\s*true", production, re.M)),
         has_credentials=any((Path(root) / "config" / f).is_file() for f in (
             "credentials.yml.enc", "credentials/production.yml.enc")),
@@ -50,6 +51,24 @@ def detect(root: Path) -> Detection | None:
     if version:
         evidence.append(f"Rails {version}")
     return Detection(NAME, evidence, facts)
+
+
+_ROUTE = re.compile(r"""^\s*get\s*\(?\s*['"]/?"""
+                    r"""(?P<name>health(?:z|check|_check|-check)?|ping|status|_health)/?['"]""", re.M)
+
+
+def _health_route(routes: str) -> str | None:
+    """A health-like GET route in config/routes.rb (Rails paths may omit the leading /)."""
+    found = _ROUTE.search(routes)
+    if found:
+        return "/" + found.group("name")
+    mounted = re.search(r"""mount\s+OkComputer::Engine\s*,\s*at:\s*['"](?P<at>/[^'"]*)['"]""",
+                        routes)
+    if mounted:
+        return mounted.group("at")  # okcomputer's default check answers at the mount point
+    if re.search(r"^\s*health_check_routes\b", routes, re.M):
+        return "/health_check"  # the health_check gem's default route
+    return None
 
 
 def advise(detection: Detection, ctx: AppContext) -> Advice:
@@ -73,6 +92,9 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
                                                    "serves /up (rails/health#show)")
     elif facts.get("up_route"):
         advice.health_check = _common.health_check("/up", "config/routes.rb routes /up")
+    elif facts.get("health_route"):
+        advice.health_check = _common.health_check(facts["health_route"], "config/routes.rb "
+                                                    f"routes {facts['health_route']}")
     else:
         why = "the app's root"
         if version >= (7, 1):

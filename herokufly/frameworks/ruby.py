@@ -11,7 +11,8 @@ from pathlib import Path
 
 from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
 from herokufly.frameworks import _common, _runtime
-from herokufly.frameworks._files import first_line, read_text, version_tuple
+from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, first_line, read_text,
+                                         version_tuple)
 
 NAME = "ruby"
 # Gems that give ExecJS a JavaScript runtime inside Ruby (no Node needed).
@@ -48,6 +49,9 @@ def ruby_facts(root: Path, gemfile: str) -> dict:
                                    "webpacker", "cssbundling-rails", "execjs", *JS_RUNTIME_GEMS)
                        if has_gem(gemfile, lock, g)),
         "has_config_ru": (Path(root) / "config.ru").is_file(),
+        # Sinatra/Roda/Hanami style: get "/health" do ... end, get("/ping") { ... }
+        "health_route": find_health_route(root, (".rb",),
+                                          rf"""\bget\s*\(?\s*['"](?P<path>{HEALTH_PATHS})/?['"]"""),
         "has_package_json": (Path(root) / "package.json").is_file(),
         "has_yarn_lock": (Path(root) / "yarn.lock").is_file(),
         "has_rakefile": (Path(root) / "Rakefile").is_file(),
@@ -194,7 +198,9 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     elif facts.get("has_rakefile") and ("activerecord" in gems or facts.get("rake_db_migrate")):
         proposal = "bundle exec rake db:migrate"
     advice.release = _common.release_from(ctx, proposal, why)
-    advice.health_check = _common.root_health_check()
+    route = facts.get("health_route")
+    advice.health_check = (_common.health_check(route[0], f"{route[1]} routes {route[0]}")
+                           if route else _common.root_health_check())
     advice.config = _common.config_kinds(ctx, ("ruby", "node"), f"{ctx.fly_app}.fly.dev")
     runtime_config(ctx, facts, advice)
     advice.image = _common.buildpacks_image(ctx, advice.processes)

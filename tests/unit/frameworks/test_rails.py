@@ -251,3 +251,16 @@ def test_slug_path_config_vars_are_heroku_only(tmp_path):
     assert kinds["PATH"] == kinds["GEM_PATH"] == "heroku-only"
     assert "PATH" not in plan["secrets"] and "GEM_PATH" not in plan["secrets"]
     assert "LANG" in plan["secrets"]
+
+
+def test_health_routes_other_than_up(tmp_path):
+    for routes, path in (('  get "healthcheck", to: "health#show"\n', "/healthcheck"),
+                         ("  get '/ping' => 'status#ping'\n", "/ping"),
+                         ('  mount OkComputer::Engine, at: "/health"\n', "/health"),
+                         ("  health_check_routes\n", "/health_check")):
+        rails_repo(tmp_path, **{"config/routes.rb": f"Rails.application.routes.draw do\n{routes}end\n",
+                                "Gemfile.lock": LOCK.replace("7.1.3", "6.1.7")})
+        assert plan_of(tmp_path)["http_service"]["health_check_path"] == path, routes
+    write(tmp_path / "rack", {"Gemfile": "gem 'sinatra'\n", "config.ru": "run App\n",
+                              "app.rb": "get '/' do\n  redirect '/login'\nend\nget '/healthz' do\n  'ok'\nend\n"})
+    assert plan_of(tmp_path / "rack")["http_service"]["health_check_path"] == "/healthz"
