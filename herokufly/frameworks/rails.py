@@ -54,7 +54,8 @@ def detect(root: Path) -> Detection | None:
 
 
 _ROUTE = re.compile(r"""^\s*get\s*\(?\s*['"]/?"""
-                    r"""(?P<name>health(?:z|check|_check|-check)?|ping|status|_health)/?['"]""", re.M)
+                    r"""(?P<name>health(?:z|check|_check|-check)?|ping|status|_health)/?['"]""",
+                    re.M)
 
 
 def _health_route(routes: str) -> str | None:
@@ -81,6 +82,16 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
                    facts.get("has_bin_rails") else "bundle exec rails server -p ${PORT:-5000}")
     advice.processes = _common.web_processes(ctx, default_web, "what Heroku's Ruby buildpack "
                                              "runs for Rails", advice)
+    others = [k for k in ctx.procfile if k not in ("web", "release")]  # plan asks for it then
+    if ("web" not in ctx.procfile and not others and not facts.get("has_bin_rails")
+            and ctx.user_dockerfile is None):
+        # heroku/buildpacks-ruby's default web is `bin/rails server ...` for any app with
+        # railties (steps/get_default_process.rs); Rails 3 apps have script/rails instead.
+        advice.manual_steps.append({
+            "item": f"Add `web: {default_web}` to the Procfile",
+            "why": ("The CNB Ruby buildpack's default web process runs bin/rails, which this app "
+                    "does not have; Heroku's classic buildpack ran `bundle exec rails server`"),
+            "how": f"Add the line `web: {default_web}` to the Procfile and plan again"})
     if facts.get("has_bin_rails") and (not version or version >= (5,)):
         migrate = "bin/rails db:migrate"
     else:

@@ -264,3 +264,16 @@ def test_health_routes_other_than_up(tmp_path):
     write(tmp_path / "rack", {"Gemfile": "gem 'sinatra'\n", "config.ru": "run App\n",
                               "app.rb": "get '/' do\n  redirect '/login'\nend\nget '/healthz' do\n  'ok'\nend\n"})
     assert plan_of(tmp_path / "rack")["http_service"]["health_check_path"] == "/healthz"
+
+
+def test_no_procfile_web_and_no_bin_rails_needs_a_procfile_line(tmp_path):
+    rails_repo(tmp_path, Procfile="release: bundle exec rake db:migrate\n")
+    (tmp_path / "bin" / "rails").unlink()
+    steps = [s for s in plan_of(tmp_path)["manual_steps"] if s["item"].startswith("Add `web:")]
+    assert len(steps) == 1 and "bin/rails" in steps[0]["why"]
+    assert steps[0]["item"] == "Add `web: bundle exec rails server -p ${PORT:-5000}` to the Procfile"
+    # with other process types the plan asks for the same line once (its own step)
+    rails_repo(tmp_path, Procfile="worker: bundle exec sidekiq\n")
+    assert len([s for s in plan_of(tmp_path)["manual_steps"] if s["item"].startswith("Add `web:")]) == 1
+    rails_repo(tmp_path, **{"bin/rails": "#!/usr/bin/env ruby\n"})  # Rails 4+: the default works
+    assert not any(i.startswith("Add `web:") for i in _steps(plan_of(tmp_path)))
