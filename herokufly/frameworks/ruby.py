@@ -40,6 +40,7 @@ def ruby_facts(root: Path, gemfile: str) -> dict:
         "ruby_requirement_source": requirement_source,
         "bundler_version": locked_bundler(lock),
         "has_gemfile_lock": (Path(root) / "Gemfile.lock").is_file(),
+        "ruby_version_file": first_line(read_text(root, ".ruby-version")),
         "redis_env_vars": redis_env_vars(root),
         "aptfile_packages": aptfile_packages(read_text(root, "Aptfile")),
         "gems": sorted(g for g in ("sidekiq", "resque", "good_job", "delayed_job", "puma",
@@ -284,6 +285,12 @@ def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
                     "project.toml (with [_] schema-version = \"0.2\") for the "
                     "heroku/debian-packages "
                     "buildpack, or build from a Dockerfile that apt-get installs them")})
+    dotfile = re.sub(r"^ruby-", "", facts.get("ruby_version_file") or "")
+    if (unlocked and not requirement and dotfile
+            and version_tuple(dotfile) != version_tuple(installed)):
+        advice.notes.append(f".ruby-version says {dotfile}, but neither Heroku's Ruby buildpacks "
+                            f"nor {build['builder']} read it: the build installs Ruby {installed} (pin "
+                            "it with `ruby file: \".ruby-version\"` and `bundle update --ruby`)")
     bundler = facts.get("bundler_version")
     if bundler and version_tuple(bundler) < (2,) and version_tuple(installed) >= (3, 2):
         # Bundler 1.x calls String#untaint, removed in Ruby 3.2 (NoMethodError; seen by

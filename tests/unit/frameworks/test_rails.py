@@ -277,3 +277,11 @@ def test_no_procfile_web_and_no_bin_rails_needs_a_procfile_line(tmp_path):
     assert len([s for s in plan_of(tmp_path)["manual_steps"] if s["item"].startswith("Add `web:")]) == 1
     rails_repo(tmp_path, **{"bin/rails": "#!/usr/bin/env ruby\n"})  # Rails 4+: the default works
     assert not any(i.startswith("Add `web:") for i in _steps(plan_of(tmp_path)))
+
+
+def test_ruby_version_file_alone_is_not_read(tmp_path):
+    gemfile = "gem 'rails', '~> 7.1.3'\n"
+    plan = plan_of(rails_repo(tmp_path, Gemfile=gemfile, **{"Gemfile.lock": LOCK_NO_RUBY, ".ruby-version": "3.4.3\n"}))
+    assert any(n.startswith(".ruby-version says 3.4.3") and "3.3.9" in n for n in plan["notes"])
+    plan = plan_of(rails_repo(tmp_path, **{".ruby-version": "3.4.3\n"}))  # RUBY VERSION locked
+    assert not any(n.startswith(".ruby-version says") for n in plan["notes"])
