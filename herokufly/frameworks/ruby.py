@@ -87,8 +87,12 @@ def ruby_version(root: Path, gemfile: str, lock: str) -> tuple[str | None, str |
 def locked_ruby(lock: str) -> str | None:
     """Gemfile.lock's RUBY VERSION, the only place heroku/buildpacks-ruby reads a Ruby from
     (commons/src/gemfile_lock.rs: `RUBY VERSION` then `ruby X.Y.Z`, two or three spaces)."""
-    locked = re.search(r"^RUBY VERSION\s*\n\s+ruby (\d+\.\d+\.\d+)", lock, re.M)
-    return locked.group(1) if locked else None
+    locked = re.search(r"^RUBY VERSION\s*\n\s+ruby (\d+\.\d+\.\d+)\S*( \(jruby ([\d.]+)\))?",
+                       lock, re.M)
+    if not locked:
+        return None
+    # JRuby locks as `ruby 2.5.7p001 (jruby 9.2.13.0)`; the buildpack calls it 2.5.7-jruby-9.2.13.0
+    return f"{locked.group(1)}-jruby-{locked.group(3)}" if locked.group(3) else locked.group(1)
 
 
 def locked_bundler(lock: str) -> str | None:
@@ -225,6 +229,14 @@ def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
         advice.notes.append("Ruby comes from your Dockerfile's base image, so the CNB builder's "
                             "Ruby versions do not apply")
         return build
+    if "-jruby-" in (facts.get("ruby_version") or ""):
+        # JRuby's versions are not MRI's: the MRI minimum does not apply (the buildpack adds a JDK)
+        build = _common.buildpacks_build(ctx, "ruby", None, None, advice.notes)
+        build["runtime"] = {"language": "ruby", "version": facts["ruby_version"],
+                            "source": facts.get("ruby_version_source"), "supported": None}
+        advice.notes.append(f"JRuby {facts['ruby_version']}: check that {build['builder']}'s Ruby "
+                            "buildpack still offers it before deploying")
+        return build
     build = _common.buildpacks_build(ctx, "ruby", facts.get("ruby_version"),
                                      facts.get("ruby_version_source"), advice.notes)
     if not facts.get("has_gemfile_lock", True):
@@ -289,8 +301,8 @@ def ruby_build(ctx: AppContext, facts: dict, advice: Advice,
     if (unlocked and not requirement and dotfile
             and version_tuple(dotfile) != version_tuple(installed)):
         advice.notes.append(f".ruby-version says {dotfile}, but neither Heroku's Ruby buildpacks "
-                            f"nor {build['builder']} read it: the build installs Ruby {installed} (pin "
-                            "it with `ruby file: \".ruby-version\"` and `bundle update --ruby`)")
+                            f"nor {build['builder']} read it: the build installs Ruby {installed} "
+                            "(pin it with `ruby file: \".ruby-version\"` and `bundle update --ruby`)")
     bundler = facts.get("bundler_version")
     if bundler and version_tuple(bundler) < (2,) and version_tuple(installed) >= (3, 2):
         # Bundler 1.x calls String#untaint, removed in Ruby 3.2 (NoMethodError; seen by

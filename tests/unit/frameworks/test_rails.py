@@ -285,3 +285,12 @@ def test_ruby_version_file_alone_is_not_read(tmp_path):
     assert any(n.startswith(".ruby-version says 3.4.3") and "3.3.9" in n for n in plan["notes"])
     plan = plan_of(rails_repo(tmp_path, **{".ruby-version": "3.4.3\n"}))  # RUBY VERSION locked
     assert not any(n.startswith(".ruby-version says") for n in plan["notes"])
+
+
+def test_jruby_lock_is_not_judged_by_mri_minimums(tmp_path):
+    lock = "GEM\n  specs:\n    rails (6.1.7)\n\nRUBY VERSION\n   ruby 2.6.8p001 (jruby 9.3.10.0)\n\nBUNDLED WITH\n   2.3.26\n"
+    plan = plan_of(rails_repo(tmp_path, **{"Gemfile.lock": lock}))
+    assert plan["build"]["runtime"]["version"] == "2.6.8-jruby-9.3.10.0"
+    assert plan["build"]["runtime"]["supported"] is None
+    assert not any("ruby" in s["item"].lower() for s in plan["manual_steps"])
+    assert any(n.startswith("JRuby 2.6.8-jruby-9.3.10.0") for n in plan["notes"])
