@@ -464,6 +464,29 @@ _BARE_BASES = re.compile(r"^(?:docker\.io/(?:library/)?)?(alpine|debian|ubuntu|b
                          r"(?:-debian\d+)?|gcr\.io/distroless/cc(?:-debian\d+)?)(?::|@|$)")
 
 
+_SHELL_OPERATORS = {"&&", "||", ";", "|", ";;", "&"}
+
+
+def own_command_problem(image: Image) -> str | None:
+    """Why the image's own ENTRYPOINT+CMD cannot start the app, or None.
+
+    Docker execs exec-form words directly (no shell), so `["rm", "-f", "x", "&&", "bundle", …]`
+    runs rm with `&&` as a file name; and an image whose command is only an init wrapper
+    (`ENTRYPOINT ["tini", "--"]` with no CMD) has nothing to run.
+    """
+    if image.kind != "dockerfile" or image.entrypoint_shell_form or not image.declared:
+        return None
+    argv = list(image.entrypoint) + list(image.cmd)
+    words = argv[2:] if argv[1:2] == ["-c"] else argv  # `sh -c <line>` forms are whole lines
+    operators = sorted({w for w in words if w in _SHELL_OPERATORS or w.endswith(";")})
+    if operators and not (argv[1:2] == ["-c"]):
+        return (f"its exec-form command {argv} passes {', '.join(repr(o) for o in operators)} "
+                f"to {os.path.basename(argv[0])} as an argument (no shell runs it)")
+    if not strip_pass_through(argv):
+        return f"it has no command to run ({argv or 'no ENTRYPOINT or CMD'})"
+    return None
+
+
 def missing_program(image: Image, line: str | None) -> str | None:
     """The language tool `line` runs that the app's own image provably lacks, else None.
 

@@ -651,7 +651,12 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
     # command is how its authors run that image, so the web group runs it; the other lines
     # run in that image.
     lines = {k: v for k, v in heroku.items() if k != "release"}
-    if image.declared or "web" not in lines:
+    problem = machine.own_command_problem(image)
+    if "web" in lines and problem:
+        notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; the web "
+                     f"group runs it on Fly too, since your Dockerfile's own command cannot "
+                     f"start the app: {problem}")
+    elif image.declared or "web" not in lines:
         if "web" in lines:
             notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; on Fly "
                          "the web group runs your Dockerfile's ENTRYPOINT/CMD instead")

@@ -373,3 +373,18 @@ def test_an_entrypoint_the_build_context_lacks_is_missing(entrypoint, runs, miss
     dockerfile = f'FROM ruby:3.3-alpine\nWORKDIR /app\nCOPY . .\n{runs}\nENTRYPOINT ["{entrypoint}"]\n'
     image = machine.image_from_dockerfile(dockerfile, {}.get)
     assert image.entrypoint_missing is missing
+
+
+@pytest.mark.parametrize("dockerfile,problem", [
+    # TrimAgency/rails-api-starter@be476ffc: a literal "&&" in an exec-form CMD
+    ('FROM ruby:2.5\nCMD ["rm", "-f", "tmp/pids/server.pid", "&&", "bundle", "exec", "rails", "s"]\n',
+     "'&&'"),
+    # zunda/mastodon: tini and no CMD
+    ('FROM ruby:3.3\nENTRYPOINT ["/usr/bin/tini", "--"]\n', "no command"),
+    ('FROM ruby:3.3\nCMD ["bundle", "exec", "puma"]\n', None),
+    ('FROM ruby:3.3\nCMD ["/bin/sh", "-c", "rm -f x && bundle exec puma"]\n', None),
+    ("FROM ruby:3.3\nCMD rm -f x && bundle exec puma\n", None),
+])
+def test_own_command_problem(dockerfile, problem):
+    found = machine.own_command_problem(machine.image_from_dockerfile(dockerfile))
+    assert (found is None) if problem is None else (problem in found)
