@@ -651,7 +651,8 @@ def runs_heroku_line(argv: list[str], procfile_line: str, env: dict | None = Non
     line = procfile_line.strip()
     argv = list(argv)
     ep = list(image.entrypoint) if image is not None else []
-    if image is not None and ep and not image.bypassed and argv[:len(ep)] == ep:
+    if (image is not None and ep and not image.bypassed and argv[:len(ep)] == ep
+            and strip_pass_through(ep)):  # an init wrapper (tini --) is looked through below
         if image.entrypoint_args != "passes" or unreachable_hosts(image, env):
             return False  # the script ignores the command, or waits for a host Fly lacks
         argv = argv[len(ep):]

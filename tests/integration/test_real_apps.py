@@ -315,6 +315,14 @@ def test_every_process_runs_what_heroku_ran(run: Run):
             if not ok:
                 failures.append(f"the app group runs {argv}: neither Heroku's web line nor "
                                 "the image's CMD")
+        elif machine.own_command_problem(image) and run.expect.get("procfile_web"):
+            # The image's own command cannot start the app (exec-form `&&`, tini with no
+            # CMD): web must run Heroku's web line instead.
+            if not machine.runs_heroku_line(
+                    machine.machine_exec(image, (processes or {}).get("app"), entrypoint=entrypoint),
+                    run.expect["procfile_web"], env, image):
+                failures.append(f"the app group runs {argv}; the image's own command cannot "
+                                "start and Heroku's web line does not run either")
         elif not argv or argv != own:
             failures.append(f"the app group runs {argv}, not the image's ENTRYPOINT+CMD")
     replaced = _replaced(run.plan or {})

@@ -388,3 +388,10 @@ def test_an_entrypoint_the_build_context_lacks_is_missing(entrypoint, runs, miss
 def test_own_command_problem(dockerfile, problem):
     found = machine.own_command_problem(machine.image_from_dockerfile(dockerfile))
     assert (found is None) if problem is None else (problem in found)
+
+
+def test_an_init_wrapper_entrypoint_is_looked_through_with_the_image_given():
+    # zunda/mastodon: ENTRYPOINT ["/usr/bin/tini", "--"] and Procfile lines as the cmd
+    image = machine.image_from_dockerfile('FROM ruby:3.3\nENTRYPOINT ["/usr/bin/tini", "--"]\n')
+    argv = machine.machine_exec(image, "bundle exec sidekiq")
+    assert runs_heroku_line(argv, "bundle exec sidekiq", {}, image)
