@@ -3,20 +3,33 @@
 NPM_CONFIG_PRODUCTION / YARN_PRODUCTION / NODE_MODULES_CACHE at build time only.
 
 Migrations, from package.json: a `migrate`-like script, else the ORM's own command
-(prisma migrate deploy, knex migrate:latest, sequelize-cli db:migrate, typeorm migration:run).
+(prisma migrate deploy, knex migrate:latest, sequelize-cli db:migrate, typeorm migration:run);
+none when `start` already migrates, or sequelize-cli has no config to find its migrations.
+
+The Node.js CNB (heroku/buildpacks-nodejs @f56d560d) differs from the classic buildpack: it
+installs dependencies only from a lockfile (README; src/main.rs), ignores NPM_CONFIG_PRODUCTION
+and YARN_PRODUCTION and prunes devDependencies after the build unless project.toml says
+`[com.heroku.buildpacks.nodejs.actions] prune_dev_dependencies = false`
+(src/buildpack_config.rs), and runs heroku-prebuild, heroku-build or build, heroku-postbuild
+(src/package_manager.rs) with no config vars, so a build script that migrates cannot reach the
+database.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from herokufly.frameworks import Advice, AppContext, Detection
-from herokufly.frameworks import _common
-from herokufly.frameworks._files import HEALTH_PATHS, find_health_route, read_json
+from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
+from herokufly.frameworks import _common, _runtime
+from herokufly.frameworks._files import HEALTH_PATHS, find_health_route, read_json, version_tuple
 
 NAME = "node"
 _MIGRATE_SCRIPTS = ("migrate", "db:migrate", "migrate:deploy", "migrate:latest", "migrations:run",
                     "migration:run", "db:migrate:deploy", "typeorm:migrate")
+_LOCKFILES = ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json")
+_BUILD_SCRIPTS = ("heroku-prebuild", "heroku-build", "build", "heroku-postbuild")
+_MIGRATES = re.compile(r"\b(?:migrate|migration:run|db:push)\b")
 
 
 def detect(root: Path) -> Detection | None:
@@ -37,6 +50,12 @@ def detect(root: Path) -> Detection | None:
                                    "typeorm", "ioredis", "bull", "bullmq", "express", "next",
                                    "@nestjs/core", "pg", "mongoose") if d in deps),
         "has_server_js": (Path(root) / "server.js").is_file(),
+        "lockfiles": [f for f in _LOCKFILES if (Path(root) / f).is_file()],
+        # Script bodies the build or start runs (package.json text, not config values).
+        "build_scripts": {k: scripts[k] for k in _BUILD_SCRIPTS if isinstance(scripts.get(k), str)},
+        "start_script": scripts.get("start") if isinstance(scripts.get("start"), str) else None,
+        "has_sequelize_config": any((Path(root) / f).is_file() for f in (
+            ".sequelizerc", "config/config.json", "config/config.js")),
         # Express/Koa/Fastify/Nest style: app.get("/health", ...), @Get("health").
         "health_route": find_health_route(root, (".js", ".mjs", ".cjs", ".ts"),
                                           rf"""(?:\.(?:get|all|route)\(\s*|@Get\(\s*)['"`](?P<path>{HEALTH_PATHS})/?['"`]"""),
@@ -52,7 +71,7 @@ def migration_command(facts: dict) -> str | None:
         return "npx prisma migrate deploy"
     if "knex" in deps:
         return "npx knex migrate:latest"
-    if "sequelize-cli" in deps or "sequelize" in deps:
+    if ("sequelize-cli" in deps or "sequelize" in deps) and facts.get("has_sequelize_config", True):
         return "npx sequelize-cli db:migrate"
     if "typeorm" in deps:
         return "npx typeorm migration:run"
@@ -70,6 +89,10 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     advice.processes = _common.web_processes(ctx, default_web, "what Heroku's Node.js "
                                              "buildpack runs", advice)
     command = migration_command(facts)
+    if command and _MIGRATES.search(facts.get("start_script") or ""):
+        advice.notes.append("package.json `start` already runs the migrations when the app "
+                            "starts, so no release command is proposed")
+        command = None
     advice.release = _common.release_from(ctx, command, "the database migrations, from "
                                           "package.json")
     if command and command.startswith("npx typeorm"):
@@ -81,6 +104,8 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     else:
         advice.health_check = _common.health_check("/", "the app's root; no health route found")
     advice.config = _common.config_kinds(ctx, ("node",), f"{ctx.fly_app}.fly.dev")
+    if ctx.user_dockerfile is None:
+        _cnb_differences(facts, ctx, advice)
     note = (f"{_common.IPV6_PRIVATE}; Node's `pg` resolves it, but bind the server to 0.0.0.0 "
             "or `::` (not localhost)")
     if {"ioredis", "bull", "bullmq"} & set(facts.get("deps", [])):
@@ -89,3 +114,46 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     advice.notes.append(note)
     advice.image = _common.buildpacks_image(ctx, advice.processes)
     return advice
+
+
+def _cnb_differences(facts: dict, ctx: AppContext, advice: Advice) -> None:
+    """Where the Node.js Cloud Native Buildpack would build something other than Heroku did."""
+    several = _runtime.multi_language_step(ctx.buildpacks)
+    if several:
+        advice.build["buildpacks"], step = several
+        advice.manual_steps.append(step)
+    if not facts.get("lockfiles"):
+        advice.manual_steps.append({
+            "item": "package-lock.json",
+            "why": "the Node.js Cloud Native Buildpack installs dependencies only from a lockfile "
+                   "(npm, yarn or pnpm); without one the image has no node_modules and no "
+                   "`npm start` default, where Heroku's classic buildpack ran `npm install`",
+            "how": "Run `npm install` with the Node version the app pins and commit "
+                   "package-lock.json",
+        })
+    for name in ("NPM_CONFIG_PRODUCTION", "YARN_PRODUCTION"):
+        if name in ctx.config_var_names:
+            advice.config[name] = ConfigVar(
+                HEROKU_ONLY, "the Node.js Cloud Native Buildpack ignores it: it installs "
+                "devDependencies for the build and prunes them afterwards; if the app needs "
+                "them at run time, add project.toml with [com.heroku.buildpacks.nodejs.actions] "
+                "prune_dev_dependencies = false")
+    migrating = [k for k, v in facts.get("build_scripts", {}).items() if _MIGRATES.search(v)]
+    if migrating:
+        advice.manual_steps.append({
+            "item": f"Migrations in package.json {migrating[0]}",
+            "why": "Heroku's build saw DATABASE_URL and migrated while building; Fly's build "
+                   "has no config vars and cannot reach the database, so the build fails",
+            "how": f"Remove the migration from the {migrating[0]} script; "
+                   + ("the release command runs it before each deploy"
+                      if advice.release else "run it as the release command in fly.toml "
+                      "([deploy] release_command)"),
+        })
+    node = facts.get("node_version")
+    major = version_tuple(node)[:1]
+    supported = _runtime.data()["runtimes"]["nodejs"].get("supported_majors", [])
+    if major and supported and major[0] not in supported and major[0] < max(supported):
+        advice.notes.append(f"Node.js {node} (package.json engines.node) is end-of-life: the "
+                            "builder installs it with a warning, and Heroku says a future "
+                            "buildpack release will refuse it; supported majors are "
+                            + ", ".join(str(m) for m in supported))

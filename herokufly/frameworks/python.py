@@ -5,20 +5,29 @@ or Pipfile.lock python_full_version (heroku/heroku-buildpack-python README). It 
 bin/pre_compile and bin/post_compile hooks; the Python CNB does not (buildpacks-python README
 lists no hooks), so they become manual steps. requirements.txt may include others with
 `-r file` / `--requirement file` (pip's requirements-file format).
+
+What the Python CNB (heroku/buildpacks-python @f81d0dc) refuses, each a manual step here: a
+runtime.txt (src/python_version.rs `RuntimeTxtNotSupported`), Python outside 3.10-3.14, uv
+without .python-version, and anything but exactly one of requirements.txt, poetry.lock, uv.lock
+(src/package_manager.rs). It ignores DISABLE_COLLECTSTATIC (src/django.rs).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path, PurePosixPath
 
-from herokufly.frameworks import Advice, AppContext, Detection
-from herokufly.frameworks import _common
-from herokufly.frameworks._files import HEALTH_PATHS, find_health_route, first_line, read_text
+from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
+from herokufly.frameworks import _common, _runtime
+from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, first_line, read_text,
+                                         version_tuple)
 
 NAME = "python"
 _MANIFESTS = ("requirements.txt", "Pipfile", "pyproject.toml", "setup.py", "setup.cfg",
               "poetry.lock", "uv.lock", "Pipfile.lock")
+# The CNB installs from exactly one of these (buildpacks-python src/package_manager.rs).
+_CNB_PACKAGE_FILES = ("requirements.txt", "poetry.lock", "uv.lock")
 
 
 def detect(root: Path) -> Detection | None:
@@ -67,10 +76,17 @@ def python_facts(root: Path) -> dict:
         if pinned:
             version, source = pinned, ".python-version"
     hooks = [h for h in ("bin/pre_compile", "bin/post_compile") if (Path(root) / h).is_file()]
+    # The `flask` command finds the app by itself only in app.py or wsgi.py (Flask's cli.py
+    # locate_app/find_best_app); anything else needs FLASK_APP or --app.
+    flask_default_app = any((Path(root) / f).is_file() for f in ("app.py", "wsgi.py"))
     return {
         "python_version": version,
         "python_version_source": source,
+        "has_runtime_txt": (Path(root) / "runtime.txt").is_file(),
+        "has_python_version_file": (Path(root) / ".python-version").is_file(),
+        "package_files": [f for f in _CNB_PACKAGE_FILES if (Path(root) / f).is_file()],
         "compile_hooks": hooks,
+        "flask_default_app": flask_default_app,
         "packages": sorted(p for p in ("django", "celery", "gunicorn", "uvicorn", "flask",
                                        "fastapi", "alembic", "flask-migrate", "psycopg2",
                                        "psycopg2-binary", "psycopg", "whitenoise", "rq",
@@ -91,7 +107,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     if facts.get("has_alembic_ini") or "alembic" in facts.get("packages", []):
         proposal = "alembic upgrade head"
     elif "flask-migrate" in facts.get("packages", []):
-        proposal = "flask db upgrade"
+        proposal = _flask_command(facts, ctx, "db upgrade")
     advice.release = _common.release_from(ctx, proposal, "the database migrations")
     route = facts.get("health_route")
     if route:
@@ -102,13 +118,32 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     return advice
 
 
+def _flask_command(facts: dict, ctx: AppContext, args: str) -> str:
+    """`flask <args>`, told where the app is when Heroku's config or Flask's defaults do not."""
+    if facts.get("flask_default_app") or "FLASK_APP" in ctx.config_var_names:
+        return f"flask {args}"
+    web = ctx.procfile.get("web", "")
+    found = re.search(r"\b(?:gunicorn|waitress-serve|uwsgi)\b.*?\s(?:--call\s+)?([A-Za-z_][\w.]*):"
+                      r"([A-Za-z_]\w*(?:\(\))?)", web)
+    if not found:
+        return f"flask {args}"
+    target = found.group(1) if found.group(2) == "app" else f"{found.group(1)}:{found.group(2)}"
+    return f"FLASK_APP={shlex.quote(target)} flask {args}"
+
+
 def python_base(detection: Detection, ctx: AppContext) -> Advice:
     """Build, hooks, config kinds and IPv6: what every Python app shares."""
     facts = detection.facts
     advice = Advice(build={})
     advice.build = _common.buildpacks_build(ctx, "python", facts.get("python_version"),
                                             facts.get("python_version_source"), advice.notes)
-    if facts.get("python_version_source") == "runtime.txt":
+    if ctx.user_dockerfile is None:
+        advice.manual_steps.extend(cnb_refusals(facts, ctx))
+        several = _runtime.multi_language_step(ctx.buildpacks)
+        if several:
+            advice.build["buildpacks"], step = several
+            advice.manual_steps.append(step)
+    elif facts.get("python_version_source") == "runtime.txt":
         advice.notes.append("runtime.txt is deprecated by Heroku's Python buildpacks; "
                             "`.python-version` holds the same pin")
     for hook in facts.get("compile_hooks", []):
@@ -120,7 +155,60 @@ def python_base(detection: Detection, ctx: AppContext) -> Advice:
                    "if they only touch the database, in the release command",
         })
     advice.config = _common.config_kinds(ctx, ("python",), f"{ctx.fly_app}.fly.dev")
+    if ctx.user_dockerfile is None and "DISABLE_COLLECTSTATIC" in ctx.config_var_names:
+        advice.config["DISABLE_COLLECTSTATIC"] = ConfigVar(
+            HEROKU_ONLY, "the Python Cloud Native Buildpack ignores it: it runs collectstatic "
+            "whenever Django is installed and manage.py is at the root")
     advice.notes.append(f"{_common.IPV6_PRIVATE}; psycopg and redis-py resolve it without a "
                         "setting. Bind gunicorn/uvicorn to 0.0.0.0:$PORT (or [::]:$PORT to be "
                         "reachable over the private network)")
     return advice
+
+
+def _step(item: str, why: str, how: str) -> dict:
+    return {"item": item, "why": why, "how": how}
+
+
+def cnb_refusals(facts: dict, ctx: AppContext) -> list[dict]:
+    """What stops the Python CNB from building this repo at all, each with its fix."""
+    steps = []
+    version = facts.get("python_version")
+    wanted = version_tuple(version)
+    oldest = _runtime.data()["runtimes"]["python"]["min"].get(ctx.stack or "", "3.10")
+    newest = _runtime.data()["runtimes"]["python"].get("max", "3.14")
+    suggest = (f"{wanted[0]}.{wanted[1]}" if len(wanted) >= 2
+               and version_tuple(oldest) <= wanted[:2] <= version_tuple(newest) else newest)
+    if facts.get("has_runtime_txt"):
+        steps.append(_step(
+            f"runtime.txt (python-{version})" if version else "runtime.txt",
+            "Heroku's Python Cloud Native Buildpack refuses to build an app that has a "
+            "runtime.txt (its classic buildpack read the version from it)",
+            f"Delete runtime.txt and add a `.python-version` file holding `{suggest}`"
+            + ("" if suggest == f"{wanted[0]}.{wanted[1]}" or len(wanted) < 2 else
+               f" (the builder installs Python {oldest} to {newest}; test the app on it)")))
+    elif len(wanted) >= 2 and wanted[:2] > version_tuple(newest):
+        steps.append(_step(
+            f"python {version} (from {facts.get('python_version_source')})",
+            f"the builder installs Python {oldest} to {newest}, nothing newer",
+            f"Pin Python {newest} in .python-version, or build with a Dockerfile"))
+    files = facts.get("package_files", [])
+    if not files:
+        steps.append(_step(
+            "Python dependencies file",
+            "the Python Cloud Native Buildpack installs from requirements.txt, poetry.lock or "
+            "uv.lock and fails without one (Heroku's classic buildpack also took Pipfile.lock "
+            "or setup.py)",
+            "Commit a requirements.txt (`pipenv requirements > requirements.txt`, or "
+            "`pip freeze`), or the lock file of Poetry or uv"))
+    elif len(files) > 1:
+        steps.append(_step(
+            "Python dependencies files " + ", ".join(files),
+            "the Python Cloud Native Buildpack fails when more than one package manager file "
+            "is present",
+            "Keep the one Heroku installed from and delete (or .gitignore) the others"))
+    if "uv.lock" in files and not facts.get("has_python_version_file"):
+        steps.append(_step(
+            "uv without .python-version",
+            "the Python Cloud Native Buildpack requires .python-version for uv projects",
+            f"Add a `.python-version` file holding the version the app runs on (e.g. {suggest})"))
+    return steps

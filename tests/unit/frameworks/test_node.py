@@ -20,7 +20,7 @@ DB = {"addons": ["heroku-postgresql:standard-0", "heroku-redis"],
 def test_node_orm_migrations(tmp_path, deps, scripts, release):
     write(tmp_path, {"package.json": {"name": "x", "engines": {"node": "20.x"}, "dependencies": deps,
                                       "scripts": {"start": "node index.js", **scripts}},
-                     "app.json": DB})
+                     "app.json": DB, ".sequelizerc": "module.exports = {}\n"})
     plan = plan_of(tmp_path)
     assert plan["framework"] == "node" and plan["release"]["line"] == release
     assert plan["process_checks"]["app"]["heroku"] == "npm start"  # Heroku's default web
@@ -55,3 +55,77 @@ def test_health_route_from_the_source(tmp_path):
     plan = plan_of(tmp_path)
     assert plan["http_service"]["health_check_path"] == "/healthz"
     assert "src/app.js" in plan["http_service"]["health_check_why"]
+
+
+def _steps(plan: dict) -> dict[str, dict]:
+    return {s["item"]: s for s in plan["manual_steps"]}
+
+
+def test_sequelize_without_its_config_gets_no_guessed_release(tmp_path):
+    # codimd: migrations live in lib/migrations, named only by a .sequelizerc made at build
+    # time; `sequelize-cli db:migrate` with its default paths would fail the deploy.
+    write(tmp_path, {"package.json": {"dependencies": {"sequelize": "5", "sequelize-cli": "5"},
+                                      "scripts": {"start": "node app.js"}},
+                     "package-lock.json": "{}", "app.json": DB})
+    assert plan_of(tmp_path)["release"] is None
+
+
+def test_start_script_that_migrates_gets_no_release(tmp_path):
+    write(tmp_path, {"package.json": {"dependencies": {"sequelize-cli": "5"},
+                                      "scripts": {"start": "sequelize db:migrate && node app.js"}},
+                     ".sequelizerc": "x", "package-lock.json": "{}", "app.json": DB})
+    plan = plan_of(tmp_path)
+    assert plan["release"] is None
+    assert any("already runs the migrations" in n for n in plan["notes"])
+
+
+@pytest.mark.parametrize("lockfile, step", [(None, True), ("package-lock.json", False),
+                                            ("yarn.lock", False), ("pnpm-lock.yaml", False)])
+def test_no_lockfile_is_a_manual_step(tmp_path, lockfile, step):
+    # buildpacks-nodejs README: dependencies are installed only from a lockfile.
+    files = {"package.json": {"scripts": {"start": "node server.js"}}, "server.js": "x"}
+    if lockfile:
+        files[lockfile] = "x"
+    write(tmp_path, files)
+    assert ("package-lock.json" in _steps(plan_of(tmp_path))) is step
+
+
+def test_build_script_that_migrates_becomes_the_release(tmp_path):
+    # outline: heroku-postbuild ran `yarn db:migrate`, which a Fly build cannot (no DATABASE_URL).
+    write(tmp_path, {"package.json": {"dependencies": {"sequelize": "6"}, "scripts": {
+        "start": "node build/server/index.js", "heroku-postbuild": "yarn build && yarn db:migrate",
+        "db:migrate": "sequelize db:migrate"}}, "yarn.lock": "", "app.json": DB})
+    plan = plan_of(tmp_path)
+    assert plan["release"]["line"] == "npm run db:migrate"
+    step = _steps(plan)["Migrations in package.json heroku-postbuild"]
+    assert "release command runs it" in step["how"]
+
+
+def test_npm_config_production_is_dropped_with_the_builders_reason(tmp_path):
+    write(tmp_path, {"package.json": {"scripts": {"start": "node a.js"}}, "package-lock.json": "{}",
+                     "app.json": {"env": {"NPM_CONFIG_PRODUCTION": "false", "YARN_PRODUCTION": "false"}}})
+    plan = plan_of(tmp_path)
+    excluded = {e["name"]: e["reason"] for e in plan["excluded_config"]}
+    for name in ("NPM_CONFIG_PRODUCTION", "YARN_PRODUCTION"):
+        assert "prune_dev_dependencies = false" in excluded[name] and name not in plan["secrets"]
+    assert not any("Build-time" in s["item"] for s in plan["manual_steps"])
+
+
+@pytest.mark.parametrize("engine, eol", [("4.0.0", True), (">=14.0.0 <17.0.0", True),
+                                         ("22.x", False), ("26", False)])
+def test_old_node_builds_with_an_end_of_life_note(tmp_path, engine, eol):
+    # buildpacks-nodejs inventory has Node.js from 0.8; majors outside 22/24/26 only warn.
+    write(tmp_path, {"package.json": {"engines": {"node": engine}, "scripts": {"start": "node a"}},
+                     "package-lock.json": "{}"})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["runtime"]["supported"] is True
+    assert any("end-of-life" in n and engine in n for n in plan["notes"]) is eol
+
+
+def test_two_language_buildpacks_are_listed(tmp_path):
+    write(tmp_path, {"package.json": {"scripts": {"start": "node a"}}, "package-lock.json": "{}",
+                     "app.json": {"buildpacks": [{"url": "heroku/python"},
+                                                 {"url": "https://github.com/heroku/heroku-buildpack-nodejs"}]}})
+    plan = plan_of(tmp_path)
+    step = _steps(plan)["Buildpacks heroku/python, heroku/nodejs"]
+    assert '"heroku/python", "heroku/nodejs", "heroku/procfile"' in step["how"]
