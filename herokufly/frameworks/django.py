@@ -144,20 +144,21 @@ def _collectstatic_steps(facts: dict, ctx: AppContext) -> list[dict]:
     required = facts.get("settings_required_env") or []
     why = ("the builder runs `python manage.py collectstatic` with none of the app's config "
            "vars")
+    settings_var = "DJANGO_SETTINGS_MODULE" in ctx.config_var_names
     if disabled:
         why += "; it ignores DISABLE_COLLECTSTATIC, which Heroku honoured"
-    elif not required:
+    elif not required and not settings_var:
         return []
     if required:
         why += f", and the settings read {', '.join(required)} with no default, so the build fails"
-    if "DJANGO_SETTINGS_MODULE" in ctx.config_var_names:
+    if settings_var:
         why += (f"; it uses manage.py's default settings module "
                 f"({facts.get('settings_module') or 'unknown'}), not the DJANGO_SETTINGS_MODULE "
                 "config var")
     return [{
         "item": "collectstatic during the build",
         "why": why,
-        "how": "Give those settings defaults when the variable is missing (the build needs none "
-               "of their real values), or build with a Dockerfile that runs collectstatic with "
-               "placeholder values",
+        "how": "Make `python manage.py collectstatic --noinput` work with no config vars set "
+               "(defaults for the settings it reads; manage.py defaulting to the production "
+               "settings module), or build with a Dockerfile that runs it with placeholder values",
     }]

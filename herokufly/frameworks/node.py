@@ -89,7 +89,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     advice.processes = _common.web_processes(ctx, default_web, "what Heroku's Node.js "
                                              "buildpack runs", advice)
     command = migration_command(facts)
-    if command and _MIGRATES.search(facts.get("start_script") or ""):
+    if (command or ctx.has_database) and _MIGRATES.search(facts.get("start_script") or ""):
         advice.notes.append("package.json `start` already runs the migrations when the app "
                             "starts, so no release command is proposed")
         command = None

@@ -14,6 +14,7 @@ without .python-version, and anything but exactly one of requirements.txt, poetr
 
 from __future__ import annotations
 
+import codecs
 import re
 import shlex
 from pathlib import Path, PurePosixPath
@@ -37,13 +38,34 @@ def detect(root: Path) -> Detection | None:
     return Detection(NAME, present, python_facts(root))
 
 
+# pip decodes requirements files by their BOM first (pip/_internal/utils/encoding.py
+# auto_decode), so `pip freeze > requirements.txt` in Windows PowerShell (UTF-16 LE) installs.
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _read_requirements(root: Path, rel: str) -> str | None:
+    path = Path(root) / rel
+    try:
+        head = path.open("rb").read(4) if path.is_file() else b""
+    except OSError:
+        head = b""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            try:
+                return path.read_bytes().decode(encoding)
+            except (UnicodeDecodeError, OSError):
+                break
+    return read_text(root, rel)  # UTF-8, or one ConfigError line naming the file
+
+
 def requirement_texts(root: Path, rel: str = "requirements.txt", seen: set | None = None) -> str:
     """requirements.txt with every `-r`/`-c` include inlined (cycles and missing files skipped)."""
     seen = seen if seen is not None else set()
     if rel in seen:
         return ""
     seen.add(rel)
-    text = read_text(root, rel)
+    text = _read_requirements(root, rel)
     if text is None:
         return ""
     parts = [text]
