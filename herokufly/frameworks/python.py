@@ -21,8 +21,9 @@ from pathlib import Path, PurePosixPath
 
 from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
 from herokufly.frameworks import _common, _runtime
-from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, first_line, read_text,
-                                         version_tuple)
+from herokufly.errors import ConfigError
+from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, first_line, read_json,
+                                         read_text, version_tuple)
 
 NAME = "python"
 _MANIFESTS = ("requirements.txt", "Pipfile", "pyproject.toml", "setup.py", "setup.cfg",
@@ -87,6 +88,21 @@ def has_dependency(text: str, name: str) -> bool:
     return bool(re.search(rf"(^|[\s'\"\[,]){re.escape(name)}\s*([<>=!~;\[,'\"\s]|$)", text, re.M))
 
 
+def _pipfile_lock_python(root: Path) -> str | None:
+    """The version Heroku's classic buildpack took from Pipfile.lock (`_meta.requires`
+    python_full_version, else python_version); the CNB ignores it."""
+    try:
+        lock = read_json(root, "Pipfile.lock")
+    except ConfigError:
+        return None  # an unreadable lock pins nothing here; the build reports it
+    requires = ((lock or {}).get("_meta") or {}).get("requires") if isinstance(
+        (lock or {}).get("_meta"), dict) else None
+    if not isinstance(requires, dict):
+        return None
+    version = requires.get("python_full_version") or requires.get("python_version")
+    return version if isinstance(version, str) else None
+
+
 def python_facts(root: Path) -> dict:
     deps = dependency_text(root)
     version, source = None, None
@@ -97,6 +113,9 @@ def python_facts(root: Path) -> dict:
         pinned = first_line(read_text(root, ".python-version"))
         if pinned:
             version, source = pinned, ".python-version"
+        else:
+            version = _pipfile_lock_python(root)
+            source = "Pipfile.lock" if version else None
     hooks = [h for h in ("bin/pre_compile", "bin/post_compile") if (Path(root) / h).is_file()]
     # The `flask` command finds the app by itself only in app.py or wsgi.py (Flask's cli.py
     # locate_app/find_best_app); anything else needs FLASK_APP or --app.
@@ -206,6 +225,14 @@ def cnb_refusals(facts: dict, ctx: AppContext) -> list[dict]:
             "Heroku's Python Cloud Native Buildpack refuses to build an app that has a "
             "runtime.txt (its classic buildpack read the version from it)",
             f"Delete runtime.txt and add a `.python-version` file holding `{suggest}`"
+            + ("" if suggest == f"{wanted[0]}.{wanted[1]}" or len(wanted) < 2 else
+               f" (the builder installs Python {oldest} to {newest}; test the app on it)")))
+    elif facts.get("python_version_source") == "Pipfile.lock":
+        steps.append(_step(
+            f"python {version} (from Pipfile.lock)",
+            "the Python Cloud Native Buildpack reads the version only from .python-version and "
+            f"would install its default, Python {newest}",
+            f"Add a `.python-version` file holding `{suggest}`"
             + ("" if suggest == f"{wanted[0]}.{wanted[1]}" or len(wanted) < 2 else
                f" (the builder installs Python {oldest} to {newest}; test the app on it)")))
     elif len(wanted) >= 2 and wanted[:2] > version_tuple(newest):

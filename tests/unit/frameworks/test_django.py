@@ -125,3 +125,30 @@ def test_flask_migrate_release_knows_where_the_app_is(tmp_path, files, web, rele
     plan = plan_of(tmp_path)
     assert plan["release"]["line"] == release
     assert_every_process_runs_heroku(plan)
+
+
+@pytest.mark.parametrize("meta, version", [
+    ({"requires": {"python_version": "3.6"}}, "3.6"),
+    ({"requires": {"python_full_version": "3.12.4", "python_version": "3.12"}}, "3.12.4"),
+    ({}, None),
+])
+def test_pipfile_lock_pin_needs_a_python_version_file(tmp_path, meta, version):
+    # heroku/python-getting-started@0db60dc2: the classic buildpack read Pipfile.lock's pin.
+    write(tmp_path, {"requirements.txt": "flask\n", "Pipfile.lock": {"_meta": meta, "default": {}},
+                     "Procfile": "web: gunicorn app:app\n"})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["runtime"].get("version") == version
+    assert (f"python {version} (from Pipfile.lock)" in _steps(plan)) is bool(version)
+
+
+def test_an_invalid_pipfile_lock_pins_nothing(tmp_path):
+    write(tmp_path, {"requirements.txt": "flask\n", "Pipfile.lock": "{not json",
+                     "Procfile": "web: gunicorn app:app\n"})
+    assert plan_of(tmp_path)["build"]["runtime"].get("version") is None
+
+
+def test_utf16_requirements_include_is_read_like_pip(tmp_path):
+    import codecs
+    write(tmp_path, {"requirements.txt": "-r dev.txt\n", "Procfile": "web: gunicorn shop.wsgi\n"})
+    (tmp_path / "dev.txt").write_bytes(codecs.BOM_UTF16_LE + "Django==3.2\r\n".encode("utf-16-le"))
+    assert plan_of(tmp_path)["framework"] == "django"
