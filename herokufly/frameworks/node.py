@@ -149,6 +149,25 @@ def _cnb_differences(facts: dict, ctx: AppContext, advice: Advice) -> None:
                       if advice.release else "run it as the release command in fly.toml "
                       "([deploy] release_command)"),
         })
+    scripts = facts.get("build_scripts", {})
+    if "build" in scripts and "heroku-postbuild" in scripts and "heroku-build" not in scripts:
+        # heroku-buildpack-nodejs lib/dependencies.sh run_build_script: heroku-postbuild
+        # replaces build; buildpacks-nodejs src/package_manager.rs runs build, then it.
+        if re.search(r"\b(?:npm run|yarn(?: run)?|pnpm(?: run)?)\s+build\b",
+                     scripts["heroku-postbuild"]):
+            advice.notes.append("package.json has `build` and `heroku-postbuild`, which runs it: "
+                                "Heroku ran only heroku-postbuild; the builder runs build and "
+                                "then heroku-postbuild, so build runs twice")
+        else:
+            advice.manual_steps.append({
+                "item": "package.json build and heroku-postbuild",
+                "why": "Heroku's classic buildpack ran heroku-postbuild instead of build; the "
+                       "Node.js Cloud Native Buildpack runs build (or heroku-build) and then "
+                       "heroku-postbuild",
+                "how": "Check that `build` succeeds in a build without config vars, or add a "
+                       "`heroku-build` script (run instead of build) that does what Heroku "
+                       "needed",
+            })
     node = facts.get("node_version")
     major = version_tuple(node)[:1]
     supported = _runtime.data()["runtimes"]["nodejs"].get("supported_majors", [])

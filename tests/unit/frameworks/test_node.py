@@ -129,3 +129,16 @@ def test_two_language_buildpacks_are_listed(tmp_path):
     plan = plan_of(tmp_path)
     step = _steps(plan)["Buildpacks heroku/python, heroku/nodejs"]
     assert '"heroku/python", "heroku/nodejs", "heroku/procfile"' in step["how"]
+
+
+@pytest.mark.parametrize("postbuild, step", [("heroku-nextjs-build", True),
+                                             ("npm run build && ./bin/heroku", False),
+                                             ("yarn build && yarn db:migrate", False)])
+def test_build_and_heroku_postbuild(tmp_path, postbuild, step):
+    # Classic ran heroku-postbuild instead of build; the CNB runs both.
+    write(tmp_path, {"package.json": {"scripts": {"start": "next start -p $PORT", "build": "next build",
+                                                  "heroku-postbuild": postbuild}},
+                     "package-lock.json": "{}"})
+    plan = plan_of(tmp_path)
+    assert ("package.json build and heroku-postbuild" in _steps(plan)) is step
+    assert any("build runs twice" in n for n in plan["notes"]) is (not step)
