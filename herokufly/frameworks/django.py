@@ -44,6 +44,7 @@ def detect(root: Path) -> Detection | None:
     facts["manage_py"] = manage_path
     facts["settings_required_env"] = _settings_required_env(root, manage_path)
     facts["health_path"] = _health_path(root)
+    facts["admin_login_path"] = _admin_login_if_no_root(root, manage_path)
     return Detection(NAME, evidence, facts)
 
 
@@ -94,6 +95,37 @@ def _settings_required_env(root: Path, manage_path: str | None) -> list[str]:
     return sorted(names)
 
 
+_ADMIN_ROUTE = re.compile(r"""(?:path|re_path|url)\(\s*r?['"]\^?(?P<prefix>[\w/-]*)['"]\s*,\s*"""
+                          r"""(?:include\(\s*)?admin\.site\.urls""")
+# path(""...), re_path(r"^$"...), url(r'^', include(...)): something answers at /.
+_ROOT_ROUTE = re.compile(r"""(?:path|re_path|url)\(\s*r?(?:''|""|['"]\^\$?['"])""")
+
+
+def _admin_login_if_no_root(root: Path, manage_path: str | None) -> str | None:
+    """The admin login page (GET answers 200) when the root URLconf (the urls.py that mounts
+    the admin) routes nothing at /, where Django answers 404 and Fly's check would fail."""
+    if not manage_path:
+        return None
+    base = Path(root) / Path(manage_path).parent
+    for rel, files in _walk(base, 2):
+        if "urls.py" not in files:
+            continue
+        try:
+            text = (base / rel / "urls.py").read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue  # an optional source file: unreadable means nothing found
+        text = re.sub(r"(\"\"\"|\'\'\')[\s\S]*?\1", "", text)  # docstrings show example routes
+        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        admin = _ADMIN_ROUTE.search(code)
+        if admin is None:
+            continue
+        if _ROOT_ROUTE.search(code):
+            return None
+        prefix = admin.group("prefix").strip("/")
+        return f"/{prefix}/login/" if prefix else None
+    return None
+
+
 def _health_path(root: Path) -> str | None:
     """A health route the app declares in a urls.py (path("health/") ...), if any."""
     found = find_health_route(root, ("urls.py",),
@@ -112,6 +144,10 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
         advice.manual_steps.extend(_collectstatic_steps(facts, ctx))
     if facts.get("health_path"):
         advice.health_check = _common.health_check(facts["health_path"], "a health route in urls.py")
+    elif facts.get("admin_login_path"):
+        advice.health_check = _common.health_check(
+            facts["admin_login_path"], "the root URLconf routes nothing at / (Django answers "
+            "404 there); the admin login page answers GET with 200")
     else:
         advice.health_check = _common.health_check("/", "the app's root; no health route found "
                                                    "in urls.py")

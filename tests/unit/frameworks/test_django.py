@@ -152,3 +152,21 @@ def test_utf16_requirements_include_is_read_like_pip(tmp_path):
     write(tmp_path, {"requirements.txt": "-r dev.txt\n", "Procfile": "web: gunicorn shop.wsgi\n"})
     (tmp_path / "dev.txt").write_bytes(codecs.BOM_UTF16_LE + "Django==3.2\r\n".encode("utf-16-le"))
     assert plan_of(tmp_path)["framework"] == "django"
+
+
+@pytest.mark.parametrize("urls, path", [
+    ('"""Example: path(\'\', views.home)"""\nurlpatterns = [path("admin/", admin.site.urls),\n'
+     '    path("api/", include("api.urls"))]\n', "/admin/login/"),
+    ("urlpatterns = [url(r'^backoffice/', include(admin.site.urls)), url(r'^api/', include(r))]\n",
+     "/backoffice/login/"),
+    ('urlpatterns = [path("admin/", admin.site.urls), path("", include("pages.urls"))]\n', "/"),
+    ("urlpatterns = [url(r'^$', views.index), url(r'^admin/', admin.site.urls)]\n", "/"),
+    ("# path('', home)\nurlpatterns = [path(settings.ADMIN_URL, admin.site.urls)]\n", "/"),
+])
+def test_health_check_avoids_an_unrouted_root(tmp_path, urls, path):
+    # CodeEnvironment/django-rest-framework-deploy-heroku, HackSoftware/Django-Styleguide-Example:
+    # API-only URLconfs answer 404 at /, which Fly counts as a failed check.
+    write(tmp_path, {"requirements.txt": "django\n", ".python-version": "3.12\n",
+                     "manage.py": "import django\n", "shop/urls.py": urls,
+                     "Procfile": "web: gunicorn shop.wsgi\n"})
+    assert plan_of(tmp_path)["http_service"]["health_check_path"] == path
