@@ -137,6 +137,13 @@ def python_facts(root: Path) -> dict:
         # Flask/FastAPI style: @app.get("/health"), @bp.route("/healthz").
         "health_route": find_health_route(root, (".py",),
                                           rf"""@\w+\.(?:get|route|api_route)\(\s*['"](?P<path>{HEALTH_PATHS})/?['"]"""),
+        # FastAPI serves /docs unless docs_url=None; used when nothing routes / (404 there).
+        "root_route": find_health_route(root, (".py",),
+                                        r"""@\w+\.(?:get|route|api_route)\(\s*['"](?P<path>/)['"]""")
+        is not None,
+        "fastapi_docs_off": find_health_route(root, (".py",),
+                                              r"""FastAPI\([^)]*docs_url\s*=\s*(?P<path>None)""")
+        is not None,
     }
 
 
@@ -153,6 +160,11 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     route = facts.get("health_route")
     if route:
         advice.health_check = _common.health_check(route[0], f"{route[1]} routes {route[0]}")
+    elif ("fastapi" in facts.get("packages", []) and not facts.get("root_route")
+          and not facts.get("fastapi_docs_off")):
+        advice.health_check = _common.health_check(
+            "/docs", "no route for / or a health path found; FastAPI serves its docs page at "
+            "/docs")
     else:
         advice.health_check = _common.health_check("/", "the app's root; no health route found")
     advice.image = _common.buildpacks_image(ctx, advice.processes)

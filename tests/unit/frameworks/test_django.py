@@ -170,3 +170,16 @@ def test_health_check_avoids_an_unrouted_root(tmp_path, urls, path):
                      "manage.py": "import django\n", "shop/urls.py": urls,
                      "Procfile": "web: gunicorn shop.wsgi\n"})
     assert plan_of(tmp_path)["http_service"]["health_check_path"] == path
+
+
+@pytest.mark.parametrize("main, path", [
+    ('app = FastAPI()\n@app.post("/items")\ndef create(): ...\n', "/docs"),
+    ('app = FastAPI()\n@app.get("/")\ndef root(): ...\n', "/"),
+    ('app = FastAPI(docs_url=None)\n@app.post("/items")\ndef create(): ...\n', "/"),
+    ('app = FastAPI()\n@app.get("/healthz")\ndef ok(): ...\n', "/healthz"),
+])
+def test_fastapi_health_check_without_a_root_route(tmp_path, main, path):
+    write(tmp_path, {"requirements.txt": "fastapi\nuvicorn\n", ".python-version": "3.12\n",
+                     "app/main.py": main,
+                     "Procfile": "web: uvicorn app.main:app --host=0.0.0.0 --port=${PORT:-5000}\n"})
+    assert plan_of(tmp_path)["http_service"]["health_check_path"] == path
