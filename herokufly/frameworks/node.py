@@ -21,15 +21,22 @@ import re
 from pathlib import Path
 
 from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
-from herokufly.frameworks import _common, _runtime
+from herokufly.frameworks import _classic_scripts, _common, _runtime
 from herokufly.frameworks._files import HEALTH_PATHS, find_health_route, read_json, version_tuple
 
 NAME = "node"
 _MIGRATE_SCRIPTS = ("migrate", "db:migrate", "migrate:deploy", "migrate:latest", "migrations:run",
                     "migration:run", "db:migrate:deploy", "typeorm:migrate")
-_LOCKFILES = ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json")
+LOCKFILES = ("package-lock.json", "yarn.lock", "pnpm-lock.yaml")  # src/main.rs: no shrinkwrap
 _BUILD_SCRIPTS = ("heroku-prebuild", "heroku-build", "build", "heroku-postbuild")
 _MIGRATES = re.compile(r"\b(?:migrate|migration:run|db:push)\b")
+LOCKFILE_STEP = {
+    "item": "package-lock.json",
+    "why": "the Node.js Cloud Native Buildpack installs dependencies only from a lockfile (npm, "
+           "yarn or pnpm); without one the image has no node_modules and no `npm start` default, "
+           "where Heroku's classic buildpack ran `npm install`",
+    "how": "Run `npm install` with the Node version the app pins and commit package-lock.json",
+}
 
 
 def detect(root: Path) -> Detection | None:
@@ -50,7 +57,8 @@ def detect(root: Path) -> Detection | None:
                                    "typeorm", "ioredis", "bull", "bullmq", "express", "next",
                                    "@nestjs/core", "pg", "mongoose") if d in deps),
         "has_server_js": (Path(root) / "server.js").is_file(),
-        "lockfiles": [f for f in _LOCKFILES if (Path(root) / f).is_file()],
+        "lockfiles": [f for f in LOCKFILES if (Path(root) / f).is_file()],
+        "bin_files": _classic_scripts.bin_files(root),
         # Script bodies the build or start runs (package.json text, not config values).
         "build_scripts": {k: scripts[k] for k in _BUILD_SCRIPTS if isinstance(scripts.get(k), str)},
         "start_script": scripts.get("start") if isinstance(scripts.get("start"), str) else None,
@@ -122,15 +130,11 @@ def _cnb_differences(facts: dict, ctx: AppContext, advice: Advice) -> None:
     if several:
         advice.build["buildpacks"], step = several
         advice.manual_steps.append(step)
+    scripts = _classic_scripts.missing_scripts_step(ctx.procfile, facts.get("bin_files", []))
+    if scripts:
+        advice.manual_steps.append(scripts)
     if not facts.get("lockfiles"):
-        advice.manual_steps.append({
-            "item": "package-lock.json",
-            "why": "the Node.js Cloud Native Buildpack installs dependencies only from a lockfile "
-                   "(npm, yarn or pnpm); without one the image has no node_modules and no "
-                   "`npm start` default, where Heroku's classic buildpack ran `npm install`",
-            "how": "Run `npm install` with the Node version the app pins and commit "
-                   "package-lock.json",
-        })
+        advice.manual_steps.append(dict(LOCKFILE_STEP))
     for name in ("NPM_CONFIG_PRODUCTION", "YARN_PRODUCTION"):
         if name in ctx.config_var_names:
             advice.config[name] = ConfigVar(

@@ -20,7 +20,7 @@ import shlex
 from pathlib import Path, PurePosixPath
 
 from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
-from herokufly.frameworks import _common, _runtime
+from herokufly.frameworks import _classic_scripts, _common, _runtime, node
 from herokufly.errors import ConfigError
 from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, first_line, read_json,
                                          read_text, version_tuple)
@@ -127,6 +127,8 @@ def python_facts(root: Path) -> dict:
         "has_python_version_file": (Path(root) / ".python-version").is_file(),
         "package_files": [f for f in _CNB_PACKAGE_FILES if (Path(root) / f).is_file()],
         "compile_hooks": hooks,
+        "bin_files": _classic_scripts.bin_files(root),
+        "node_lockfile": any((Path(root) / f).is_file() for f in node.LOCKFILES),
         "flask_default_app": flask_default_app,
         "packages": sorted(p for p in ("django", "celery", "gunicorn", "uvicorn", "flask",
                                        "fastapi", "alembic", "flask-migrate", "psycopg2",
@@ -196,6 +198,11 @@ def python_base(detection: Detection, ctx: AppContext) -> Advice:
         if several:
             advice.build["buildpacks"], step = several
             advice.manual_steps.append(step)
+            if "heroku/nodejs" in several[0] and not facts.get("node_lockfile", True):
+                advice.manual_steps.append(dict(node.LOCKFILE_STEP))
+        scripts = _classic_scripts.missing_scripts_step(ctx.procfile, facts.get("bin_files", []))
+        if scripts:
+            advice.manual_steps.append(scripts)
     elif facts.get("python_version_source") == "runtime.txt":
         advice.notes.append("runtime.txt is deprecated by Heroku's Python buildpacks; "
                             "`.python-version` holds the same pin")

@@ -183,3 +183,14 @@ def test_fastapi_health_check_without_a_root_route(tmp_path, main, path):
                      "app/main.py": main,
                      "Procfile": "web: uvicorn app.main:app --host=0.0.0.0 --port=${PORT:-5000}\n"})
     assert plan_of(tmp_path)["http_service"]["health_check_path"] == path
+
+
+@pytest.mark.parametrize("lockfile, step", [(None, True), ("package-lock.json", False)])
+def test_python_app_built_with_node_too_needs_a_lockfile(tmp_path, lockfile, step):
+    # mediacloud/web-search: .buildpacks python, nodejs (webpack, no lockfile), pgbouncer.
+    files = {"requirements.txt": "flask\n", ".python-version": "3.12\n", "package.json": "{}",
+             ".buildpacks": "heroku/python\nheroku/nodejs\n", "Procfile": "web: gunicorn app:app\n"}
+    if lockfile:
+        files[lockfile] = "{}"
+    write(tmp_path, files)
+    assert ("package-lock.json" in _steps(plan_of(tmp_path))) is step

@@ -142,3 +142,22 @@ def test_build_and_heroku_postbuild(tmp_path, postbuild, step):
     plan = plan_of(tmp_path)
     assert ("package.json build and heroku-postbuild" in _steps(plan)) is step
     assert any("build runs twice" in n for n in plan["notes"]) is (not step)
+
+
+@pytest.mark.parametrize("procfile, files, missing", [
+    ("web: bin/start-nginx-static\n", {}, "bin/start-nginx-static"),
+    ("web: bin/start-pgbouncer-stunnel npm start\nworker: ./bin/worker\n", {"bin/worker": "x"},
+     "bin/start-pgbouncer-stunnel"),
+    ("web: node bin/www\n", {"bin/www": "x"}, None),
+    ("web: node node_modules/.bin/next start\nworker: /usr/bin/env node w.js\n", {}, None),
+])
+def test_procfile_scripts_a_classic_buildpack_provided(tmp_path, procfile, files, missing):
+    write(tmp_path, {**files, "Procfile": procfile, "package-lock.json": "{}",
+                     "package.json": {"scripts": {"start": "node a"}}})
+    steps = [s for s in plan_of(tmp_path)["manual_steps"] if s["item"].startswith("Buildpack scripts")]
+    assert [s["item"] for s in steps] == ([f"Buildpack scripts {missing}"] if missing else [])
+
+
+def test_shrinkwrap_alone_is_no_lockfile_for_the_builder(tmp_path):
+    write(tmp_path, {"package.json": {"scripts": {"start": "node a"}}, "npm-shrinkwrap.json": "{}"})
+    assert "package-lock.json" in _steps(plan_of(tmp_path))
