@@ -50,8 +50,12 @@ def detect(root: Path) -> Detection | None:
     scripts = package.get("scripts") if isinstance(package.get("scripts"), dict) else {}
     engines = package.get("engines") if isinstance(package.get("engines"), dict) else {}
     node = engines.get("node") if isinstance(engines.get("node"), str) else None
+    runtime_deps = package.get("dependencies") if isinstance(package.get("dependencies"), dict) else {}
     return Detection(NAME, ["package.json"], {
         "node_version": node,
+        # Migration CLIs only in devDependencies: pruned from the image after the build.
+        "dev_only_clis": sorted(d for d in ("prisma", "knex", "sequelize-cli", "typeorm")
+                                if d in deps and d not in runtime_deps),
         "scripts": sorted(k for k in scripts if isinstance(k, str)),
         "deps": sorted(d for d in ("prisma", "@prisma/client", "knex", "sequelize", "sequelize-cli",
                                    "typeorm", "ioredis", "bull", "bullmq", "express", "next",
@@ -103,6 +107,12 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
         command = None
     advice.release = _common.release_from(ctx, command, "the database migrations, from "
                                           "package.json")
+    cli = command.split()[1] if command and command.startswith("npx ") else None
+    if advice.release and advice.release.proposed and cli in facts.get("dev_only_clis", []):
+        advice.notes.append(f"{cli} is only a devDependency, which the build prunes (on Heroku "
+                            f"too, unless NPM_CONFIG_PRODUCTION=false): `npx {cli}` in the "
+                            f"release command would download the latest {cli}; move it to "
+                            "dependencies so the release runs the version the app pins")
     if command and command.startswith("npx typeorm"):
         advice.notes.append("typeorm migration:run needs `-d <data source file>`; check the "
                             "release command")

@@ -161,3 +161,13 @@ def test_procfile_scripts_a_classic_buildpack_provided(tmp_path, procfile, files
 def test_shrinkwrap_alone_is_no_lockfile_for_the_builder(tmp_path):
     write(tmp_path, {"package.json": {"scripts": {"start": "node a"}}, "npm-shrinkwrap.json": "{}"})
     assert "package-lock.json" in _steps(plan_of(tmp_path))
+
+
+@pytest.mark.parametrize("section, note", [("devDependencies", True), ("dependencies", False)])
+def test_migration_cli_pruned_from_the_image_is_noted(tmp_path, section, note):
+    write(tmp_path, {"package.json": {"scripts": {"start": "node a"}, section: {"prisma": "5"},
+                                      "dependencies" if section == "devDependencies" else "x": {}},
+                     "package-lock.json": "{}", "app.json": DB})
+    plan = plan_of(tmp_path)
+    assert plan["release"]["line"] == "npx prisma migrate deploy"
+    assert any("only a devDependency" in n for n in plan["notes"]) is note
