@@ -81,3 +81,22 @@ def multi_language_step(heroku_buildpacks: list[str]) -> tuple[list[str], dict] 
                "detection, so the others would not run",
         "how": f"Under [build] in fly.toml set `buildpacks = [{listed}]`",
     }
+
+
+# Heroku's CNB platform (Fir) passes config vars to the build only when project.toml opts in
+# ([com.heroku.build.labs] build_config_vars = true, as in heroku-examples/luminaire-solar-ui-demo).
+_BUILD_CONFIG_VARS = re.compile(r"^\s*build_config_vars\s*=\s*true\b", re.M)
+
+
+def build_sees_config_vars(project_toml: str | None) -> bool:
+    return bool(project_toml and _BUILD_CONFIG_VARS.search(project_toml))
+
+
+BUILD_CONFIG_VARS_STEP = {
+    "item": "Config vars the build read (project.toml build_config_vars)",
+    "why": "project.toml let Heroku's build read the app's config vars; a Fly build sees only "
+           "fly.toml [build.args], and herokufly cannot tell which ones the build reads",
+    "how": "Put each variable the build needs (e.g. NEXT_PUBLIC_*, VITE_*) under [build.args] "
+           "in fly.toml with its value from `heroku config:get NAME`; never secrets (build args "
+           "are stored in the image)",
+}

@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
+from herokufly.frameworks import BUILD, HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
 from herokufly.frameworks import _classic_scripts, _common, _runtime
-from herokufly.frameworks._files import HEALTH_PATHS, find_health_route, read_json, version_tuple
+from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, read_json, read_text,
+                                         version_tuple)
 
 NAME = "node"
 _MIGRATE_SCRIPTS = ("migrate", "db:migrate", "migrate:deploy", "migrate:latest", "migrations:run",
@@ -30,6 +31,9 @@ _MIGRATE_SCRIPTS = ("migrate", "db:migrate", "migrate:deploy", "migrate:latest",
 LOCKFILES = ("package-lock.json", "yarn.lock", "pnpm-lock.yaml")  # src/main.rs: no shrinkwrap
 _BUILD_SCRIPTS = ("heroku-prebuild", "heroku-build", "build", "heroku-postbuild")
 _MIGRATES = re.compile(r"\b(?:migrate|migration:run|db:push)\b")
+# Browser-bundled variables each bundler inlines at build time (Next.js, Vite and Create React App
+# docs on environment variables).
+_PUBLIC_BUILD_PREFIXES = (("NEXT_PUBLIC_", "next"), ("VITE_", "vite"), ("REACT_APP_", "react-scripts"))
 LOCKFILE_STEP = {
     "item": "package-lock.json",
     "why": "the Node.js Cloud Native Buildpack installs dependencies only from a lockfile (npm, "
@@ -59,7 +63,9 @@ def detect(root: Path) -> Detection | None:
         "scripts": sorted(k for k in scripts if isinstance(k, str)),
         "deps": sorted(d for d in ("prisma", "@prisma/client", "knex", "sequelize", "sequelize-cli",
                                    "typeorm", "ioredis", "bull", "bullmq", "express", "next",
-                                   "@nestjs/core", "pg", "mongoose") if d in deps),
+                                   "@nestjs/core", "pg", "mongoose", "vite", "react-scripts")
+                       if d in deps),
+        "build_sees_config_vars": _runtime.build_sees_config_vars(read_text(root, "project.toml")),
         "has_server_js": (Path(root) / "server.js").is_file(),
         "lockfiles": [f for f in LOCKFILES if (Path(root) / f).is_file()],
         "bin_files": _classic_scripts.bin_files(root),
@@ -122,6 +128,14 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     else:
         advice.health_check = _common.health_check("/", "the app's root; no health route found")
     advice.config = _common.config_kinds(ctx, ("node",), f"{ctx.fly_app}.fly.dev")
+    for prefix, dep in _PUBLIC_BUILD_PREFIXES:
+        for name in ctx.config_var_names:
+            if name.startswith(prefix) and dep in facts.get("deps", []) and name not in advice.config:
+                advice.config[name] = ConfigVar(
+                    BUILD, f"{dep} builds {prefix}* variables into the bundle while building (they "
+                    "reach the browser, so they are not secrets); set it under [build.args]")
+    if facts.get("build_sees_config_vars"):
+        advice.manual_steps.append(dict(_runtime.BUILD_CONFIG_VARS_STEP))
     if ctx.user_dockerfile is None:
         _cnb_differences(facts, ctx, advice)
     note = (f"{_common.IPV6_PRIVATE}; Node's `pg` resolves it, but bind the server to 0.0.0.0 "
@@ -183,9 +197,12 @@ def _cnb_differences(facts: dict, ctx: AppContext, advice: Advice) -> None:
                        "needed",
             })
     node = facts.get("node_version")
-    major = version_tuple(node)[:1]
+    # The buildpack installs the newest version the range allows: only a bounded range is old.
+    newest_allowed = (node or "").split("||")[-1].strip()
+    unbounded = bool(re.fullmatch(r">=?\s*[\d.x*]+|[*x]|latest|", newest_allowed))
+    major = version_tuple(newest_allowed)[:1]
     supported = _runtime.data()["runtimes"]["nodejs"].get("supported_majors", [])
-    if major and supported and major[0] not in supported and major[0] < max(supported):
+    if major and not unbounded and supported and major[0] not in supported and major[0] < max(supported):
         advice.notes.append(f"Node.js {node} (package.json engines.node) is end-of-life: the "
                             "builder installs it with a warning, and Heroku says a future "
                             "buildpack release will refuse it; supported majors are "

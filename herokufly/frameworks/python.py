@@ -129,6 +129,7 @@ def python_facts(root: Path) -> dict:
         "compile_hooks": hooks,
         "bin_files": _classic_scripts.bin_files(root),
         "node_lockfile": any((Path(root) / f).is_file() for f in node.LOCKFILES),
+        "build_sees_config_vars": _runtime.build_sees_config_vars(read_text(root, "project.toml")),
         "flask_default_app": flask_default_app,
         "packages": sorted(p for p in ("django", "celery", "gunicorn", "uvicorn", "flask",
                                        "fastapi", "alembic", "flask-migrate", "psycopg2",
@@ -215,6 +216,8 @@ def python_base(detection: Detection, ctx: AppContext) -> Advice:
                    "if they only touch the database, in the release command",
         })
     advice.config = _common.config_kinds(ctx, ("python",), f"{ctx.fly_app}.fly.dev")
+    if facts.get("build_sees_config_vars"):
+        advice.manual_steps.append(dict(_runtime.BUILD_CONFIG_VARS_STEP))
     if ctx.user_dockerfile is None and "DISABLE_COLLECTSTATIC" in ctx.config_var_names:
         advice.config["DISABLE_COLLECTSTATIC"] = ConfigVar(
             HEROKU_ONLY, "the Python Cloud Native Buildpack ignores it: it runs collectstatic "

@@ -171,3 +171,31 @@ def test_migration_cli_pruned_from_the_image_is_noted(tmp_path, section, note):
     plan = plan_of(tmp_path)
     assert plan["release"]["line"] == "npx prisma migrate deploy"
     assert any("only a devDependency" in n for n in plan["notes"]) is note
+
+
+@pytest.mark.parametrize("engine, eol", [(">=10.13.0", False), (">= 18", False), ("*", False),
+                                         ("^16.0.0", True), ("14.x || 16.x", True),
+                                         ("16 || >=20", False), ("20.x || 22.x", False)])
+def test_end_of_life_note_follows_the_newest_version_the_range_allows(tmp_path, engine, eol):
+    write(tmp_path, {"package.json": {"engines": {"node": engine}, "scripts": {"start": "node a"}},
+                     "package-lock.json": "{}"})
+    assert any("end-of-life" in n for n in plan_of(tmp_path)["notes"]) is eol
+
+
+@pytest.mark.parametrize("dep, name", [("next", "NEXT_PUBLIC_API_URL"), ("vite", "VITE_SENTRY_DSN"),
+                                       ("react-scripts", "REACT_APP_API")])
+def test_browser_bundled_variables_are_build_time(tmp_path, dep, name):
+    write(tmp_path, {"package.json": {"scripts": {"start": "node a"}, "dependencies": {dep: "1"}},
+                     "package-lock.json": "{}",
+                     "app.json": {"env": {name: {"value": "x"}, "SESSION_SECRET": {"generator": "secret"}}}})
+    plan = plan_of(tmp_path)
+    assert name not in plan["secrets"] and "SESSION_SECRET" in plan["secrets"]
+    assert any(name in s["item"] for s in plan["manual_steps"])
+
+
+def test_project_toml_build_config_vars_is_a_manual_step(tmp_path):
+    # heroku-examples/luminaire-solar-ui-demo: Heroku Fir passed config vars to the build.
+    write(tmp_path, {"package.json": {"scripts": {"start": "next start"}, "dependencies": {"next": "15"}},
+                     "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+                     "project.toml": "[com.heroku.build.labs]\nbuild_config_vars = true\n"})
+    assert "Config vars the build read (project.toml build_config_vars)" in _steps(plan_of(tmp_path))
