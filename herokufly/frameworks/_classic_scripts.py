@@ -1,6 +1,11 @@
-"""Procfile lines that run a `bin/` script the repo does not have: a classic buildpack put it in
-the slug (heroku/heroku-buildpack-pgbouncer's bin/start-pgbouncer, heroku-community/nginx's
-bin/start-nginx, ...). Heroku's CNB builder has none of those buildpacks, so the image lacks it.
+"""What classic buildpacks gave an app that Heroku's CNB builder does not:
+
+- Procfile lines that run a `bin/` script the repo does not have: a classic buildpack put it in
+  the slug (heroku/heroku-buildpack-pgbouncer's bin/start-pgbouncer, heroku-community/nginx's
+  bin/start-nginx, ...). The builder has none of those buildpacks, so the image lacks it.
+- An Aptfile (heroku-community/apt): the builder's heroku/deb-packages reads only project.toml
+  `[com.heroku.buildpacks.deb-packages] install`/`download` and ignores Aptfile
+  (heroku/buildpacks-deb-packages@f32159e README "Configuration", "Detect").
 """
 
 from __future__ import annotations
@@ -32,4 +37,37 @@ def missing_scripts_step(procfile: dict[str, str], present: list[str]) -> dict |
                "buildpack, so the image would not have them",
         "how": "Build with a Dockerfile that installs what the buildpack did (PgBouncer, nginx, "
                "...), or drop the wrapper from the Procfile line if the app runs without it",
+    }
+
+
+def aptfile_packages(aptfile: str | None) -> tuple[list[str], list[str]]:
+    """(package names, .deb URLs) an Aptfile lists; comments and blank lines skipped."""
+    names, urls = [], []
+    for line in (aptfile or "").splitlines():
+        word = line.split("#", 1)[0].strip()
+        if word.startswith(("http://", "https://")):
+            urls.append(word)
+        elif word and not word.startswith(":"):  # ":repo:" lines add apt sources
+            names.append(word)
+    return names, urls
+
+
+def aptfile_step(aptfile: str | None, project_toml: str | None) -> dict | None:
+    if aptfile is None or "com.heroku.buildpacks.deb-packages" in (project_toml or ""):
+        return None
+    names, urls = aptfile_packages(aptfile)
+    listed = ", ".join(f'"{n}"' for n in names)
+    how = ("Add to project.toml `[_]` `schema-version = \"0.2\"` and "
+           f"`[com.heroku.buildpacks.deb-packages]` `install = [{listed}]`")
+    if urls:
+        how += " and `download = [" + ", ".join(f'"{u}"' for u in urls) + "]`"
+    if any("*" in n for n in names):
+        how += "; replace wildcard names with the full list of packages"
+    if any(line.lstrip().startswith(":repo:") for line in aptfile.splitlines()):
+        how += "; extra apt repositories need a Dockerfile"
+    return {
+        "item": "Aptfile",
+        "why": "Heroku installed these Ubuntu packages with the classic apt buildpack; the "
+               "builder's heroku/deb-packages buildpack ignores Aptfile and reads project.toml",
+        "how": how,
     }

@@ -69,6 +69,8 @@ def detect(root: Path) -> Detection | None:
         "has_server_js": (Path(root) / "server.js").is_file(),
         "lockfiles": [f for f in LOCKFILES if (Path(root) / f).is_file()],
         "bin_files": _classic_scripts.bin_files(root),
+        "aptfile_step": _classic_scripts.aptfile_step(read_text(root, "Aptfile"),
+                                                      read_text(root, "project.toml")),
         # Script bodies the build or start runs (package.json text, not config values).
         "build_scripts": {k: scripts[k] for k in _BUILD_SCRIPTS if isinstance(scripts.get(k), str)},
         "start_script": scripts.get("start") if isinstance(scripts.get("start"), str) else None,
@@ -157,6 +159,8 @@ def _cnb_differences(facts: dict, ctx: AppContext, advice: Advice) -> None:
     scripts = _classic_scripts.missing_scripts_step(ctx.procfile, facts.get("bin_files", []))
     if scripts:
         advice.manual_steps.append(scripts)
+    if facts.get("aptfile_step"):
+        advice.manual_steps.append(dict(facts["aptfile_step"]))
     if not facts.get("lockfiles"):
         advice.manual_steps.append(dict(LOCKFILE_STEP))
     for name in ("NPM_CONFIG_PRODUCTION", "YARN_PRODUCTION"):

@@ -128,6 +128,8 @@ def python_facts(root: Path) -> dict:
         "package_files": [f for f in _CNB_PACKAGE_FILES if (Path(root) / f).is_file()],
         "compile_hooks": hooks,
         "bin_files": _classic_scripts.bin_files(root),
+        "aptfile_step": _classic_scripts.aptfile_step(read_text(root, "Aptfile"),
+                                                      read_text(root, "project.toml")),
         "node_lockfile": any((Path(root) / f).is_file() for f in node.LOCKFILES),
         "build_sees_config_vars": _runtime.build_sees_config_vars(read_text(root, "project.toml")),
         "flask_default_app": flask_default_app,
@@ -204,6 +206,8 @@ def python_base(detection: Detection, ctx: AppContext) -> Advice:
         scripts = _classic_scripts.missing_scripts_step(ctx.procfile, facts.get("bin_files", []))
         if scripts:
             advice.manual_steps.append(scripts)
+        if facts.get("aptfile_step"):
+            advice.manual_steps.append(dict(facts["aptfile_step"]))
     elif facts.get("python_version_source") == "runtime.txt":
         advice.notes.append("runtime.txt is deprecated by Heroku's Python buildpacks; "
                             "`.python-version` holds the same pin")

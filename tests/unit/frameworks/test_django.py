@@ -194,3 +194,9 @@ def test_python_app_built_with_node_too_needs_a_lockfile(tmp_path, lockfile, ste
         files[lockfile] = "{}"
     write(tmp_path, files)
     assert ("package-lock.json" in _steps(plan_of(tmp_path))) is step
+
+
+def test_python_aptfile_becomes_deb_packages_config(tmp_path):
+    write(tmp_path, {"requirements.txt": "flask\n", ".python-version": "3.12\n",
+                     "Aptfile": "tesseract-ocr\nlibtesseract-dev\n", "Procfile": "web: gunicorn app:app\n"})
+    assert 'install = ["tesseract-ocr", "libtesseract-dev"]' in _steps(plan_of(tmp_path))["Aptfile"]["how"]

@@ -199,3 +199,23 @@ def test_project_toml_build_config_vars_is_a_manual_step(tmp_path):
                      "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
                      "project.toml": "[com.heroku.build.labs]\nbuild_config_vars = true\n"})
     assert "Config vars the build read (project.toml build_config_vars)" in _steps(plan_of(tmp_path))
+
+
+@pytest.mark.parametrize("aptfile, project, how", [
+    ("libvips-dev\n# images\n\nhttps://example.com/x.deb\n", None,
+     ['install = ["libvips-dev"]', 'download = ["https://example.com/x.deb"]']),
+    ("mysql-*\n", None, ["wildcard"]),
+    (":repo:deb http://apt.example.com stable main\nfoo\n", None, ["Dockerfile", '"foo"']),
+    ("libpq-dev\n", "[com.heroku.buildpacks.deb-packages]\ninstall = ['libpq-dev']\n", None),
+])
+def test_aptfile_becomes_deb_packages_config(tmp_path, aptfile, project, how):
+    files = {"package.json": {"scripts": {"start": "node a"}}, "package-lock.json": "{}",
+             "Aptfile": aptfile}
+    if project:
+        files["project.toml"] = project
+    write(tmp_path, files)
+    step = _steps(plan_of(tmp_path)).get("Aptfile")
+    if how is None:
+        assert step is None
+    else:
+        assert all(h in step["how"] for h in how), step
