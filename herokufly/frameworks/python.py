@@ -19,9 +19,9 @@ import re
 import shlex
 from pathlib import Path, PurePosixPath
 
+from herokufly.errors import ConfigError
 from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
 from herokufly.frameworks import _classic_scripts, _common, _runtime, node
-from herokufly.errors import ConfigError
 from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, first_line, read_json,
                                          read_text, version_tuple)
 
@@ -48,9 +48,10 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codec
 def _read_requirements(root: Path, rel: str) -> str | None:
     path = Path(root) / rel
     try:
-        head = path.open("rb").read(4) if path.is_file() else b""
+        with path.open("rb") as file:
+            head = file.read(4)
     except OSError:
-        head = b""
+        head = b""  # missing or unreadable: read_text below says which
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             try:
@@ -95,8 +96,8 @@ def _pipfile_lock_python(root: Path) -> str | None:
         lock = read_json(root, "Pipfile.lock")
     except ConfigError:
         return None  # an unreadable lock pins nothing here; the build reports it
-    requires = ((lock or {}).get("_meta") or {}).get("requires") if isinstance(
-        (lock or {}).get("_meta"), dict) else None
+    meta = (lock or {}).get("_meta")
+    requires = meta.get("requires") if isinstance(meta, dict) else None
     if not isinstance(requires, dict):
         return None
     version = requires.get("python_full_version") or requires.get("python_version")
@@ -196,18 +197,7 @@ def python_base(detection: Detection, ctx: AppContext) -> Advice:
     advice.build = _common.buildpacks_build(ctx, "python", facts.get("python_version"),
                                             facts.get("python_version_source"), advice.notes)
     if ctx.user_dockerfile is None:
-        advice.manual_steps.extend(cnb_refusals(facts, ctx))
-        several = _runtime.multi_language_step(ctx.buildpacks)
-        if several:
-            advice.build["buildpacks"], step = several
-            advice.manual_steps.append(step)
-            if "heroku/nodejs" in several[0] and not facts.get("node_lockfile", True):
-                advice.manual_steps.append(dict(node.LOCKFILE_STEP))
-        scripts = _classic_scripts.missing_scripts_step(ctx.procfile, facts.get("bin_files", []))
-        if scripts:
-            advice.manual_steps.append(scripts)
-        if facts.get("aptfile_step"):
-            advice.manual_steps.append(dict(facts["aptfile_step"]))
+        _builder_steps(facts, ctx, advice)
     elif facts.get("python_version_source") == "runtime.txt":
         advice.notes.append("runtime.txt is deprecated by Heroku's Python buildpacks; "
                             "`.python-version` holds the same pin")
@@ -236,32 +226,47 @@ def _step(item: str, why: str, how: str) -> dict:
     return {"item": item, "why": why, "how": how}
 
 
+def _builder_steps(facts: dict, ctx: AppContext, advice: Advice) -> None:
+    """Manual steps for a build with the CNB builder: what it refuses or lacks."""
+    advice.manual_steps.extend(cnb_refusals(facts, ctx))
+    several = _runtime.multi_language_step(ctx.buildpacks)
+    if several:
+        advice.build["buildpacks"], step = several
+        advice.manual_steps.append(step)
+        if "heroku/nodejs" in several[0] and not facts.get("node_lockfile", True):
+            advice.manual_steps.append(dict(node.LOCKFILE_STEP))
+    scripts = _classic_scripts.missing_scripts_step(ctx.procfile, facts.get("bin_files", []))
+    if scripts:
+        advice.manual_steps.append(scripts)
+    if facts.get("aptfile_step"):
+        advice.manual_steps.append(dict(facts["aptfile_step"]))
+
+
 def cnb_refusals(facts: dict, ctx: AppContext) -> list[dict]:
     """What stops the Python CNB from building this repo at all, each with its fix."""
     steps = []
     version = facts.get("python_version")
-    wanted = version_tuple(version)
+    wanted = version_tuple(version)[:2]
     oldest = _runtime.data()["runtimes"]["python"]["min"].get(ctx.stack or "", "3.10")
     newest = _runtime.data()["runtimes"]["python"].get("max", "3.14")
-    suggest = (f"{wanted[0]}.{wanted[1]}" if len(wanted) >= 2
-               and version_tuple(oldest) <= wanted[:2] <= version_tuple(newest) else newest)
+    offered = len(wanted) == 2 and version_tuple(oldest) <= wanted <= version_tuple(newest)
+    suggest = f"{wanted[0]}.{wanted[1]}" if offered else newest
+    pin = f"add a `.python-version` file holding `{suggest}`" + (
+        "" if offered or not wanted else
+        f" (the builder installs Python {oldest} to {newest}; test the app on it)")
     if facts.get("has_runtime_txt"):
         steps.append(_step(
             f"runtime.txt (python-{version})" if version else "runtime.txt",
             "Heroku's Python Cloud Native Buildpack refuses to build an app that has a "
             "runtime.txt (its classic buildpack read the version from it)",
-            f"Delete runtime.txt and add a `.python-version` file holding `{suggest}`"
-            + ("" if suggest == f"{wanted[0]}.{wanted[1]}" or len(wanted) < 2 else
-               f" (the builder installs Python {oldest} to {newest}; test the app on it)")))
+            f"Delete runtime.txt and {pin}"))
     elif facts.get("python_version_source") == "Pipfile.lock":
         steps.append(_step(
             f"python {version} (from Pipfile.lock)",
             "the Python Cloud Native Buildpack reads the version only from .python-version and "
             f"would install its default, Python {newest}",
-            f"Add a `.python-version` file holding `{suggest}`"
-            + ("" if suggest == f"{wanted[0]}.{wanted[1]}" or len(wanted) < 2 else
-               f" (the builder installs Python {oldest} to {newest}; test the app on it)")))
-    elif len(wanted) >= 2 and wanted[:2] > version_tuple(newest):
+            pin[0].upper() + pin[1:]))
+    elif len(wanted) == 2 and wanted > version_tuple(newest):
         steps.append(_step(
             f"python {version} (from {facts.get('python_version_source')})",
             f"the builder installs Python {oldest} to {newest}, nothing newer",
