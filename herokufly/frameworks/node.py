@@ -76,10 +76,35 @@ def detect(root: Path) -> Detection | None:
         "start_script": scripts.get("start") if isinstance(scripts.get("start"), str) else None,
         "has_sequelize_config": any((Path(root) / f).is_file() for f in (
             ".sequelizerc", "config/config.json", "config/config.js")),
+        "knexfile": _first_file(root, ("knexfile.js", "knexfile.ts", "knexfile.cjs",
+                                       "knexfile.mjs"), ("", "server", "src", "db", "api")),
+        "prisma_schema": _prisma_schema(root, package),
+        "typeorm_config": _first_file(root, tuple(f"ormconfig.{e}" for e in (
+            "json", "js", "ts", "yml", "yaml", "env", "xml")), ("",)) is not None,
         # Express/Koa/Fastify/Nest style: app.get("/health", ...), @Get("health").
         "health_route": find_health_route(root, (".js", ".mjs", ".cjs", ".ts"),
                                           rf"""(?:\.(?:get|all|route)\(\s*|@Get\(\s*)['"`](?P<path>{HEALTH_PATHS})/?['"`]"""),
     })
+
+
+def _first_file(root: Path, names: tuple[str, ...], dirs: tuple[str, ...]) -> str | None:
+    for directory in dirs:
+        for name in names:
+            rel = f"{directory}/{name}" if directory else name
+            if (Path(root) / rel).is_file():
+                return rel
+    return None
+
+
+def _prisma_schema(root: Path, package: dict) -> str | None:
+    """Where `prisma migrate deploy` finds the schema: package.json prisma.schema, else
+    prisma/schema.prisma or schema.prisma (Prisma CLI docs, "Prisma schema location")."""
+    configured = package.get("prisma", {}).get("schema") if isinstance(
+        package.get("prisma"), dict) else None
+    if isinstance(configured, str) and (Path(root) / configured).exists():
+        return configured
+    return _first_file(root, ("schema.prisma",), ("prisma", "")) or (
+        "prisma/schema" if (Path(root) / "prisma" / "schema").is_dir() else None)
 
 
 def migration_command(facts: dict) -> str | None:
@@ -88,13 +113,21 @@ def migration_command(facts: dict) -> str | None:
         if name in scripts:
             return f"npm run {name}"
     if "prisma" in deps or "@prisma/client" in deps:
-        return "npx prisma migrate deploy"
+        schema = facts.get("prisma_schema", "prisma/schema.prisma")
+        if schema is None:
+            return None  # no schema to migrate from: a guessed command would fail the deploy
+        return "npx prisma migrate deploy" + (
+            "" if schema in ("prisma/schema.prisma", "schema.prisma") else f" --schema {schema}")
     if "knex" in deps:
-        return "npx knex migrate:latest"
+        knexfile = facts.get("knexfile", "knexfile.js")
+        if knexfile is None:
+            return None  # the knex CLI finds no knexfile, so a guessed command would fail
+        return "npx knex migrate:latest" + (
+            "" if "/" not in knexfile else f" --knexfile {knexfile}")
     if ("sequelize-cli" in deps or "sequelize" in deps) and facts.get("has_sequelize_config", True):
         return "npx sequelize-cli db:migrate"
-    if "typeorm" in deps:
-        return "npx typeorm migration:run"
+    if "typeorm" in deps and facts.get("typeorm_config", True):
+        return "npx typeorm migration:run"  # TypeORM 0.2: ormconfig.* at the root
     return None
 
 
@@ -121,9 +154,11 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
                             f"too, unless NPM_CONFIG_PRODUCTION=false): `npx {cli}` in the "
                             f"release command would download the latest {cli}; move it to "
                             "dependencies so the release runs the version the app pins")
-    if command and command.startswith("npx typeorm"):
-        advice.notes.append("typeorm migration:run needs `-d <data source file>`; check the "
-                            "release command")
+    if "typeorm" in facts.get("deps", []) and not facts.get("typeorm_config", True) and (
+            ctx.has_database and not advice.release):
+        advice.notes.append("No migration release command proposed: TypeORM 0.3 needs "
+                            "`typeorm migration:run -d <data source>` and the repo has no "
+                            "ormconfig; add the release command to fly.toml if the app migrates")
     route = facts.get("health_route")
     if route:
         advice.health_check = _common.health_check(route[0], f"{route[1]} routes {route[0]}")

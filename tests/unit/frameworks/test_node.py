@@ -20,7 +20,9 @@ DB = {"addons": ["heroku-postgresql:standard-0", "heroku-redis"],
 def test_node_orm_migrations(tmp_path, deps, scripts, release):
     write(tmp_path, {"package.json": {"name": "x", "engines": {"node": "20.x"}, "dependencies": deps,
                                       "scripts": {"start": "node index.js", **scripts}},
-                     "app.json": DB, ".sequelizerc": "module.exports = {}\n"})
+                     "app.json": DB, ".sequelizerc": "module.exports = {}\n",
+                     "knexfile.js": "module.exports = {}\n", "prisma/schema.prisma": "model A {}\n",
+                     "ormconfig.json": "{}"})
     plan = plan_of(tmp_path)
     assert plan["framework"] == "node" and plan["release"]["line"] == release
     assert plan["process_checks"]["app"]["heroku"] == "npm start"  # Heroku's default web
@@ -167,7 +169,7 @@ def test_shrinkwrap_alone_is_no_lockfile_for_the_builder(tmp_path):
 def test_migration_cli_pruned_from_the_image_is_noted(tmp_path, section, note):
     write(tmp_path, {"package.json": {"scripts": {"start": "node a"}, section: {"prisma": "5"},
                                       "dependencies" if section == "devDependencies" else "x": {}},
-                     "package-lock.json": "{}", "app.json": DB})
+                     "package-lock.json": "{}", "app.json": DB, "prisma/schema.prisma": "x"})
     plan = plan_of(tmp_path)
     assert plan["release"]["line"] == "npx prisma migrate deploy"
     assert any("only a devDependency" in n for n in plan["notes"]) is note
@@ -219,3 +221,37 @@ def test_aptfile_becomes_deb_packages_config(tmp_path, aptfile, project, how):
         assert step is None
     else:
         assert all(h in step["how"] for h in how), step
+
+
+@pytest.mark.parametrize("files, package, release", [
+    ({"knexfile.js": "x"}, {}, "npx knex migrate:latest"),
+    ({"server/knexfile.js": "x"}, {}, "npx knex migrate:latest --knexfile server/knexfile.js"),
+    ({}, {}, None),
+])
+def test_knex_release_finds_the_knexfile(tmp_path, files, package, release):
+    write(tmp_path, {**files, "package.json": {"scripts": {"start": "node a"}, "dependencies": {"knex": "3"}},
+                     "package-lock.json": "{}", "app.json": DB})
+    assert (plan_of(tmp_path)["release"] or {}).get("line") == release
+
+
+@pytest.mark.parametrize("files, prisma, release", [
+    ({"prisma/schema.prisma": "x"}, None, "npx prisma migrate deploy"),
+    ({"db/schema.prisma": "x"}, {"schema": "db/schema.prisma"},
+     "npx prisma migrate deploy --schema db/schema.prisma"),
+    ({"prisma/schema/base.prisma": "x"}, None, "npx prisma migrate deploy --schema prisma/schema"),
+    ({}, None, None),
+])
+def test_prisma_release_finds_the_schema(tmp_path, files, prisma, release):
+    package = {"scripts": {"start": "node a"}, "dependencies": {"@prisma/client": "6"}}
+    if prisma:
+        package["prisma"] = prisma
+    write(tmp_path, {**files, "package.json": package, "package-lock.json": "{}", "app.json": DB})
+    assert (plan_of(tmp_path)["release"] or {}).get("line") == release
+
+
+def test_typeorm_without_ormconfig_gets_a_note_not_a_failing_release(tmp_path):
+    write(tmp_path, {"package.json": {"scripts": {"start": "node dist/main"}, "dependencies": {"typeorm": "0.3"}},
+                     "package-lock.json": "{}", "src/data-source.ts": "export default {}", "app.json": DB})
+    plan = plan_of(tmp_path)
+    assert plan["release"] is None
+    assert any("-d <data source>" in n for n in plan["notes"])
