@@ -19,6 +19,7 @@ from herokufly import frameworks, machine, names, pricing
 from herokufly.errors import ConfigError
 from herokufly.frameworks import BUILD, HEROKU_HOST, HEROKU_ONLY, Advice, AppContext, Detection
 from herokufly.frameworks import _common as framework_common
+from herokufly.frameworks import _runtime as framework_runtime
 from herokufly.frameworks import dockerfile
 from herokufly.inventory import Addon, Formation, Inventory, Repo
 
@@ -471,8 +472,16 @@ def _own_dockerfile(repo: Repo | None) -> bool:
 
 
 def _official_buildpack(name: str) -> bool:
-    return name.startswith("heroku/") or bool(
-        re.match(r"https://github\.com/heroku/heroku-buildpack-[\w-]+(\.git)?/?$", name))
+    """A Heroku buildpack the CNB builder has a counterpart for (its language buildpacks);
+    Heroku's other classic buildpacks (pgbouncer, apt, static, metrics…) are not in it."""
+    return bool(framework_runtime.cnb_language_buildpacks([name])) or bool(
+        _HEROKU_ONLY_BUILDPACKS.search(name))
+
+
+# Buildpacks that only feed Heroku's own platform (language metrics on the dashboard); Fly
+# needs nothing in their place.
+_HEROKU_ONLY_BUILDPACKS = re.compile(r"^(?:heroku/metrics|https://github\.com/heroku/"
+                                     r"heroku-buildpack-(?:metrics|language-metrics)(?:\.git)?/?)$")
 
 
 def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build: dict,
@@ -970,7 +979,9 @@ def _manual_steps(inventory, postgres_addon, redis_addon, build, excluded) -> li
         not _official_buildpack(b) for b in build.get("heroku_buildpacks", [])
     ):
         steps.append(_step("Custom buildpacks",
-                           "Heroku's CNB builder only runs Heroku's own buildpacks",
+                           "Heroku's CNB builder has only its language buildpacks, not "
+                           + ", ".join(b for b in build.get("heroku_buildpacks", [])
+                                       if not _official_buildpack(b)),
                            "Add a Dockerfile that does what the custom buildpacks did"))
     if inventory.offline:
         steps.append(_step("Complete the plan online",
@@ -1030,6 +1041,14 @@ def _config_manual_steps(config_kinds: list[dict], fly_app: str, domains: list[s
     return steps
 
 
+def _pin_file(runtime: dict) -> str:
+    """Where the builder reads the version: the CNB Python buildpack reads only .python-version
+    (heroku/buildpacks-python src/python_version.rs: runtime.txt fails, Pipfile.lock is not read)."""
+    if runtime.get("language") == "python" and runtime.get("source") in ("runtime.txt", "Pipfile.lock"):
+        return ".python-version"
+    return runtime["source"]
+
+
 def _build_manual_steps(build: dict, inventory: Inventory) -> list[dict]:
     steps = []
     runtime = build.get("runtime") or {}
@@ -1037,7 +1056,7 @@ def _build_manual_steps(build: dict, inventory: Inventory) -> list[dict]:
         steps.append(_step(
             f"{runtime['language']} {runtime['version']} (from {runtime['source']})",
             f"{build.get('builder', 'the builder')} installs no {runtime['language']} that old",
-            f"Raise the version in {runtime['source']} to one the builder supports "
+            f"Raise the version in {_pin_file(runtime)} to one the builder supports "
             "(see herokufly/data/builders.json), test it, then deploy"))
     repo = inventory.repo
     if repo and repo.app_base:

@@ -193,3 +193,15 @@ def test_container_stack_keeps_the_entrypoint_heroku_ran_too(tmp_path):
     plan = plan_of(tmp_path)
     assert plan["entrypoint"] is None
     assert plan["process_checks"]["worker"]["machine_exec"][:1] == ["./boot.sh"]
+
+
+def test_only_buildpacks_the_cnb_builder_lacks_are_custom(tmp_path):
+    # heroku/heroku-buildpack-pgbouncer is Heroku's own but not in the CNB builder; the
+    # metrics buildpack only feeds Heroku's dashboard.
+    write(tmp_path, {"Procfile": "web: ./bin/server\n",
+                     ".buildpacks": "heroku/metrics\nhttps://github.com/heroku/heroku-buildpack-pgbouncer\n"
+                                    "https://github.com/heroku/heroku-buildpack-go\n"})
+    plan = plan_of(tmp_path)
+    step = next(s for s in plan["manual_steps"] if s["item"] == "Custom buildpacks")
+    assert "heroku-buildpack-pgbouncer" in step["why"] and "metrics" not in step["why"]
+    assert "heroku-buildpack-go" not in step["why"]
