@@ -22,8 +22,8 @@ from typing import Callable, Mapping, MutableMapping
 
 import click
 
-from herokufly import console, errors, masking, pins
-from herokufly.settings import MASK_ALL_CONFIG_ENV, env_flag
+from herokufly.base import console, errors, masking, pins
+from herokufly.base.settings import MASK_ALL_CONFIG_ENV, env_flag
 
 # Inputs that hold secrets, and the variable each is given to the engine as.
 SECRET_INPUTS = {

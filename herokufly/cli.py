@@ -8,7 +8,8 @@ import traceback
 
 import click
 
-from herokufly import __version__, console, errors, masking
+from herokufly import __version__
+from herokufly.base import console, errors, masking
 from herokufly.commands import COMMANDS
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from string import Template
 
-from herokufly import masking
+from herokufly.base import masking
 
 
 def render_plan_markdown(plan: dict) -> str:

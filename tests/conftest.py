@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from herokufly import masking
+from herokufly.base import masking
 from tests import pgserver
 
 
@@ -94,6 +94,6 @@ def pg17_client() -> str:
     _need_pg17()
     return PG17_BINDIR
 
-# flyctl and pg tools get an allow-listed environment (herokufly/child_env.py); the fake
+# flyctl and pg tools get an allow-listed environment (herokufly/base/child_env.py); the fake
 # flyctl's own settings are test-only, so the tests name them, as a user would name a proxy's.
 os.environ.setdefault("HEROKUFLY_CHILD_ENV", "FAKE_FLYCTL_*,FLYCTL_CONTRACT")

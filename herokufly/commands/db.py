@@ -6,8 +6,8 @@ import json
 
 import click
 
-from herokufly import console, masking
-from herokufly.errors import VerificationFailed
+from herokufly.base import console, masking
+from herokufly.base.errors import VerificationFailed
 
 # psycopg and the transfer machinery load only when a db command runs.
 VERIFY_MODES = ("counts", "checksums", "none")

@@ -7,13 +7,13 @@ import sys
 
 import click
 
-from herokufly import console, masking
-from herokufly.errors import ConfigError
-from herokufly.fly import TOKEN_HINT, FlyClient
-from herokufly.migrate import ALL_STAGES, run_stages, select_stages
-from herokufly.settings import MASK_ALL_CONFIG_ENV, Settings
+from herokufly.base import console, masking
+from herokufly.base.errors import ConfigError
+from herokufly.talk.fly import TOKEN_HINT, FlyClient
+from herokufly.act.migrate import ALL_STAGES, run_stages, select_stages
+from herokufly.base.settings import MASK_ALL_CONFIG_ENV, Settings
 from herokufly.stages.base import MigrateOptions, StageContext
-from herokufly.state import MigrationState, default_path
+from herokufly.act.state import MigrationState, default_path
 
 POSTGRES_MODES = ("managed", "unmanaged", "keep-heroku", "none")
 
@@ -43,7 +43,7 @@ def _mask_all_config(ctx, param, value):  # noqa: ARG001 - click callback signat
 
 
 def heroku_factory(settings):
-    from herokufly.heroku import HerokuClient
+    from herokufly.talk.heroku import HerokuClient
 
     return lambda: HerokuClient.from_settings(settings)
 

@@ -7,11 +7,11 @@ import json
 
 import click
 
-from herokufly import console
-from herokufly.plan import POSTGRES_TARGETS, Plan, PlanOptions, inventory_from_repo, make_plan
-from herokufly.repo import read_repo
+from herokufly.base import console
+from herokufly.decide.plan import POSTGRES_TARGETS, Plan, PlanOptions, inventory_from_repo, make_plan
+from herokufly.talk.repo import read_repo
 from herokufly.report import render_plan_text
-from herokufly.settings import Settings
+from herokufly.base.settings import Settings
 
 
 def plan_options(func):
@@ -47,8 +47,8 @@ def build_plan(*, heroku_app, repo_dir, fly_app, region, org, postgres, offline,
     if offline:
         inventory = inventory_from_repo(repo, heroku_app)
     else:
-        from herokufly.heroku import HerokuClient
-        from herokufly.read import read_heroku
+        from herokufly.talk.heroku import HerokuClient
+        from herokufly.talk.read import read_heroku
 
         with HerokuClient.from_settings(settings) as client:
             inventory = read_heroku(client, heroku_app, repo)

@@ -7,12 +7,13 @@ import sys
 
 import click
 
-from herokufly import console, rollback
-from herokufly.errors import ConfigError
-from herokufly.fly import FlyClient
-from herokufly.settings import Settings
+from herokufly.act import rollback
+from herokufly.base import console
+from herokufly.base.errors import ConfigError
+from herokufly.talk.fly import FlyClient
+from herokufly.base.settings import Settings
 from herokufly.stages.base import MigrateOptions, StageContext
-from herokufly.state import MigrationState, default_path
+from herokufly.act.state import MigrationState, default_path
 
 
 @click.command("rollback")
@@ -34,7 +35,7 @@ def command(heroku_app, fly_app, state_file, formation, yes, as_json) -> int:
     state = MigrationState.load(state_file or default_path(fly_app), heroku_app=heroku_app, fly_app=fly_app)
     if not yes and not click.confirm(f"Bring Heroku {heroku_app} back?", default=False, err=True):
         return 1
-    from herokufly.heroku import HerokuClient
+    from herokufly.talk.heroku import HerokuClient
 
     with HerokuClient.from_settings(settings) as heroku:
         ctx = StageContext(options=MigrateOptions(heroku_app=heroku_app, fly_app=fly_app), plan={},

@@ -6,9 +6,9 @@ import json
 
 import click
 
-from herokufly import console
+from herokufly.base import console
 from herokufly.commands.plan import build_plan, plan_options
-from herokufly.scaffold import scaffold
+from herokufly.act.scaffold import scaffold
 
 
 @click.command("scaffold")

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 import tomlkit
 
-from herokufly import console, workflow
-from herokufly.errors import ConfigError
+from herokufly.act import workflow
+from herokufly.base import console
+from herokufly.base.errors import ConfigError
 
 
 def fly_app_from_toml(repo: Path) -> str | None:

@@ -32,7 +32,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from herokufly.machine import Image
+from herokufly.base.machine import Image
 
 # Config var kinds (issue 8 item 7).
 SECRET = "secret"  # runtime secret: `fly secrets set`

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from herokufly import machine
+from herokufly.base import machine
 from herokufly.frameworks import (BUILD, HEROKU_HOST, HEROKU_ONLY, Advice, AppContext,
                                   ConfigVar, HealthCheck, Release)
 from herokufly.frameworks._runtime import builder_for_stack, check_runtime

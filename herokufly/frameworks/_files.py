@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from herokufly.errors import ConfigError
+from herokufly.base.errors import ConfigError
 
 
 def read_text(root: Path, rel: str) -> str | None:

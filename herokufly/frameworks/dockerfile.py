@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from herokufly import machine
+from herokufly.base import machine
 from herokufly.frameworks._files import read_text
 
 NAME = "dockerfile"

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from herokufly import machine
+from herokufly.base import machine
 from herokufly.frameworks import (BUILD, Advice, AppContext, ConfigVar, Detection, Release)
 from herokufly.frameworks import _common
 from herokufly.frameworks import _elixir_images as images

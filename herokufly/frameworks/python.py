@@ -19,7 +19,7 @@ import re
 import shlex
 from pathlib import Path, PurePosixPath
 
-from herokufly.errors import ConfigError
+from herokufly.base.errors import ConfigError
 from herokufly.frameworks import HEROKU_ONLY, Advice, AppContext, ConfigVar, Detection
 from herokufly.frameworks import _classic_scripts, _common, _runtime, node
 from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, first_line, read_json,

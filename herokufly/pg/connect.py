@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import conninfo as pg_conninfo
 
-from herokufly import child_env, masking
-from herokufly.errors import DatabaseError
+from herokufly.base import child_env, masking
+from herokufly.base.errors import DatabaseError
 
 # Session settings that make text output identical on every side and version.
 STABLE_OUTPUT = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from herokufly.errors import DatabaseError
+from herokufly.base.errors import DatabaseError
 from herokufly.pg import catalog, extensions as extension_rules, tools
 from herokufly.pg.connect import Database
 

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from herokufly import console, masking
+from herokufly.base import console, masking
 
 
 def _human_bytes(n: float) -> str:

@@ -17,9 +17,9 @@ import json
 import time
 from dataclasses import dataclass
 
-from herokufly import fly as flyctl
-from herokufly import masking
-from herokufly.errors import DatabaseError, FlyError, VerificationFailed
+from herokufly.talk import fly as flyctl
+from herokufly.base import masking
+from herokufly.base.errors import DatabaseError, FlyError, VerificationFailed
 
 SOURCE_ENV, TARGET_ENV = "HEROKUFLY_DB_FROM", "HEROKUFLY_DB_TO"  # read by `herokufly db transfer`
 REPORT_PREFIX = "herokufly-report: "
@@ -77,7 +77,7 @@ def planned_path(mode: str = "auto", region: str | None = None) -> dict:
 
 def release_image() -> str | None:
     """This build's own image by digest, or None outside a release build (then --copy-image)."""
-    from herokufly import pins
+    from herokufly.base import pins
 
     return pins.release()["image"]
 

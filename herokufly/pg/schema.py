@@ -12,8 +12,8 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from herokufly import masking
-from herokufly.errors import DatabaseError
+from herokufly.base import masking
+from herokufly.base.errors import DatabaseError
 from herokufly.pg.connect import Database
 from herokufly.pg.tools import ClientTools
 

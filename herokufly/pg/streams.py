@@ -14,7 +14,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 
-from herokufly.errors import DatabaseError
+from herokufly.base.errors import DatabaseError
 from herokufly.pg.catalog import Table
 from herokufly.pg.connect import Database
 from herokufly.pg.schema import first_error

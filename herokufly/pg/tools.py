@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from herokufly.errors import DatabaseError
+from herokufly.base.errors import DatabaseError
 
 @dataclass(frozen=True)
 class ClientTools:

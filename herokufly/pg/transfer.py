@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 
 import psycopg
 
-from herokufly import masking
-from herokufly.errors import DatabaseError, VerificationFailed
+from herokufly.base import masking
+from herokufly.base.errors import DatabaseError, VerificationFailed
 from herokufly.pg import catalog, schema, streams, target as target_db
 from herokufly.pg.connect import Database, qualified
 from herokufly.pg.pool import WorkPool

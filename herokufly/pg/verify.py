@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 import psycopg
 
-from herokufly.errors import DatabaseError
+from herokufly.base.errors import DatabaseError
 from herokufly.pg import catalog
 from herokufly.pg.connect import STABLE_OUTPUT, Database
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from herokufly.errors import ConfigError, UserError
+from herokufly.base.errors import ConfigError, UserError
 from herokufly.pr.events import PINNABLE, PRIVILEGED, Request
 
 # Repository roles from weakest to strongest (the API's `role_name`).

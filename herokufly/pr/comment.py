@@ -17,7 +17,8 @@ from importlib import resources
 from string import Template
 from typing import Any, Callable
 
-from herokufly import __version__, masking
+from herokufly import __version__
+from herokufly.base import masking
 from herokufly.pr import events
 
 LIMIT = 65000  # GitHub refuses comments over 65,536 characters; keep a margin

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from herokufly.errors import ConfigError
+from herokufly.base.errors import ConfigError
 
 PREFIX = "/herokufly"
 

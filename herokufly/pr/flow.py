@@ -27,8 +27,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, Callable
 
-from herokufly import child_env, console, errors, masking
-from herokufly.github import GitHubClient
+from herokufly.base import child_env, console, errors, masking
+from herokufly.talk.github import GitHubClient
 from herokufly.pr import authz, comment, events, signing, state_sync
 
 STAGE_COMMANDS = ("plan", "migrate", "rollback")
@@ -283,7 +283,7 @@ def _state_path(ctx) -> Path | None:
     fly_app = _input(ctx, "fly_app")
     if not fly_app:
         return None
-    from herokufly import state as state_module
+    from herokufly.act import state as state_module
 
     return Path(state_module.default_path(fly_app))
 
@@ -408,7 +408,7 @@ def _state_stage(ctx, stage: str) -> dict:
     if not fly_app:
         return {}
     try:
-        from herokufly import state as state_module
+        from herokufly.act import state as state_module
 
         path = state_module.default_path(fly_app)
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -529,7 +529,7 @@ def handle_workflow(ctx) -> int:
     branch of this repository (never for a fork's PR), and only on top of the head pinned
     when the command was authorized (issue 10, attack 1).
     """
-    from herokufly import workflow
+    from herokufly.act import workflow
 
     default_branch = (ctx.event.get("repository") or {}).get("default_branch") or "main"
     # The migration workflow is already there (it is running this); only the deploy workflow is offered.

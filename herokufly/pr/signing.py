@@ -19,7 +19,7 @@ import hmac
 import json
 from typing import Any
 
-from herokufly.errors import ConfigError
+from herokufly.base.errors import ConfigError
 
 KEY_SECRET = "HEROKUFLY_STATE_KEY"
 MIN_KEY_CHARS = 32

@@ -35,8 +35,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from herokufly import console, state as state_module
-from herokufly.errors import ConfigError
+from herokufly.act import state as state_module
+from herokufly.base import console
+from herokufly.base.errors import ConfigError
 from herokufly.pr import signing
 
 CARRIER_VERSION = 2  # 1 was checksummed, not signed: refused

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from herokufly import console, masking
-from herokufly.errors import HerokuError
+from herokufly.base import console, masking
+from herokufly.base.errors import HerokuError
 
 
 @dataclass
@@ -55,8 +55,8 @@ class StageResult:
 class StageContext:
     options: MigrateOptions
     plan: dict
-    state: "object"  # herokufly.state.MigrationState
-    fly: "object"  # herokufly.fly.FlyClient
+    state: "object"  # herokufly.act.state.MigrationState
+    fly: "object"  # herokufly.talk.fly.FlyClient
     heroku_factory: Callable[[], object]
     # In-memory hand-over between stages of one run (e.g. a connection string
     # flyctl printed once). Never written anywhere.

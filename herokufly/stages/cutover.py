@@ -6,7 +6,7 @@ The formation before cutover is recorded in the state first (and printed), so
 
 from __future__ import annotations
 
-from herokufly.errors import ConfigError
+from herokufly.base.errors import ConfigError
 from herokufly.stages.base import StageContext, StageResult, field_of, formation_quantities
 
 NAME = "cutover"

@@ -20,9 +20,9 @@ import os
 import time
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from herokufly import fly as flyctl
-from herokufly import masking
-from herokufly.errors import DatabaseError, FlyError
+from herokufly.talk import fly as flyctl
+from herokufly.base import masking
+from herokufly.base.errors import DatabaseError, FlyError
 from herokufly.stages.base import (
     StageContext,
     StageResult,
@@ -84,7 +84,7 @@ def run(ctx: StageContext) -> StageResult:
 
 
 def _now() -> str:
-    from herokufly.state import utcnow
+    from herokufly.act.state import utcnow
     return utcnow()
 
 

@@ -13,8 +13,8 @@ import time
 
 import requests
 
-from herokufly import fly_toml_guard
-from herokufly.errors import ConfigError, FlyError
+from herokufly.base import fly_toml_guard
+from herokufly.base.errors import ConfigError, FlyError
 from herokufly.stages.base import StageContext, StageResult
 
 NAME = "deploy"

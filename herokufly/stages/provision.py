@@ -13,9 +13,9 @@ import time
 
 import psycopg
 
-from herokufly import masking
-from herokufly.errors import ConfigError, DatabaseError, FlyError
-from herokufly.names import managed_postgres_region, validate_fly_app_name
+from herokufly.base import masking
+from herokufly.base.errors import ConfigError, DatabaseError, FlyError
+from herokufly.decide.names import managed_postgres_region, validate_fly_app_name
 from herokufly.pg import catalog
 from herokufly.pg.connect import Database
 from herokufly.stages.base import StageContext, StageResult, field_of, heroku_database_url

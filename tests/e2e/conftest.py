@@ -210,7 +210,7 @@ def template_for_act(heroku_app: str, fly_app: str, *, extra_env: dict[str, str]
     test env pointing at the fakes."""
     import yaml
 
-    from herokufly import workflow
+    from herokufly.act import workflow
 
     doc = yaml.safe_load(workflow.render_migrate_workflow(heroku_app=heroku_app, fly_app=fly_app))
     doc["on"] = doc.pop(True)

@@ -1,6 +1,6 @@
 """The migration template under act: `/herokufly plan` commented on a PR.
 
-The workflow is the real template (herokufly.workflow.render_migrate_workflow)
+The workflow is the real template (herokufly.act.workflow.render_migrate_workflow)
 adapted only where act cannot follow GitHub: the action is `uses: ./` (this
 checkout), checkout runs locally (no `ref:`), no artifact actions (offline),
 and the API URLs point at the fakes. The gate job, the plan step and the
@@ -16,8 +16,8 @@ import uuid
 import pytest
 import yaml
 
-from herokufly import workflow
-from herokufly.github import ACTIONS_BOT, marker
+from herokufly.act import workflow
+from herokufly.talk.github import ACTIONS_BOT, marker
 from tests.e2e.conftest import REPO_ROOT, run_act, template_for_act
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.heroku_api import FakeHeroku

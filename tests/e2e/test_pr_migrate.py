@@ -1,6 +1,6 @@
 """The migration template under act: `/herokufly migrate` commented on a PR, every stage for real.
 
-The workflow is the real template (herokufly.workflow.render_migrate_workflow) adapted
+The workflow is the real template (herokufly.act.workflow.render_migrate_workflow) adapted
 only where act cannot follow GitHub, as in test_pr_comment.py: the action is `uses: ./`
 (the real Dockerfile, whose flyctl is the fake from tests/fakes/flyctl), checkout runs
 locally, the artifact steps are dropped (act runs offline), and each action step gets
@@ -32,9 +32,9 @@ import psycopg
 import pytest
 import yaml
 
-from herokufly import workflow
+from herokufly.act import workflow
 from herokufly.pr import comment, state_sync
-from herokufly.github import ACTIONS_BOT, marker
+from herokufly.talk.github import ACTIONS_BOT, marker
 from tests import pg_dataset, pgserver
 from tests.e2e.conftest import _COPY_IGNORE, REPO_ROOT, run_act, template_for_act
 from tests.fakes.flyctl.harness import FakeFly, fake_macaroon
@@ -62,7 +62,7 @@ def act_workflow() -> str:
         "HEROKUFLY_SMOKE_URL": "${{ vars.SMOKE_URL }}",
         # Gone when the step's container goes: only the PR comment carries the state on.
         "HEROKUFLY_STATE_FILE": "/tmp/herokufly-state.json",
-        # flyctl gets an allow-listed environment (herokufly/child_env.py); the fake's settings are named.
+        # flyctl gets an allow-listed environment (herokufly/base/child_env.py); the fake's settings are named.
         "HEROKUFLY_CHILD_ENV": "FAKE_FLYCTL_*",
     }, commands=("plan", "workflow", "migrate", "rollback"), working_directory=APP_DIR)
 

@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from herokufly import __version__, workflow
+from herokufly import __version__
+from herokufly.act import workflow
 from tests.e2e.conftest import _COPY_IGNORE, REPO_ROOT, missing, run_act, use_standin_bases
 from tests.fakes.heroku_api import FakeHeroku
 
@@ -222,7 +223,8 @@ def test_the_wheel_installs_back_from_the_index_pinned_to_the_release(released, 
                               f"herokufly=={__version__}"], capture_output=True, text=True, env=clean, timeout=600)
     assert install.returncode == 0, install.stdout + install.stderr
     commit = _git(released["origin"], "rev-parse", f"refs/tags/{TAG}^{{commit}}")
-    probe = ("import herokufly, json; from herokufly import pins, workflow; "
+    probe = ("import herokufly, json; from herokufly.base import pins; "
+             "from herokufly.act import workflow; "
              "print(json.dumps([herokufly.__file__, pins.release(), workflow.action_pin(None)]))")
     out = subprocess.run([str(env_dir / "bin" / "python"), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
                          env=clean, timeout=60)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from herokufly.heroku import ACCEPT, HerokuClient
+from herokufly.talk.heroku import ACCEPT, HerokuClient
 from tests.fakes.heroku_api import SCHEMA_PATH, ContractViolation, FakeHeroku, heroku_schema
 from tests.contracts import contract_path
 

@@ -1,12 +1,12 @@
-"""herokufly.github driven through PyGithub against the fake GitHub over real HTTP."""
+"""herokufly.talk.github driven through PyGithub against the fake GitHub over real HTTP."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
-from herokufly.errors import GitHubError
-from herokufly.github import ACTIONS_BOT, GitHubClient, marker
+from herokufly.base.errors import GitHubError
+from herokufly.talk.github import ACTIONS_BOT, GitHubClient, marker
 from tests.fakes.github_api import FakeGitHub
 
 pytestmark = pytest.mark.integration
@@ -102,7 +102,7 @@ def test_listing_follows_pagination(fake):
 
 
 def test_secrets_are_redacted_before_posting(client, fake):
-    from herokufly import masking
+    from herokufly.base import masking
 
     masking.register("s3cr3t-canary-value")
     try:

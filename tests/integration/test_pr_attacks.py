@@ -1,7 +1,7 @@
 """Issue 10's attacks on the pull-request flow, each run against the fake GitHub and shown
 refused or harmless, with nothing changed (docs/security.md lists which test shows which).
 
-Attack 3 (credentials handed to tools) is in tests/unit/test_child_env.py and
+Attack 3 (credentials handed to tools) is in tests/unit/base/test_child_env.py and
 tests/unit/stages/test_deploy_files_guard.py; attack 8 (anyone can make the bot post) in
 tests/integration/test_pr_flow.py; attack 6 is branch `mask`, attack 7 branch `shipping`.
 """
@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import action, errors
-from herokufly.github import ACTIONS_BOT, marker
+from herokufly import action
+from herokufly.base import errors
+from herokufly.talk.github import ACTIONS_BOT, marker
 from herokufly.pr import comment, events, state_sync
-from herokufly.state import MigrationState
+from herokufly.act.state import MigrationState
 from tests.integration.test_pr_flow import FIXTURES, HEAD, fake, replies, runner, sticky  # noqa: F401  (fixtures)
 from tests.integration.test_pr_state import fresh_runner, stages, step  # noqa: F401  (fixtures)
 
@@ -103,7 +104,7 @@ def test_1_the_commit_goes_on_the_pinned_head_or_not_at_all(fake, runner):
 
 def test_1_a_push_racing_the_commit_is_never_overwritten(fake):
     """The ref moves only by fast-forward from the pinned parent (GitHub's force=false)."""
-    from herokufly.github import GitHubClient
+    from herokufly.talk.github import GitHubClient
 
     fake.add_token(WF_TOKEN, "alice", workflows=True)
     client = GitHubClient("acme/shop", token=WF_TOKEN, api_url=fake.url, throttle=False)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import action, errors, masking
-from herokufly.github import ACTIONS_BOT, marker
-from herokufly.state import MigrationState
+from herokufly import action
+from herokufly.base import errors, masking
+from herokufly.talk.github import ACTIONS_BOT, marker
+from herokufly.act.state import MigrationState
 from tests.fakes.github_api import FakeGitHub
 
 pytestmark = pytest.mark.integration

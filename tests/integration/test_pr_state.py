@@ -16,7 +16,7 @@ import pytest
 
 from herokufly import action
 from herokufly.pr import comment, state_sync
-from herokufly.state import MigrationState, default_path
+from herokufly.act.state import MigrationState, default_path
 from tests.integration.test_pr_flow import HEAD, fake, runner, sticky  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.integration

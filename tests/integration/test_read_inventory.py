@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from herokufly import masking
-from herokufly.heroku import HerokuClient
-from herokufly.inventory import Addon, Domain, Formation, Repo
-from herokufly.read import read_heroku
+from herokufly.base import masking
+from herokufly.talk.heroku import HerokuClient
+from herokufly.base.inventory import Addon, Domain, Formation, Repo
+from herokufly.talk.read import read_heroku
 from tests.fakes.heroku_api import FakeHeroku
 from tests.integration.test_fake_heroku import SEED
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import action, cli, masking
-from herokufly.github import ACTIONS_BOT, marker
+from herokufly import action, cli
+from herokufly.base import masking
+from herokufly.talk.github import ACTIONS_BOT, marker
 from tests.fakes.flyctl.harness import FAKE_FLYCTL, TOKEN, FakeFly
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.heroku_api import FakeHeroku

@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from herokufly import machine
+from herokufly.base import machine
 from tests import dockerfile_lint, flyrules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -336,7 +336,7 @@ def test_every_process_runs_what_heroku_ran(run: Run):
                 failures.append("release: Heroku ran a release line; no release_command")
                 continue
         else:
-            # Fly group names follow herokufly.names (custom_web -> custom-web); the plan's
+            # Fly group names follow herokufly.decide.names (custom_web -> custom-web); the plan's
             # process_sources maps each group to its Heroku type.
             sources = (run.plan or {}).get("process_sources") or {}
             group = next((g for g, k in sources.items() if k == kind),

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import __version__, action, errors, masking
+from herokufly import __version__, action
+from herokufly.base import errors, masking
 from herokufly.report import render_plan_markdown
 from tests.contracts import contract_path
 

@@ -9,7 +9,7 @@ import pytest
 
 from herokufly.pr import authz
 from herokufly.pr.authz import IGNORE, REFUSE, RUN, PullRequestInfo, authorize
-from herokufly.errors import ConfigError, UserError
+from herokufly.base.errors import ConfigError, UserError
 from herokufly.pr.events import resolve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"

@@ -1,7 +1,8 @@
 import click
 import pytest
 
-from herokufly import cli, errors
+from herokufly import cli
+from herokufly.base import errors
 
 
 def _run_with(monkeypatch, exc, argv=()):
@@ -48,7 +49,7 @@ def test_error_annotation_in_actions(monkeypatch, capsys):
 
 
 def test_error_message_is_redacted(monkeypatch, capsys, canary):
-    from herokufly import masking
+    from herokufly.base import masking
 
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     masking.register(canary)
@@ -63,7 +64,7 @@ def test_version():
 def test_json_stdout_stays_one_document_in_actions(monkeypatch, capsys, canary):
     import json
 
-    from herokufly import console, masking
+    from herokufly.base import console, masking
 
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from herokufly import masking
+from herokufly.base import masking
 from herokufly.pr import comment
 from herokufly.pr.events import Command
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from herokufly.pr import events
-from herokufly.errors import ConfigError
+from herokufly.base.errors import ConfigError
 from herokufly.pr.events import HELP, Command, parse_comment, resolve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"

@@ -78,7 +78,7 @@ def test_every_flyctl_call_herokufly_makes_is_in_the_contract(tmp_path, monkeypa
     (tmp_path / "fly.toml").write_text(f'app = "{app}"\n[build]\n  image = "nginx"\n')
     client.deploy(app, str(tmp_path / "fly.toml"), str(tmp_path))
     # Postgres calls need a database server: their argv is recorded as FlyClient builds it.
-    from herokufly.fly import FlyClient, FlyResult
+    from herokufly.talk.fly import FlyClient, FlyResult
 
     recorded = []
 
@@ -122,7 +122,7 @@ def test_fake_and_herokufly_read_the_import_grammar_alike():
     """Two copies of flyctl's parser (the fake must stay stdlib-only): same answers on random input."""
     import random
 
-    from herokufly.fly import encode_import_line, parse_import
+    from herokufly.talk.fly import encode_import_line, parse_import
 
     fake = contract.load_fake()
     rng = random.Random(4)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from herokufly import __version__, masking
-from herokufly.errors import HerokuError, UserError
-from herokufly.heroku import ACCEPT, HerokuClient
-from herokufly.settings import Settings
+from herokufly import __version__
+from herokufly.base import masking
+from herokufly.base.errors import HerokuError, UserError
+from herokufly.talk.heroku import ACCEPT, HerokuClient
+from herokufly.base.settings import Settings
 from tests.fakes.heroku_api import FakeHeroku
 
 TOKEN = "tok-" + "5" * 32

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 
-from herokufly import action, cli, masking
-from herokufly.settings import MASK_ALL_CONFIG_ENV, Settings
+from herokufly import action, cli
+from herokufly.base import masking
+from herokufly.base.settings import MASK_ALL_CONFIG_ENV, Settings
 
 
 def test_settings_read_the_variable_and_switch_masking_on():

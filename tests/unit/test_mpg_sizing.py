@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from herokufly import pricing
-from herokufly.inventory import Addon
-from herokufly.plan import MPG_MIN_VOLUME_GB, PlanOptions, make_plan
-from tests.unit.test_plan import online_inventory
+from herokufly.decide import pricing
+from herokufly.base.inventory import Addon
+from herokufly.decide.plan import MPG_MIN_VOLUME_GB, PlanOptions, make_plan
+from tests.unit.decide.test_plan import online_inventory
 
 
 def plan_for(heroku_plan: str, postgres: str = "managed"):

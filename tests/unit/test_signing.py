@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from herokufly.errors import ConfigError
+from herokufly.base.errors import ConfigError
 from herokufly.pr import signing
 
 KEY = "s" * 64

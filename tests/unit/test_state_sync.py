@@ -11,7 +11,7 @@ import json
 import pytest
 
 from herokufly.pr import comment, events, signing, state_sync
-from herokufly.state import MigrationState
+from herokufly.act.state import MigrationState
 
 HEROKU_APP, FLY_APP = "acme-phoenix", "acme-phoenix-pr"
 KEY = "k" * 64

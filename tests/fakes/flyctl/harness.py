@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from herokufly.fly import FlyClient
+from herokufly.talk.fly import FlyClient
 
 FAKE_FLYCTL = str(Path(__file__).with_name("flyctl"))
 
@@ -47,7 +47,7 @@ class FakeFly:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {"FAKE_FLYCTL_STATE": str(self.state_path), "FAKE_FLYCTL_LOG": str(self.log_path),
-               # flyctl's environment is an allow-list (herokufly/child_env.py): name the fake's settings.
+               # flyctl's environment is an allow-list (herokufly/base/child_env.py): name the fake's settings.
                "HEROKUFLY_CHILD_ENV": "FAKE_FLYCTL_*,FLYCTL_CONTRACT"}
         env.update(extra)
         return env

@@ -13,7 +13,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from herokufly.errors import DatabaseError
+from herokufly.base.errors import DatabaseError
 from herokufly.pg import extensions
 from herokufly.pg.transfer import TransferOptions, transfer
 from herokufly.pg.verify import verify

@@ -13,7 +13,7 @@ import time
 import psycopg
 import pytest
 
-from herokufly.errors import DatabaseError
+from herokufly.base.errors import DatabaseError
 from herokufly.pg.preflight import preflight
 from herokufly.pg.transfer import TransferOptions, transfer
 from herokufly.pg.verify import verify

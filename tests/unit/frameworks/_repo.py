@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from herokufly.plan import PlanOptions, inventory_from_repo, make_plan
-from herokufly.repo import read_repo
+from herokufly.decide.plan import PlanOptions, inventory_from_repo, make_plan
+from herokufly.talk.repo import read_repo
 
 
 def write(root: Path, files: dict[str, str | dict]) -> Path:

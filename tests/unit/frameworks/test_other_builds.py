@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from herokufly.errors import ConfigError
+from herokufly.base.errors import ConfigError
 from tests.unit.frameworks._repo import assert_every_process_runs_heroku, plan_of, write
 
 

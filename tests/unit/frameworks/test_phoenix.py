@@ -4,7 +4,7 @@ Each fixture below is written for this test (no code copied from real apps) and 
 trap seen in real Heroku Phoenix apps (docs/real-apps.md): Phoenix 1.2 with brunch and
 `System.get_env` in prod.exs, an umbrella with a custom MIX_ENV, a 1.5 app with `releases:`,
 Distillery, a 1.7 app with runtime.exs and an Oban worker, custom Procfile tasks.
-Every process is checked with herokufly.machine: what the Machine will exec is what Heroku ran.
+Every process is checked with herokufly.base.machine: what the Machine will exec is what Heroku ran.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from herokufly import machine
+from herokufly.base import machine
 from herokufly.frameworks import AppContext, elixir, phoenix
 from herokufly.frameworks import _elixir_images as images
 from tests import dockerfile_lint

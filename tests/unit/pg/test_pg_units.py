@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from herokufly import masking
-from herokufly.errors import DatabaseError
+from herokufly.base import masking
+from herokufly.base.errors import DatabaseError
 from herokufly.pg import schema, streams, target, tools
 from herokufly.pg.catalog import Column, Table
 from herokufly.pg.connect import Database, describe_connect_error

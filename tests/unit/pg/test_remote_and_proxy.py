@@ -9,13 +9,13 @@ import time
 
 import pytest
 
-from herokufly import fly as flyctl
-from herokufly.errors import FlyError
+from herokufly.talk import fly as flyctl
+from herokufly.base.errors import FlyError
 from herokufly.pg import remote
-from herokufly.plan import PlanOptions, make_plan
+from herokufly.decide.plan import PlanOptions, make_plan
 from herokufly.report import render_plan_text
 from tests.fakes.flyctl.harness import FakeFly
-from tests.unit.test_plan import online_inventory
+from tests.unit.decide.test_plan import online_inventory
 
 
 def test_plan_says_where_the_copy_runs():

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from herokufly.heroku import HerokuClient
+from herokufly.talk.heroku import HerokuClient
 from herokufly.stages.base import MigrateOptions, StageContext
-from herokufly.state import MigrationState
+from herokufly.act.state import MigrationState
 from tests.fakes.flyctl.harness import FakeFly
 from tests.fakes.heroku_api import FakeHeroku
 

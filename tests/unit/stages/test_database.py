@@ -7,7 +7,7 @@ import uuid
 import psycopg
 import pytest
 
-from herokufly.errors import HerokuflyError
+from herokufly.base.errors import HerokuflyError
 from herokufly.stages import database, provision
 from tests.unit.stages.conftest import FLY_APP, HEROKU_APP, base_plan
 
@@ -101,7 +101,7 @@ def test_proxy_is_stopped_when_the_copy_fails(make_ctx, fake_fly, fake_heroku, s
 
 def test_proxy_that_never_connects_fails_before_heroku_goes_down(
         make_ctx, fake_fly, fake_heroku, source, monkeypatch):
-    from herokufly import fly as flyctl
+    from herokufly.talk import fly as flyctl
 
     plan = base_plan(redis=None)
     provision.run(make_ctx(plan))

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from herokufly.errors import HerokuflyError
+from herokufly.base.errors import HerokuflyError
 from herokufly.pg import remote
 from herokufly.stages import database, provision
 from tests.pgserver import PASSWORD
@@ -139,7 +139,7 @@ def test_choose_path():
 
 
 def test_machine_exit_code_follows_fly_go():
-    from herokufly.fly import machine_exit_code
+    from herokufly.talk.fly import machine_exit_code
     assert machine_exit_code({"events": [{"type": "start"}]}) is None
     ok = {"type": "exit", "timestamp": 2, "request": {"exit_event": {"exited_at": "x"}}}  # omitempty: 0
     assert machine_exit_code({"events": [ok]}) == 0
@@ -177,7 +177,7 @@ def test_verification_failed_on_the_machine_is_exit_3_with_its_report(tmp_path, 
     """The image's `herokufly` here is a stand-in that prints progress and a failed report and
     exits 3, as `herokufly db transfer` does on a mismatch: the caller gets VerificationFailed
     (exit 3) with the Machine's report, and the Machine and secrets are gone."""
-    from herokufly.errors import VerificationFailed
+    from herokufly.base.errors import VerificationFailed
 
     bindir = tmp_path / "image-bin"
     bindir.mkdir()

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from herokufly import rollback
-from herokufly.errors import ConfigError, FlyError
+from herokufly.act import rollback
+from herokufly.base.errors import ConfigError, FlyError
 from herokufly.stages import cutover, deploy, domains
 from tests.fakes.flyctl.harness import fail_once
 from tests.unit.stages.conftest import FLY_APP, HEROKU_APP

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from herokufly import fly_toml_guard
-from herokufly.errors import ConfigError
+from herokufly.base import fly_toml_guard
+from herokufly.base.errors import ConfigError
 from herokufly.stages import deploy
 from tests.unit.stages.conftest import FLY_APP
 from tests.unit.stages.test_deploy_domains_cutover import FLY_TOML, _deploy_ctx, repo, smoke_server  # noqa: F401

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from herokufly import migrate
-from herokufly.errors import ConfigError, FlyError
+from herokufly.act import migrate
+from herokufly.base.errors import ConfigError, FlyError
 from herokufly.stages.base import StageResult
 
 

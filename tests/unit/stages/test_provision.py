@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from herokufly.errors import ConfigError, FlyError
+from herokufly.base.errors import ConfigError, FlyError
 from herokufly.stages import provision
 from tests.fakes.flyctl.harness import fail_once
 from tests.unit.stages.conftest import FLY_APP, base_plan

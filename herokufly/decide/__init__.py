@@ -1,0 +1,1 @@
+"""What will happen: pure functions of what was read (the plan, prices, names)."""
