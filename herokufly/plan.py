@@ -18,7 +18,7 @@ from herokufly import frameworks, machine, names, pricing
 from herokufly.errors import ConfigError
 from herokufly.frameworks import BUILD, HEROKU_HOST, HEROKU_ONLY, Advice, AppContext, Detection
 from herokufly.frameworks import _common as framework_common
-from herokufly.frameworks import dockerfile
+from herokufly.frameworks import _unsupported, dockerfile
 from herokufly.inventory import Addon, Formation, Inventory, Repo
 
 POSTGRES_TARGETS = ("managed", "unmanaged", "keep-heroku", "none")
@@ -397,13 +397,15 @@ def _framework_module(name: str):
 
 def _advice(framework, detection, ctx: AppContext, inventory: Inventory, notes) -> Advice:
     """Ask the framework; Phoenix without a detection keeps the built-in release plan."""
-    module = _framework_module(framework) if framework not in ("unknown", "go") else None
+    module = _framework_module(framework) if framework != "unknown" else None
     if module is not None and detection is not None:
         return module.advise(detection, ctx)
     if module is not None and framework in _FACTS_OPTIONAL:
         return module.advise(Detection(framework), ctx)
     if framework in ("phoenix", "elixir") and not _own_dockerfile(inventory.repo):
         return _phoenix_release_advice(inventory, ctx, notes)
+    if framework == "unknown" and inventory.repo and not _own_dockerfile(inventory.repo):
+        _unsupported.refuse_unless_builder_builds(inventory.repo, ctx.buildpacks)  # exit 1
     return _generic_advice(ctx)
 
 

@@ -34,6 +34,9 @@ BUILD_VARS = {
 BUILD_CREDENTIALS = {
     "ruby": re.compile(r"^BUNDLE_[A-Z0-9_]*__[A-Z0-9_]+$"),
     "node": re.compile(r"^(NPM_TOKEN|NPM_AUTH_TOKEN|NODE_AUTH_TOKEN)$"),
+    # Composer's private-repository logins (getcomposer.org/doc/03-cli.md#composer-auth);
+    # the classic PHP buildpack also read COMPOSER_GITHUB_OAUTH_TOKEN while building.
+    "php": re.compile(r"^(COMPOSER_AUTH|COMPOSER_GITHUB_OAUTH_TOKEN)$"),
 }
 
 
