@@ -20,7 +20,6 @@ BUILDER_LANGUAGES = ".NET, Go, Java (Maven, Gradle), Node.js, PHP, Python, Ruby 
 _DOTNET = ("*.sln", "*.slnx", "*.csproj", "*.fsproj", "*.vbproj")
 # (file or glob, what it shows); first match names the app in the message.
 _KNOWN = (
-    ("project.clj", "a Clojure (Leiningen) app"),
     ("deps.edn", "a Clojure (tools.deps) app"),
     ("Cargo.toml", "a Rust app"),
     ("deno.json", "a Deno app"),

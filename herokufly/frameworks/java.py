@@ -7,16 +7,25 @@ on *.sbt, project/*.scala, .sbt/*.scala or project/build.properties (buildpacks/
 detect.rs). Without a Procfile web line, Maven adds `java -Dserver.port=$PORT $JAVA_OPTS -jar
 target/<jar>` for Spring Boot and Gradle `java -jar build/libs/<jar>` for Spring Boot,
 Micronaut or Quarkus (framework.rs in each); sbt adds none. The OpenJDK version is
-system.properties `java.runtime.version` (devcenter java-support). Leiningen (Clojure) is
-not in the builder (heroku/cnb-builder-images builder-24/builder.toml): such a repo is
-refused by `_unsupported`. Flyway and Liquibase migrate at boot, so no release is proposed.
+system.properties `java.runtime.version` (devcenter java-support). Flyway and Liquibase
+migrate at boot, so no release is proposed.
+
+Leiningen (Clojure) is not in the builder (heroku/cnb-builder-images builder-24/builder.toml),
+so a project.clj app gets a generated Dockerfile that builds as heroku/heroku-buildpack-clojure
+@b1a76c73 did (bin/compile: `bin/build` when executable, else `lein uberjar` when project.clj
+names an :uberjar-name, else `lein with-profile production compile :all`; bin/release: with no
+Procfile, web is `java -jar target/<jar>` or `lein with-profile production trampoline run`),
+on the official clojure image so `lein`, `java` and bash stay on PATH for the Procfile lines.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from pathlib import Path
 
+from herokufly import machine
 from herokufly.frameworks import Advice, AppContext, Detection
 from herokufly.frameworks import _common
 from herokufly.frameworks._files import read_text
@@ -58,9 +67,16 @@ def detect(root: Path) -> Detection | None:
     maven = [f for f in _MAVEN if (root / f).is_file()]
     gradle = [f for f in _GRADLE if (root / f).is_file()]
     sbt = [] if maven or gradle else _sbt(root)
-    if not (maven or gradle or sbt):
-        return None  # system.properties alone installs a JDK but builds nothing
     properties = read_text(root, "system.properties") or ""
+    if not (maven or gradle or sbt):
+        lein = read_text(root, "project.clj")
+        if lein is None:
+            return None  # system.properties alone installs a JDK but builds nothing
+        return Detection(NAME, ["project.clj"] + (["system.properties"] if properties else []), {
+            "java_version": java_version(properties), "tool": "lein",
+            "uberjar": ":uberjar-name" in lein,
+            "bin_build": os.access(root / "bin" / "build", os.X_OK),
+        })
     build = "\n".join(read_text(root, f) or "" for f in maven + gradle
                       if not f.endswith(".properties"))
     if sbt:
@@ -91,8 +107,82 @@ def _default_web(facts: dict) -> str | None:
     return None
 
 
+# JDK majors with a `clojure:temurin-<major>-lein-bookworm` tag on Docker Hub (the official
+# clojure image, read 2026-11-28; assumption in docs/real-apps.md: checked against the tag
+# list by hand, not by a test).
+LEIN_JDKS = (8, 11, 17, 21, 25)
+LEIN_DEFAULT_JDK = 21
+
+
+def lein_image(version: str | None) -> tuple[str, str]:
+    """(base image, why) for a Leiningen build: the pinned JDK, else the next LTS with a tag."""
+    wanted = int(major(version)) if major(version) else None
+    jdk = next((j for j in LEIN_JDKS if wanted is not None and j >= wanted), LEIN_DEFAULT_JDK)
+    why = (f"JDK {jdk} for java.runtime.version {version}" if wanted is not None
+           else f"JDK {jdk}: system.properties pins no java.runtime.version")
+    return f"clojure:temurin-{jdk}-lein-bookworm", why
+
+
+def _lein_advice(facts: dict, ctx: AppContext) -> Advice:
+    image, why = lein_image(facts.get("java_version"))
+    if facts.get("bin_build"):
+        task = "bin/build"
+    else:
+        task = "lein " + ("uberjar" if facts.get("uberjar") else
+                          "with-profile production compile :all")
+    advice = Advice(build={"mode": "dockerfile", "dockerfile": "Dockerfile", "generated": True,
+                           "jvm_tool": "lein", "image": image, "build_command": task,
+                           "describe": f"Leiningen on {image} ({why}), `{task}`"})
+    default = None if facts.get("uberjar") else "lein with-profile production trampoline run"
+    advice.processes = _common.web_processes(ctx, default, "what Heroku's Clojure buildpack "
+                                             "runs without an uberjar", advice)
+    if "web" not in advice.processes:
+        advice.manual_steps.append({
+            "item": "Web process", "why": "Heroku's Clojure buildpack ran `java -jar "
+            "target/<the uberjar>`, whose name is known only after the build",
+            "how": "Add `web: java $JVM_OPTS -jar target/<name>-standalone.jar` to the Procfile "
+                   "and plan again"})
+    advice.notes.append("Heroku's CNB builder has no Leiningen buildpack: herokufly writes a "
+                        f"Dockerfile that runs `{task}` as Heroku's Clojure buildpack did")
+    advice.release = _common.release_from(ctx, None, "")
+    advice.health_check = _common.root_health_check()
+    advice.config = _common.config_kinds(ctx, ("java",), f"{ctx.fly_app}.fly.dev")
+    advice.notes.append(f"{_common.IPV6_PRIVATE}; start the JVM with "
+                        "-Djava.net.preferIPv6Addresses=true to reach .internal names")
+    web = advice.processes.get("web")
+    advice.image = machine.Image(kind="dockerfile", cmd=("/bin/bash", "-c", web) if web else (),
+                                 expose=(advice.internal_port,), base_image=image)
+    return advice
+
+
+def scaffold_files(plan: dict, root: Path) -> dict[str, tuple[str, int]]:
+    """The generated Dockerfile of a Leiningen app (fly.toml is scaffold's)."""
+    build = plan["build"]
+    if not build.get("generated") or build.get("jvm_tool") != "lein":
+        return {}
+    web = plan.get("process_checks", {}).get("app", {}).get("heroku")
+    lines = [
+        "# Written by herokufly: builds this Leiningen app as Heroku's Clojure buildpack did.",
+        "# lein and java stay in the image, so every Procfile line runs as it did on Heroku.",
+        f"FROM {build['image']}",
+        "WORKDIR /app",
+        "ENV LEIN_ROOT=1",
+        "COPY . .",
+        f"RUN {build['build_command']}",
+        f"ENV PORT={plan['http_service']['internal_port'] if plan.get('http_service') else 8080} "
+        "LEIN_NO_DEV=yes RING_ENV=production",
+    ]
+    if plan.get("http_service"):
+        lines.append(f"EXPOSE {plan['http_service']['internal_port']}")
+    if web:
+        lines.append("CMD " + json.dumps(["/bin/bash", "-c", web]))
+    return {"Dockerfile": ("\n".join(lines) + "\n", 0o644)}
+
+
 def advise(detection: Detection, ctx: AppContext) -> Advice:
     facts = detection.facts
+    if facts.get("tool") == "lein":
+        return _lein_advice(facts, ctx)
     advice = Advice(build={})
     version = facts.get("java_version")
     advice.build = _common.buildpacks_build(ctx, "java", major(version),
