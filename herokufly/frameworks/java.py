@@ -74,7 +74,8 @@ def detect(root: Path) -> Detection | None:
             return None  # system.properties alone installs a JDK but builds nothing
         return Detection(NAME, ["project.clj"] + (["system.properties"] if properties else []), {
             "java_version": java_version(properties), "tool": "lein",
-            "uberjar": ":uberjar-name" in lein,
+            # A key of the defproject map, not a word in a string or a comment.
+            "uberjar": bool(re.search(r'^[^;"\n]*:uberjar-name\s+"', lein, re.M)),
             "bin_build": os.access(root / "bin" / "build", os.X_OK),
         })
     build = "\n".join(read_text(root, f) or "" for f in maven + gradle

@@ -70,7 +70,7 @@ def admits_at_least(constraint: str, minimum: str) -> bool:
     (getcomposer.org/doc/articles/versions.md: `||`/`|` or, space/comma and, `a - b`)."""
     floor = version_tuple(minimum)
     for alternative in re.split(r"\s*\|\|?\s*", constraint.strip()):
-        alternative = re.sub(r"\s+-\s+", " <=", alternative)  # "7.1 - 7.4": upper bound 7.4
+        alternative = re.sub(r"(\S+)\s+-\s+", r">=\1 <=", alternative)  # "7.1 - 7.4"
         alternative = re.sub(r"([<>=^~]=?)\s+", r"\1", alternative)
         bounds = [b for b in map(_upper_bounds, re.split(r"\s*,\s*|\s+", alternative)) if b]
         if not bounds:

@@ -1,0 +1,150 @@
+"""JVM build tools, PHP constraints and docroots, Go modules, and repos the builder cannot build."""
+
+from __future__ import annotations
+
+import pytest
+
+from herokufly.errors import ConfigError
+from herokufly.frameworks import go, java, php
+from herokufly.scaffold import planned_files
+from tests.unit.frameworks._repo import assert_every_process_runs_heroku, plan_of, write
+
+
+@pytest.mark.parametrize("constraint, admitted", [
+    (">=5.6.0", True), ("^7.3|^8.0", True), ("^7.3 || ^8.0", True), ("~8.1", True),
+    ("*", True), ("8.3.*", True), (">=7.0 <8.0", False), ("7.*", False), ("~7.4", False),
+    ("7.4.3", False), ("8.0.*", False), ("7.1 - 7.4", False), ("7.1 - 8.2", True),
+    ("<=8.1", True), ("<8.1", False),
+])
+def test_composer_constraints_admit_a_php_the_builder_has(constraint, admitted):
+    assert php.admits_at_least(constraint, "8.1") is admitted
+
+
+def test_php_range_is_not_called_old_but_an_old_pin_is(tmp_path):
+    write(tmp_path / "range", {"composer.json": {"require": {"php": ">=5.6.0"}}})
+    write(tmp_path / "old", {"composer.json": {"require": {"php": "~7.4"}}})
+    ranged, old = plan_of(tmp_path / "range"), plan_of(tmp_path / "old")
+    assert ranged["build"]["runtime"] == {"language": "php", "version": ">=5.6.0",
+                                          "source": "composer.json", "supported": True}
+    assert old["build"]["runtime"]["supported"] is False
+    assert any("php ~7.4 is older" in n for n in old["notes"])
+
+
+def test_laravel_with_package_json_is_php_with_its_migrations(tmp_path):
+    write(tmp_path, {"composer.json": {"require": {"laravel/framework": "^10.0"}},
+                     "package.json": {"devDependencies": {"vite": "^5"}},
+                     "Procfile": "web: vendor/bin/heroku-php-nginx -C nginx.conf public/\n",
+                     "app.json": {"addons": ["heroku-postgresql"]}})
+    plan = plan_of(tmp_path)
+    assert plan["framework"] == "php"
+    assert plan["release"]["line"] == "php artisan migrate --force"
+    assert_every_process_runs_heroku(plan)
+
+
+def test_symfony_doctrine_migrations_and_a_laravel_health_route(tmp_path):
+    write(tmp_path / "sf", {"composer.json": {"require": {
+        "symfony/framework-bundle": "^6.4", "doctrine/doctrine-migrations-bundle": "^3.3"}},
+        "Procfile": "web: heroku-php-apache2 public/\n", "app.json": {"addons": ["heroku-postgresql"]}})
+    assert plan_of(tmp_path / "sf")["release"]["line"] == (
+        "php bin/console doctrine:migrations:migrate --no-interaction")
+    write(tmp_path / "lv", {"composer.json": {"require": {"laravel/framework": "^9.0"}},
+                            "routes/api.php": "<?php\nRoute::get('/healthz', [Health::class, 'show']);\n",
+                            "Procfile": "web: heroku-php-apache2 public/\n"})
+    assert plan_of(tmp_path / "lv")["http_service"]["health_check_path"] == "/healthz"
+
+
+@pytest.mark.parametrize("files, tool", [
+    ({"build.sbt": "name := \"x\"\n"}, "sbt"),
+    ({"project/build.properties": "sbt.version=1.9.9\n"}, "sbt"),
+    ({"settings.gradle.kts": "rootProject.name = \"x\"\n"}, "gradle"),
+    ({"pom.xml": "<project/>", "build.sbt": ""}, "maven"),
+])
+def test_jvm_build_tools_as_the_builder_detects_them(tmp_path, files, tool):
+    write(tmp_path, files)
+    assert java.detect(tmp_path).facts["tool"] == tool
+
+
+def test_java_versions_are_read_as_the_jvm_buildpack_reads_them():
+    assert [java.major(v) for v in ("1.8", "zulu-21", "17.0.2", "heroku-11", None)] == [
+        "8", "21", "17", "11", None]
+
+
+def test_system_properties_1_8_is_not_called_older_than_8(tmp_path):
+    write(tmp_path, {"pom.xml": "<project/>", "system.properties": "java.runtime.version=1.8\n",
+                     "Procfile": "web: java -jar target/app.jar\n"})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["runtime"]["version"] == "1.8" and plan["build"]["runtime"]["supported"]
+
+
+def test_spring_boot_without_procfile_runs_the_builders_default_web(tmp_path):
+    write(tmp_path, {"pom.xml": "<artifactId>spring-boot-starter-web</artifactId>"})
+    plan = plan_of(tmp_path)
+    assert plan["processes"] == {"app": ""}
+    assert plan["process_checks"]["app"]["heroku"] == (
+        "java -Dserver.port=$PORT $JAVA_OPTS -jar target/*.jar")
+
+
+def test_leiningen_app_gets_a_dockerfile_that_builds_as_herokus_buildpack(tmp_path):
+    write(tmp_path, {"project.clj": '(defproject a "1" ; :uberjar-name "no.jar"\n'
+                                    '  :description "no :uberjar-name here")\n',
+                     "system.properties": "java.runtime.version=11\n"})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["image"] == "clojure:temurin-11-lein-bookworm"
+    assert plan["build"]["build_command"] == "lein with-profile production compile :all"
+    assert plan["process_checks"]["app"]["heroku"] == "lein with-profile production trampoline run"
+    assert_every_process_runs_heroku(plan)
+    dockerfile = planned_files(plan, tmp_path)["Dockerfile"][0]
+    assert dockerfile.startswith("# Written by herokufly")
+    assert "RUN lein with-profile production compile :all\n" in dockerfile
+    assert 'CMD ["/bin/bash", "-c", "lein with-profile production trampoline run"]' in dockerfile
+
+
+def test_lein_jdk_is_the_pinned_one_or_the_next_with_an_image():
+    assert java.lein_image("1.8")[0] == "clojure:temurin-8-lein-bookworm"
+    assert java.lein_image("19")[0] == "clojure:temurin-21-lein-bookworm"
+    assert java.lein_image(None)[0] == f"clojure:temurin-{java.LEIN_DEFAULT_JDK}-lein-bookworm"
+
+
+@pytest.mark.parametrize("module, install, binary", [
+    ("github.com/acme/api", [], "api"),
+    ("github.com/acme/api", ["./cmd/web"], "web"),
+    ("github.com/acme/api", ["./cmd/..."], "cmd"),
+    ("api", [], None),
+])
+def test_go_default_binary_follows_heroku_go(module, install, binary):
+    assert go.default_binary({"module": module, "heroku_install": install}) == binary
+
+
+def test_go_module_without_slash_or_procfile_is_one_line_naming_go_mod(tmp_path):
+    write(tmp_path, {"go.mod": "module api\n\ngo 1.22\n"})
+    with pytest.raises(ConfigError, match=r"^go\.mod: module path 'api' has no '/'"):
+        plan_of(tmp_path)
+
+
+def test_go_without_go_mod_is_refused_naming_its_manifest(tmp_path):
+    write(tmp_path, {"Godeps/Godeps.json": "{}", "Procfile": "web: api\n"})
+    with pytest.raises(ConfigError, match=r"^Godeps/Godeps\.json: a Go app without go\.mod"):
+        plan_of(tmp_path)
+
+
+@pytest.mark.parametrize("files, named", [
+    ({"Cargo.toml": "[package]\n", "Procfile": "web: ./target/release/x\n"}, "Cargo.toml"),
+    ({"index.html": "<p>hi</p>"}, "index.html"),
+    ({"deno.json": "{}", "Procfile": "web: deno run main.ts\n"}, "deno.json"),
+    ({"x.cabal": "name: x\n"}, "x.cabal"),
+    ({"system.properties": "java.runtime.version=17\n"}, "system.properties"),
+    ({"Procfile": "web: ./server\n"}, "Procfile"),
+    ({}, "Procfile"),
+])
+def test_what_the_builder_cannot_build_is_one_line_naming_the_file(tmp_path, files, named):
+    write(tmp_path, files)
+    with pytest.raises(ConfigError) as exc:
+        plan_of(tmp_path)
+    assert exc.value.one_line().startswith(named + ": ") and "Dockerfile" in exc.value.one_line()
+
+
+def test_an_own_dockerfile_or_a_dotnet_project_is_not_refused(tmp_path):
+    write(tmp_path / "docker", {"Cargo.toml": "[package]\n", "Dockerfile": "FROM rust\nCMD [\"x\"]\n"})
+    write(tmp_path / "dotnet", {"Api.csproj": "<Project/>", "Procfile": "web: dotnet Api.dll\n"})
+    assert plan_of(tmp_path / "docker")["build"]["mode"] == "dockerfile"
+    assert plan_of(tmp_path / "dotnet")["build"]["builder"].startswith("heroku/builder:")
