@@ -19,6 +19,13 @@ from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, read_j
 from herokufly.frameworks._runtime import data as builders_data
 
 NAME = "php"
+# A boot script called through the app's Composer bin-dir (vendor/bin/, Symfony 2's bin/,
+# `$(composer config bin-dir)/`). The classic buildpack copied itself into the vendor dir and
+# symlinked its scripts there (heroku/heroku-buildpack-php@ff95c90e bin/compile, "Preparing
+# runtime environment"); the CNB one installs them in a layer on PATH and makes no such
+# link (heroku/buildpacks-php platform.rs `webservers_json`, bin-dir "bin" in its layer).
+_BOOT_SCRIPT = re.compile(r"(?<![\w$-])(?:\$\(composer config (?:--no-plugins )?bin-dir\)|"
+                          r"[\w.-]+(?:/[\w.-]+)*)/(heroku-php-(?:apache2|nginx))\b")
 _ROUTE = r"""Route::(?:get|any|match)\(\s*(?:\[[^\]]*\],\s*)?['"](?P<path>""" + HEALTH_PATHS + \
     r""")['"]"""
 
@@ -97,6 +104,15 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     advice.processes = _common.web_processes(ctx, "heroku-php-apache2",
                                              "what Heroku's PHP buildpack runs: Apache serving "
                                              "the repository root", advice)
+    for kind, line in list(advice.processes.items()):
+        bare = _BOOT_SCRIPT.sub(r"\1", line)
+        if bare != line:
+            advice.processes[kind] = bare
+            advice.replaced[kind] = (
+                f"Heroku ran `{line}` through a link its classic PHP buildpack made in the "
+                "Composer bin-dir; the CNB builder's PHP buildpack puts the same boot script on "
+                f"PATH without that link, so the Machine runs `{bare}`")
+            advice.notes.append(f"Process '{kind}': {advice.replaced[kind]}")
     docroot = facts.get("docroot")
     if "web" not in ctx.procfile and docroot and (facts.get("laravel") or facts.get("symfony")):
         advice.manual_steps.append({

@@ -148,3 +148,24 @@ def test_an_own_dockerfile_or_a_dotnet_project_is_not_refused(tmp_path):
     write(tmp_path / "dotnet", {"Api.csproj": "<Project/>", "Procfile": "web: dotnet Api.dll\n"})
     assert plan_of(tmp_path / "docker")["build"]["mode"] == "dockerfile"
     assert plan_of(tmp_path / "dotnet")["build"]["builder"].startswith("heroku/builder:")
+
+
+@pytest.mark.parametrize("line, bare", [
+    ("vendor/bin/heroku-php-nginx -C nginx.conf public/", "heroku-php-nginx -C nginx.conf public/"),
+    ("$(composer config bin-dir)/heroku-php-apache2 public/", "heroku-php-apache2 public/"),
+    ("./vendor/bin/heroku-php-apache2", "heroku-php-apache2"),
+])
+def test_boot_scripts_through_the_composer_bin_dir_run_from_path(tmp_path, line, bare):
+    write(tmp_path, {"composer.json": {"require": {"php": "^8.2"}},
+                     "Procfile": f"web: {line}\nworker: php worker.php\n"})
+    plan = plan_of(tmp_path)
+    assert plan["processes"]["app"] == f"'{bare}'"
+    assert "classic PHP buildpack" in plan["process_checks"]["app"]["replaced"]
+    assert "replaced" not in plan["process_checks"]["worker"]
+
+
+def test_a_boot_script_called_from_path_is_left_alone(tmp_path):
+    write(tmp_path, {"composer.json": {}, "Procfile": "web: php boot.php && heroku-php-apache2 web/\n"})
+    plan = plan_of(tmp_path)
+    assert "replaced" not in plan["process_checks"]["app"]
+    assert_every_process_runs_heroku(plan)
