@@ -159,7 +159,7 @@ def test_boot_scripts_through_the_composer_bin_dir_run_from_path(tmp_path, line,
     write(tmp_path, {"composer.json": {"require": {"php": "^8.2"}},
                      "Procfile": f"web: {line}\nworker: php worker.php\n"})
     plan = plan_of(tmp_path)
-    assert plan["processes"]["app"] == f"'{bare}'"
+    assert plan["process_checks"]["app"]["heroku"] == bare
     assert "classic PHP buildpack" in plan["process_checks"]["app"]["replaced"]
     assert "replaced" not in plan["process_checks"]["worker"]
 
