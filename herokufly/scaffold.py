@@ -133,6 +133,8 @@ def render_fly_toml(plan: dict) -> str:
     build = tomlkit.table()
     if plan["build"]["mode"] == "buildpacks":
         build["builder"] = plan["build"]["builder"]
+        if plan["build"].get("buildpacks"):  # several languages, as Heroku ran them
+            build["buildpacks"] = list(plan["build"]["buildpacks"])
     else:
         build["dockerfile"] = plan["build"].get("dockerfile", "Dockerfile")
     if plan["build"].get("args"):

@@ -191,6 +191,11 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
                                             advice.notes)
     if version and advice.build.get("runtime"):
         advice.build["runtime"]["version"] = version
+    several = _common.cnb_buildpacks(ctx.buildpacks)
+    if several:
+        advice.build["buildpacks"] = several
+        advice.notes.append(f"Heroku ran {', '.join(ctx.buildpacks)}; fly.toml lists "
+                            f"{', '.join(several)} so the builder runs the same languages")
     if facts.get("tool") == "sbt":
         advice.build["runtime"]["language"] = "java"
         advice.notes.append("sbt project: Heroku's CNB builder builds it with heroku/scala "

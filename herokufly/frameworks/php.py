@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from herokufly.errors import ConfigError
 from herokufly.frameworks import Advice, AppContext, Detection
 from herokufly.frameworks import _common
 from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, read_json, read_text,
@@ -47,7 +48,19 @@ def detect(root: Path) -> Detection | None:
         "up_route": "health:" in (read_text(root, "bootstrap/app.php") or ""),
         "health_route": route[0] if route else None,
         "docroot": next((d for d in ("public", "web") if (Path(root) / d).is_dir()), None),
+        "node_build": _node_build_script(root),
     })
+
+
+def _node_build_script(root: Path) -> str | None:
+    """The package.json script Heroku's Node.js buildpack would run to build assets."""
+    try:
+        package = read_json(root, "package.json") or {}
+    except ConfigError:
+        return None  # the node module names a broken package.json; here it is optional
+    scripts = package.get("scripts") if isinstance(package.get("scripts"), dict) else {}
+    return next((s for s in ("heroku-postbuild", "build") if isinstance(scripts.get(s), str)),
+                None)
 
 
 def _upper_bounds(term: str) -> tuple[tuple[int, ...], bool] | None:
@@ -101,6 +114,20 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     advice.build = _common.buildpacks_build(ctx, "php", checked,
                                             "composer.json" if constraint else None, advice.notes)
     advice.build["runtime"]["version"] = constraint
+    several = _common.cnb_buildpacks(ctx.buildpacks)
+    if several:
+        advice.build["buildpacks"] = several
+        advice.notes.append(f"Heroku ran {', '.join(ctx.buildpacks)}; fly.toml lists "
+                            f"{', '.join(several)} so the builder runs the same languages")
+    elif facts.get("node_build") and not ctx.buildpacks:
+        advice.manual_steps.append({
+            "item": "Node.js asset build",
+            "why": f"package.json has a `{facts['node_build']}` script, but the builder builds "
+                   "a composer.json app with PHP alone; Heroku ran it only if the app also had "
+                   "the heroku/nodejs buildpack",
+            "how": "If `heroku buildpacks` lists heroku/nodejs, add `buildpacks = "
+                   "[\"heroku/nodejs\", \"heroku/php\", \"heroku/procfile\"]` under [build] in "
+                   "fly.toml (or plan online, which reads the app's buildpacks)"})
     advice.processes = _common.web_processes(ctx, "heroku-php-apache2",
                                              "what Heroku's PHP buildpack runs: Apache serving "
                                              "the repository root", advice)

@@ -169,3 +169,31 @@ def test_a_boot_script_called_from_path_is_left_alone(tmp_path):
     plan = plan_of(tmp_path)
     assert "replaced" not in plan["process_checks"]["app"]
     assert_every_process_runs_heroku(plan)
+
+
+def test_php_and_nodejs_buildpacks_carry_over_to_fly_toml(tmp_path):
+    write(tmp_path, {"composer.json": {"require": {"laravel/framework": "^9.0"}},
+                     "package.json": {"scripts": {"heroku-postbuild": "npm run prod"}},
+                     "Procfile": "web: heroku-php-apache2 public/\n",
+                     "app.json": {"buildpacks": [{"url": "heroku/php"},
+                                                 {"url": "https://github.com/heroku/heroku-buildpack-nodejs.git"}]}})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["buildpacks"] == ["heroku/php", "heroku/nodejs", "heroku/procfile"]
+    assert 'buildpacks = ["heroku/php", "heroku/nodejs", "heroku/procfile"]' in (
+        planned_files(plan, tmp_path)["fly.toml"][0])
+
+
+def test_php_with_an_asset_script_and_unknown_buildpacks_is_a_manual_step(tmp_path):
+    write(tmp_path, {"composer.json": {}, "package.json": {"scripts": {"build": "vite build"}},
+                     "Procfile": "web: heroku-php-apache2 public/\n"})
+    plan = plan_of(tmp_path)
+    assert "buildpacks" not in plan["build"]
+    assert any(s["item"] == "Node.js asset build" for s in plan["manual_steps"])
+
+
+def test_one_language_or_a_custom_buildpack_lists_no_buildpacks():
+    from herokufly.frameworks._common import cnb_buildpacks
+    assert cnb_buildpacks(["heroku/php"]) is None
+    assert cnb_buildpacks(["heroku/php", "https://github.com/x/custom"]) is None
+    assert cnb_buildpacks(["heroku/gradle", "heroku/nodejs"]) == [
+        "heroku/java", "heroku/nodejs", "heroku/procfile"]
