@@ -28,7 +28,7 @@ from pathlib import Path
 from herokufly import machine
 from herokufly.frameworks import Advice, AppContext, Detection
 from herokufly.frameworks import _common
-from herokufly.frameworks._files import read_text
+from herokufly.frameworks._files import find_health_route, read_text
 
 NAME = "java"
 _MAVEN = tuple(f"pom.{ext}" for ext in ("xml", "atom", "clj", "groovy", "rb", "scala", "yaml",
@@ -77,6 +77,7 @@ def detect(root: Path) -> Detection | None:
             # A key of the defproject map, not a word in a string or a comment.
             "uberjar": bool(re.search(r'^[^;"\n]*:uberjar-name\s+"', lein, re.M)),
             "bin_build": os.access(root / "bin" / "build", os.X_OK),
+            "reads_jdbc_url": _reads_jdbc_url(root, lein),
         })
     build = "\n".join(read_text(root, f) or "" for f in maven + gradle
                       if not f.endswith(".properties"))
@@ -95,6 +96,20 @@ def detect(root: Path) -> Detection | None:
                                                           ("Liquibase", "liquibase"))
                               if pattern in build.lower()}),
     })
+
+
+_JDBC_NAMES = re.compile(r"JDBC_DATABASE_URL|jdbc-database-url|SPRING_DATASOURCE_URL")
+
+
+def _reads_jdbc_url(root: Path, project: str) -> bool:
+    """Whether the app reads the JDBC_* variables Heroku's JVM support derives from
+    DATABASE_URL at dyno start (classic: .profile.d; CNB: heroku/jvm's exec.d
+    heroku_rewrite_env_vars), which a plain Dockerfile image never sets."""
+    if _JDBC_NAMES.search(project):
+        return True
+    found = find_health_route(root, (".clj", ".cljc", ".edn"), r"(?P<path>" +
+                              _JDBC_NAMES.pattern + ")")
+    return found is not None
 
 
 def _default_web(facts: dict) -> str | None:
@@ -145,6 +160,15 @@ def _lein_advice(facts: dict, ctx: AppContext) -> Advice:
                    "and plan again"})
     advice.notes.append("Heroku's CNB builder has no Leiningen buildpack: herokufly writes a "
                         f"Dockerfile that runs `{task}` as Heroku's Clojure buildpack did")
+    if facts.get("reads_jdbc_url"):
+        advice.manual_steps.append({
+            "item": "JDBC_DATABASE_URL",
+            "why": "the app reads JDBC_DATABASE_URL (or SPRING_DATASOURCE_URL), which Heroku's "
+                   "JVM support derived from DATABASE_URL when each dyno started; the generated "
+                   "Dockerfile's image does not derive it",
+            "how": "After the database stage, give `fly secrets import` the line "
+                   "JDBC_DATABASE_URL=jdbc:postgresql://<host>:<port>/<db>?user=<u>&password=<p> "
+                   "(the parts of DATABASE_URL) on stdin"})
     advice.release = _common.release_from(ctx, None, "")
     advice.health_check = _common.root_health_check()
     advice.config = _common.config_kinds(ctx, ("java",), f"{ctx.fly_app}.fly.dev")

@@ -197,3 +197,12 @@ def test_one_language_or_a_custom_buildpack_lists_no_buildpacks():
     assert cnb_buildpacks(["heroku/php", "https://github.com/x/custom"]) is None
     assert cnb_buildpacks(["heroku/gradle", "heroku/nodejs"]) == [
         "heroku/java", "heroku/nodejs", "heroku/procfile"]
+
+
+def test_leiningen_app_reading_jdbc_database_url_gets_a_manual_step(tmp_path):
+    write(tmp_path, {"project.clj": '(defproject a "1" :uberjar-name "a.jar")\n',
+                     "src/a/core.clj": '(System/getenv "JDBC_DATABASE_URL")\n',
+                     "Procfile": "web: java -jar target/a.jar\n"})
+    assert any(s["item"] == "JDBC_DATABASE_URL" for s in plan_of(tmp_path)["manual_steps"])
+    (tmp_path / "src/a/core.clj").write_text('(System/getenv "DATABASE_URL")\n')
+    assert not any(s["item"] == "JDBC_DATABASE_URL" for s in plan_of(tmp_path)["manual_steps"])
