@@ -206,3 +206,29 @@ def test_leiningen_app_reading_jdbc_database_url_gets_a_manual_step(tmp_path):
     assert any(s["item"] == "JDBC_DATABASE_URL" for s in plan_of(tmp_path)["manual_steps"])
     (tmp_path / "src/a/core.clj").write_text('(System/getenv "DATABASE_URL")\n')
     assert not any(s["item"] == "JDBC_DATABASE_URL" for s in plan_of(tmp_path)["manual_steps"])
+
+
+def test_heroku_yml_setup_addons_and_config_names_plan_offline(tmp_path):
+    from herokufly.repo import read_repo
+    write(tmp_path, {"Dockerfile": "FROM ruby:3.3\nCMD [\"puma\"]\n", "Gemfile": "gem 'rails'\n",
+                     "heroku.yml": "setup:\n  addons:\n    - plan: heroku-postgresql\n      as: DATABASE\n"
+                                   "  config:\n    RAILS_ENV: production\n    SECRET_TOKEN: canary-4711\n"
+                                   "build:\n  docker:\n    web: Dockerfile\n"})
+    plan = plan_of(tmp_path)
+    assert plan["postgres"]["source_plan"] == "heroku-postgresql:essential-0"
+    assert {"RAILS_ENV", "SECRET_TOKEN"} <= set(plan["secrets"])
+    assert "canary-4711" not in repr(read_repo(tmp_path))
+
+
+def test_app_json_addons_win_over_heroku_yml_setup(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM x\nCMD [\"run\"]\n", "app.json": {"addons": []},
+                     "heroku.yml": "setup:\n  addons:\n    - plan: heroku-postgresql\n"
+                                   "build:\n  docker:\n    web: Dockerfile\n"})
+    assert not plan_of(tmp_path).get("postgres")
+
+
+def test_a_bad_heroku_yml_setup_addon_names_heroku_yml(tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM x\n",
+                     "heroku.yml": "setup:\n  addons:\n    - plan: [nope]\nbuild:\n  docker:\n    web: Dockerfile\n"})
+    with pytest.raises(ConfigError, match=r"^heroku\.yml: setup\.addons\[0\]"):
+        plan_of(tmp_path)
