@@ -28,7 +28,7 @@ from pathlib import Path
 from herokufly import machine
 from herokufly.frameworks import Advice, AppContext, Detection
 from herokufly.frameworks import _common
-from herokufly.frameworks._files import find_health_route, read_text
+from herokufly.frameworks._files import find_health_route, read_text, version_tuple
 
 NAME = "java"
 _MAVEN = tuple(f"pom.{ext}" for ext in ("xml", "atom", "clj", "groovy", "rb", "scala", "yaml",
@@ -92,6 +92,7 @@ def detect(root: Path) -> Detection | None:
         "actuator": "spring-boot-starter-actuator" in build,
         "spring_boot": bool(re.search(r"spring-boot|org\.springframework\.boot", build)),
         "play": "com.typesafe.play" in build or "org.playframework" in build,
+        "sbt_version": _sbt_version(root) if sbt else None,
         "migrations": sorted({name for name, pattern in (("Flyway", "flyway"),
                                                           ("Liquibase", "liquibase"))
                               if pattern in build.lower()}),
@@ -110,6 +111,18 @@ def _reads_jdbc_url(root: Path, project: str) -> bool:
     found = find_health_route(root, (".clj", ".cljc", ".edn"), r"(?P<path>" +
                               _JDBC_NAMES.pattern + ")")
     return found is not None
+
+
+def _sbt_version(root: Path) -> str | None:
+    text = read_text(root, "project/build.properties") or ""
+    found = re.search(r"^\s*sbt\.version\s*[=:]\s*(\S+)", text, re.M)
+    return found.group(1) if found else None
+
+
+def sbt_supported(version: str | None) -> bool:
+    """heroku/buildpacks-jvm sbt/src/sbt/version.rs: 1.x, or 2.x after 2.0.0."""
+    parts = version_tuple(version)
+    return bool(parts) and (parts[0] == 1 or (parts[0] == 2 and parts > (2, 0, 0)))
 
 
 def _default_web(facts: dict) -> str | None:
@@ -224,6 +237,15 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
         advice.build["runtime"]["language"] = "java"
         advice.notes.append("sbt project: Heroku's CNB builder builds it with heroku/scala "
                             "(`sbt stage`), as Heroku's Scala buildpack did")
+        version = facts.get("sbt_version")
+        if not sbt_supported(version):
+            advice.manual_steps.append({
+                "item": "sbt version",
+                "why": (f"project/build.properties pins sbt.version={version}; " if version else
+                        "project/build.properties pins no sbt.version; ") +
+                       "the builder's sbt buildpack builds only sbt 1.x and 2.x after 2.0.0",
+                "how": "Upgrade the build to sbt 1.x and set sbt.version in "
+                       "project/build.properties, then deploy"})
     if facts.get("tool") == "gradle" and not facts.get("gradlew"):
         advice.manual_steps.append({
             "item": "Gradle wrapper",

@@ -232,3 +232,9 @@ def test_a_bad_heroku_yml_setup_addon_names_heroku_yml(tmp_path):
                      "heroku.yml": "setup:\n  addons:\n    - plan: [nope]\nbuild:\n  docker:\n    web: Dockerfile\n"})
     with pytest.raises(ConfigError, match=r"^heroku\.yml: setup\.addons\[0\]"):
         plan_of(tmp_path)
+
+
+@pytest.mark.parametrize("version, supported", [
+    ("1.9.9", True), ("2.0.1", True), ("0.13.18", False), ("2.0.0", False), (None, False)])
+def test_sbt_versions_the_builder_builds(version, supported):
+    assert java.sbt_supported(version) is supported
