@@ -34,25 +34,59 @@ def detect(root: Path) -> Detection | None:
     module = re.search(r"^\s*module\s+\"?([^\s\"]+)\"?", text, re.M)
     version = re.search(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?)\s*$", text, re.M)
     install = re.findall(r"^\s*//\s*\+heroku\s+install\s+(.+)$", text, re.M)
+    packages = " ".join(install).split() if install else ["."]
     return Detection(NAME, ["go.mod"], {
         "module": module.group(1) if module else None,
         "go_version": version.group(1) if version else None,
-        "heroku_install": " ".join(install).split() if install else [],
+        "heroku_install": packages if install else [],
+        "main_packages": _main_packages(Path(root), packages),
     })
 
 
+def _main_packages(root: Path, packages: list[str]) -> list[str]:
+    """Relative dirs of the main packages `go install` builds for `packages`; a `/...`
+    pattern expands to the main packages below it, in import-path order, as `go list` does."""
+    found: list[str] = []
+    for package in packages:
+        if not package.startswith("."):
+            found.append(package)  # a full import path: named as written
+            continue
+        rel = package.removeprefix("./").removeprefix(".").rstrip("/")
+        if rel.endswith("..."):
+            base = root / rel.removesuffix("...").rstrip("/")
+            dirs = sorted({p.parent for p in base.rglob("*.go")}) if base.is_dir() else []
+            found += [str(d.relative_to(root)) for d in dirs if _is_main(d)]
+        else:
+            found.append(rel)
+    return found
+
+
+def _is_main(directory: Path) -> bool:
+    for source in sorted(directory.glob("*.go")):
+        try:
+            if re.search(r"^package\s+main\b", source.read_text(encoding="utf-8"), re.M):
+                return True
+        except (UnicodeDecodeError, OSError):
+            continue
+    return False
+
+
 def default_binary(facts: dict) -> str | None:
-    """The binary heroku/go makes the default `web` process run, when it can name one."""
-    packages = facts.get("heroku_install") or ["."]
+    """The binary heroku/go makes the default `web` process run (proc.rs: a package named
+    `web`, else the first), when it can name one."""
     module = facts.get("module") or ""
-    first = packages[0]
-    if first in (".", "./"):
-        path = module
-    elif first.startswith("./"):
-        path = f"{module}/{first[2:]}".rstrip("/").removesuffix("/...")
-    else:
-        path = first.removesuffix("/...")
-    return path.rsplit("/", 1)[1] if "/" in path else None
+    names = []
+    for package in facts.get("main_packages") or ["."]:
+        if package in (".", ""):
+            path = module
+        elif "." in package.split("/", 1)[0]:
+            path = package  # a full import path (example.com/...)
+        else:
+            path = f"{module}/{package}"
+        names.append(path.rsplit("/", 1)[1] if "/" in path else None)
+    if "web" in names:
+        return "web"
+    return names[0] if names else None
 
 
 def advise(detection: Detection, ctx: AppContext) -> Advice:

@@ -105,14 +105,24 @@ def test_lein_jdk_is_the_pinned_one_or_the_next_with_an_image():
     assert java.lein_image(None)[0] == f"clojure:temurin-{java.LEIN_DEFAULT_JDK}-lein-bookworm"
 
 
-@pytest.mark.parametrize("module, install, binary", [
-    ("github.com/acme/api", [], "api"),
-    ("github.com/acme/api", ["./cmd/web"], "web"),
-    ("github.com/acme/api", ["./cmd/..."], "cmd"),
-    ("api", [], None),
+@pytest.mark.parametrize("module, mains, binary", [
+    ("github.com/acme/api", ["."], "api"),
+    ("github.com/acme/api", ["cmd/server"], "server"),
+    ("github.com/acme/api", ["cmd/admin", "cmd/web"], "web"),
+    ("github.com/acme/api", ["example.org/tools/cli"], "cli"),
+    ("api", ["."], None),
 ])
-def test_go_default_binary_follows_heroku_go(module, install, binary):
-    assert go.default_binary({"module": module, "heroku_install": install}) == binary
+def test_go_default_binary_follows_heroku_go(module, mains, binary):
+    assert go.default_binary({"module": module, "main_packages": mains}) == binary
+
+
+def test_go_install_pattern_expands_to_main_packages(tmp_path):
+    write(tmp_path, {"go.mod": "// +heroku install ./cmd/...\nmodule example.com/shop\n\ngo 1.22\n",
+                     "cmd/api/main.go": "package main\n", "cmd/zz/main.go": "package main\n",
+                     "cmd/lib/x.go": "package lib\n"})
+    facts = go.detect(tmp_path).facts
+    assert facts["main_packages"] == ["cmd/api", "cmd/zz"]
+    assert plan_of(tmp_path)["process_checks"]["app"]["heroku"] == "api"
 
 
 def test_go_module_without_slash_or_procfile_is_one_line_naming_go_mod(tmp_path):
