@@ -20,6 +20,8 @@ BUILDER_LANGUAGES = ".NET, Go, Java (Maven, Gradle), Node.js, PHP, Python, Ruby 
 _DOTNET = ("*.sln", "*.slnx", "*.csproj", "*.fsproj", "*.vbproj")
 # (file or glob, what it shows); first match names the app in the message.
 _KNOWN = (
+    ("index.php", "a PHP app without composer.json (Heroku's classic PHP buildpack also took "
+                  "index.php; the builder's PHP buildpack detects composer.json only)"),
     ("deps.edn", "a Clojure (tools.deps) app"),
     ("Cargo.toml", "a Rust app"),
     ("deno.json", "a Deno app"),
@@ -55,7 +57,10 @@ def refuse_unless_builder_builds(repo, buildpacks: list[str]) -> None:
     else:
         name, what = "Procfile", "not found, and no language files"
     heroku = f" (Heroku built it with {', '.join(buildpacks)})" if buildpacks else ""
+    hint = ("Add a composer.json (`{}` is enough) so the builder's PHP buildpack builds it, "
+            "then plan again" if name == "index.php" else
+            "Add a Dockerfile that builds and starts the app (its CMD runs the Procfile's "
+            "web line), then plan again")
     raise ConfigError(
         f"{name}: {what}{heroku}; Heroku's CNB builder on Fly builds only {BUILDER_LANGUAGES}",
-        hint="Add a Dockerfile that builds and starts the app (its CMD runs the Procfile's "
-             "web line), then plan again")
+        hint=hint)

@@ -153,6 +153,14 @@ def test_what_the_builder_cannot_build_is_one_line_naming_the_file(tmp_path, fil
     assert exc.value.one_line().startswith(named + ": ") and "Dockerfile" in exc.value.one_line()
 
 
+def test_index_php_without_composer_json_says_to_add_one(tmp_path):
+    write(tmp_path, {"index.php": "<?php echo 'hi';\n", "Procfile": "web: heroku-php-apache2\n"})
+    with pytest.raises(ConfigError) as exc:
+        plan_of(tmp_path)
+    assert exc.value.one_line().startswith("index.php: a PHP app without composer.json")
+    assert "Add a composer.json" in exc.value.one_line()
+
+
 def test_an_own_dockerfile_or_a_dotnet_project_is_not_refused(tmp_path):
     write(tmp_path / "docker", {"Cargo.toml": "[package]\n", "Dockerfile": "FROM rust\nCMD [\"x\"]\n"})
     write(tmp_path / "dotnet", {"Api.csproj": "<Project/>", "Procfile": "web: dotnet Api.dll\n"})
