@@ -61,6 +61,12 @@ def refuse_unless_builder_builds(repo, buildpacks: list[str]) -> None:
             "then plan again" if name == "index.php" else
             "Add a Dockerfile that builds and starts the app (its CMD runs the Procfile's "
             "web line), then plan again")
+    apps = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")
+                  and (d / "Procfile").is_file())
+    if apps and not (root / "Procfile").is_file():
+        # `git subtree push --prefix backend heroku main` deploys a folder as the app.
+        hint = (f"If Heroku got the app from {apps[0]}/ (e.g. `git subtree push --prefix "
+                f"{apps[0]}`), run herokufly with --repo pointing at that folder")
     raise ConfigError(
         f"{name}: {what}{heroku}; Heroku's CNB builder on Fly builds only {BUILDER_LANGUAGES}",
         hint=hint)

@@ -256,3 +256,12 @@ def test_a_bad_heroku_yml_setup_addon_names_heroku_yml(tmp_path):
     ("1.9.9", True), ("2.0.1", True), ("0.13.18", False), ("2.0.0", False), (None, False)])
 def test_sbt_versions_the_builder_builds(version, supported):
     assert java.sbt_supported(version) is supported
+
+
+def test_a_repo_whose_app_is_a_subfolder_points_at_it(tmp_path):
+    write(tmp_path, {"README.md": "monorepo\n", "backend/Procfile": "web: java -jar target/a.jar\n",
+                     "backend/pom.xml": "<project/>"})
+    with pytest.raises(ConfigError) as exc:
+        plan_of(tmp_path)
+    assert exc.value.one_line().startswith("Procfile: ")
+    assert "--prefix backend" in exc.value.one_line() and "--repo" in exc.value.one_line()
