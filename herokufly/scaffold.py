@@ -116,8 +116,9 @@ def planned_files(plan: dict, root: Path) -> dict[str, tuple[str, int]]:
         files.update(frameworks.module("phoenix").scaffold_files(plan, root))
     elif plan["framework"] == "phoenix" and "elixir_version" in plan["build"]:
         files.update(_phoenix_files(plan, root))
-    elif plan["build"].get("generated") and plan["framework"] == "java":
-        files.update(frameworks.module("java").scaffold_files(plan, root))  # Leiningen
+    elif plan["build"].get("generated") and plan["framework"] in ("java", "static"):
+        # Leiningen apps and static sites: no CNB buildpack builds them.
+        files.update(frameworks.module(plan["framework"]).scaffold_files(plan, root))
     return files
 
 

@@ -45,7 +45,8 @@ CONFIG_KINDS = (SECRET, BUILD, HEROKU_ONLY, HEROKU_HOST)
 # the languages follow the CNB builder's order groups (heroku/cnb-builder-images
 # builder-24/builder.toml: python, ruby, java, scala, go, php, dotnet, then nodejs), so a
 # Laravel or Spring app with a package.json for its assets is PHP or Java, as it builds.
-MODULES = ("phoenix", "elixir", "rails", "ruby", "django", "python", "java", "go", "php", "node")
+MODULES = ("phoenix", "elixir", "rails", "ruby", "django", "python", "java", "go", "php", "node",
+           "static")
 
 
 @dataclass

@@ -29,9 +29,7 @@ _KNOWN = (
     ("stack.yaml", "a Haskell app"),
     ("*.cabal", "a Haskell app"),
     ("build.zig", "a Zig app"),
-    ("static.json", "a static site (heroku-community/static buildpack)"),
-    ("index.html", "a static site"),
-    ("public/index.html", "a static site"),
+    ("public/index.html", "a static site with no static.json naming its root"),
     ("system.properties", "a JDK with no Maven, Gradle or sbt build"),
     ("Procfile", "a Procfile with no language files beside it"),
 )

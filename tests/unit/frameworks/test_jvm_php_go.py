@@ -139,7 +139,7 @@ def test_go_without_go_mod_is_refused_naming_its_manifest(tmp_path):
 
 @pytest.mark.parametrize("files, named", [
     ({"Cargo.toml": "[package]\n", "Procfile": "web: ./target/release/x\n"}, "Cargo.toml"),
-    ({"index.html": "<p>hi</p>"}, "index.html"),
+    ({"public/index.html": "<p>hi</p>"}, "public/index.html"),
     ({"deno.json": "{}", "Procfile": "web: deno run main.ts\n"}, "deno.json"),
     ({"x.cabal": "name: x\n"}, "x.cabal"),
     ({"system.properties": "java.runtime.version=17\n"}, "system.properties"),
@@ -265,3 +265,25 @@ def test_a_repo_whose_app_is_a_subfolder_points_at_it(tmp_path):
         plan_of(tmp_path)
     assert exc.value.one_line().startswith("Procfile: ")
     assert "--prefix backend" in exc.value.one_line() and "--repo" in exc.value.one_line()
+
+
+def test_static_json_site_is_served_by_a_generated_nginx_image(tmp_path):
+    write(tmp_path, {"static.json": {"root": "dist/", "clean_urls": True, "routes": {"/**": "index.html"},
+                                     "headers": {"/": {"X-Frame-Options": "DENY"}}},
+                     "dist/index.html": "<p>app</p>"})
+    plan = plan_of(tmp_path)
+    assert plan["framework"] == "static" and plan["build"]["static_root"] == "dist"
+    assert "replaced" in plan["process_checks"]["app"]
+    assert any(s["item"] == "static.json settings" and "headers" in s["why"]
+               for s in plan["manual_steps"])
+    files = planned_files(plan, tmp_path)
+    assert "COPY dist/ /usr/share/nginx/html/" in files["Dockerfile"][0]
+    assert "try_files $uri $uri.html $uri/ /index.html;" in files["herokufly-nginx.conf"][0]
+    assert ".git" in files[".dockerignore"][0].split()
+
+
+def test_a_bare_index_html_is_a_static_site_but_not_beside_a_language(tmp_path):
+    write(tmp_path / "bare", {"index.html": "<p>hi</p>"})
+    write(tmp_path / "node", {"index.html": "<p>hi</p>", "package.json": {"scripts": {"start": "serve"}}})
+    assert plan_of(tmp_path / "bare")["framework"] == "static"
+    assert plan_of(tmp_path / "node")["framework"] == "node"
