@@ -10,6 +10,7 @@ pages, basic auth) becomes a manual step.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from herokufly import machine
@@ -21,6 +22,7 @@ NAME = "static"
 NGINX_IMAGE = "nginx:1.27-alpine"  # the official image's ENTRYPOINT execs its arguments
 CONFIG_FILE = "herokufly-nginx.conf"
 _CARRIED = {"root", "clean_urls", "https_only", "routes"}
+_SAFE = re.compile(r"[\w.-]+(?:/[\w.-]+)*")  # a plain relative path, safe in COPY and nginx
 
 
 def detect(root: Path) -> Detection | None:
@@ -33,8 +35,12 @@ def detect(root: Path) -> Detection | None:
                                                 "static_json": False, "not_carried": []})
     site = config.get("root") if isinstance(config.get("root"), str) else "public_html/"
     site = site.strip().strip("/") or "."
+    inside = (root / site).resolve()
+    if not (_SAFE.fullmatch(site) and (inside == root.resolve() or root.resolve() in inside.parents)):
+        site = "."  # outside the repo, or not a plain path: serve the repo root
     routes = config.get("routes") if isinstance(config.get("routes"), dict) else {}
     spa = routes.get("/**") if isinstance(routes.get("/**"), str) else None
+    spa = spa if spa and _SAFE.fullmatch(spa.lstrip("/")) else None
     not_carried = sorted(k for k in config if k not in _CARRIED)
     if set(routes) - {"/**"}:
         not_carried.append("routes (other than /**)")

@@ -287,3 +287,11 @@ def test_a_bare_index_html_is_a_static_site_but_not_beside_a_language(tmp_path):
     write(tmp_path / "node", {"index.html": "<p>hi</p>", "package.json": {"scripts": {"start": "serve"}}})
     assert plan_of(tmp_path / "bare")["framework"] == "static"
     assert plan_of(tmp_path / "node")["framework"] == "node"
+
+
+@pytest.mark.parametrize("config", [{"root": "../../etc"}, {"root": "a b"},
+                                    {"routes": {"/**": "index.html; }"}}, {"root": 7}])
+def test_static_json_values_never_escape_the_repo_or_the_config(tmp_path, config):
+    write(tmp_path, {"static.json": config, "index.html": "<p>hi</p>"})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["static_root"] == "." and plan["build"]["spa"] is None
