@@ -156,6 +156,8 @@ def _build_text(build: dict) -> str:
         made = "generated" if build.get("generated") else "your"
         return (f"{made} Dockerfile, Mix release, Elixir {build['elixir_version']} / "
                 f"OTP {build['otp_version']} (from {build['versions_source']})")
+    if build.get("generated") and build.get("describe"):
+        return f"generated Dockerfile: {build['describe']}"
     return "your Dockerfile"
 
 

@@ -106,6 +106,9 @@ def planned_files(plan: dict, root: Path) -> dict[str, tuple[str, int]]:
     files = {"fly.toml": (render_fly_toml(plan), REGULAR)}
     if "elixir_mode" in plan["build"]:  # frameworks/phoenix.py (and elixir.py) write their own
         files.update(frameworks.module("phoenix").scaffold_files(plan, root))
+    elif plan["build"].get("generated") and plan["framework"] in ("java", "static"):
+        # Leiningen apps and static sites: no CNB buildpack builds them.
+        files.update(frameworks.module(plan["framework"]).scaffold_files(plan, root))
     return files
 
 
@@ -121,6 +124,8 @@ def render_fly_toml(plan: dict) -> str:
     build = tomlkit.table()
     if plan["build"]["mode"] == "buildpacks":
         build["builder"] = plan["build"]["builder"]
+        if plan["build"].get("buildpacks"):  # several languages, as Heroku ran them
+            build["buildpacks"] = list(plan["build"]["buildpacks"])
     else:
         build["dockerfile"] = plan["build"].get("dockerfile", "Dockerfile")
     if plan["build"].get("args"):

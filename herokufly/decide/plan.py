@@ -22,7 +22,7 @@ from herokufly.base.errors import ConfigError
 from herokufly.frameworks import BUILD, HEROKU_HOST, HEROKU_ONLY, Advice, AppContext, Detection
 from herokufly.frameworks import _common as framework_common
 from herokufly.frameworks import _runtime as framework_runtime
-from herokufly.frameworks import dockerfile
+from herokufly.frameworks import _unsupported, dockerfile
 from herokufly.base.inventory import Addon, Formation, Inventory, Repo
 
 POSTGRES_TARGETS = ("managed", "unmanaged", "keep-heroku", "none")
@@ -166,7 +166,7 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     postgres_addon = _primary_postgres(inventory.addons)
     ctx = _app_context(inventory, options, fly_app, postgres_addon)
     detection = _detection(repo, framework)
-    advice = _advice(framework, detection, ctx)
+    advice = _advice(framework, detection, ctx, repo)
     build, image = _build_and_image(inventory, framework, advice, notes)
     process_steps: list[dict] = []
     processes, sources, release_command, checks, release, image = _processes(
@@ -407,9 +407,10 @@ def _framework_module(name: str):
     return module if hasattr(module, "advise") else None
 
 
-def _advice(framework, detection, ctx: AppContext) -> Advice:
-    """Ask the framework module; an app no module knows gets the generic advice."""
-    module = _framework_module(framework) if framework not in ("unknown", "go") else None
+def _advice(framework, detection, ctx: AppContext, repo: Repo | None) -> Advice:
+    """Ask the framework module; an app no module knows gets the generic advice, when the
+    CNB builder can build it (else exit 1 naming the file)."""
+    module = _framework_module(framework) if framework != "unknown" else None
     if module is not None and detection is not None:
         return module.advise(detection, ctx)
     if module is not None and framework in _FACTS_OPTIONAL:
@@ -419,6 +420,8 @@ def _advice(framework, detection, ctx: AppContext) -> Advice:
         raise ConfigError(f"mix.exs: no Mix project was read for this {framework} app",
                           hint="Plan from the app's directory (--repo DIR) so its mix.exs and "
                                "config/ are read")
+    if framework == "unknown" and repo and not _own_dockerfile(repo):
+        _unsupported.refuse_unless_builder_builds(repo, ctx.buildpacks)  # exit 1
     return _generic_advice(ctx)
 
 

@@ -41,8 +41,12 @@ HEROKU_ONLY = "heroku-only"  # dropped, with the reason
 HEROKU_HOST = "heroku-host"  # value names *.herokuapp.com: flag, say the Fly value
 CONFIG_KINDS = (SECRET, BUILD, HEROKU_ONLY, HEROKU_HOST)
 
-# Detection order: the first that matches is the primary framework. Specific before generic.
-MODULES = ("phoenix", "elixir", "rails", "ruby", "django", "python", "node", "java", "php")
+# Detection order: the first that matches is the primary framework. Specific before generic;
+# the languages follow the CNB builder's order groups (heroku/cnb-builder-images
+# builder-24/builder.toml: python, ruby, java, scala, go, php, dotnet, then nodejs), so a
+# Laravel or Spring app with a package.json for its assets is PHP or Java, as it builds.
+MODULES = ("phoenix", "elixir", "rails", "ruby", "django", "python", "java", "go", "php", "node",
+           "static")
 
 
 @dataclass

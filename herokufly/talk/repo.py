@@ -21,6 +21,7 @@ from herokufly.base.inventory import Repo
 
 # Heroku's Procfile grammar: `<process type>: <command>`, type is alphanumeric plus _ and -.
 _PROCFILE_LINE = re.compile(r"^(?P<type>[A-Za-z0-9_-]+):\s*(?P<command>.*\S)\s*$")
+_ADDON_PLAN = re.compile(r"[a-z0-9][a-z0-9-]*(:[\w.-]+)?")  # as plan.addons_from_app_json
 _MIX_APP = re.compile(r"\bapp:\s*:(?P<app>[a-z_][a-zA-Z0-9_]*)")
 _MIX_MODULE = re.compile(r"defmodule\s+(?P<module>[A-Z][\w.]*)\.MixProject\b")
 _MIX_DEP = r"\{{\s*:{name}\s*,"
@@ -159,6 +160,35 @@ def _read_heroku_yml(doc, root: Path, repo: Repo) -> None:
     run = doc.get("run") if isinstance(doc.get("run"), dict) else {}
     repo.heroku_yml_run = {str(k): line for k, v in run.items() if (line := _yml_line(v))}
     repo.heroku_yml_release = _yml_line(doc.get("release"))
+    _read_heroku_yml_setup(doc.get("setup"), repo)
+
+
+def _read_heroku_yml_setup(setup, repo: Repo) -> None:
+    """heroku.yml `setup`: the add-ons and config vars Heroku creates with the app (`heroku
+    create --manifest`, review apps; Dev Center "Building Docker Images with heroku.yml",
+    setup section), in app.json's spellings. Offline they say what app.json would, so they
+    are merged into the app.json the plan reads, where app.json says nothing; config var
+    names only (their values stay out, like every other config var's)."""
+    if not isinstance(setup, dict):
+        return
+    addons = setup.get("addons")
+    config = setup.get("config") if isinstance(setup.get("config"), dict) else {}
+    merged = dict(repo.app_json or {})
+    if isinstance(addons, list) and addons and "addons" not in merged:
+        for index, entry in enumerate(addons):
+            plan = entry.get("plan") if isinstance(entry, dict) else entry
+            if not (isinstance(plan, str) and _ADDON_PLAN.fullmatch(plan.strip())):
+                raise ConfigError(f"heroku.yml: setup.addons[{index}] is not an add-on plan",
+                                  hint="Write e.g. `- plan: heroku-postgresql`, then run "
+                                       "herokufly again")
+        merged["addons"] = list(addons)
+    env = dict(merged.get("env")) if isinstance(merged.get("env"), dict) else {}
+    for name in config:
+        env.setdefault(str(name), {"description": "from heroku.yml setup.config"})
+    if env:
+        merged["env"] = env
+    if merged != (repo.app_json or {}):
+        repo.app_json = merged
 
 
 def parse_toml(text: str, filename: str):

@@ -24,10 +24,12 @@ def test_java_maven_actuator(tmp_path):
 def test_laravel_default_web_and_migrate(tmp_path):
     write(tmp_path, {"composer.json": {"require": {"php": "^8.2", "laravel/framework": "^11.0"}},
                      "artisan": "", "bootstrap/app.php": "->withRouting(health: '/up')",
-                     "app.json": {"addons": ["heroku-postgresql"]}})
+                     "public/index.php": "", "app.json": {"addons": ["heroku-postgresql"]}})
     plan = plan_of(tmp_path)
     assert plan["framework"] == "php"
-    assert plan["process_checks"]["app"]["heroku"] == "heroku-php-apache2 public/"
+    # Heroku's and the builder's default web serves the repository root, not public/.
+    assert plan["process_checks"]["app"]["heroku"] == "heroku-php-apache2"
+    assert any(s["item"] == "Serve public/" for s in plan["manual_steps"])
     assert plan["release"]["line"] == "php artisan migrate --force"
     assert plan["http_service"]["health_check_path"] == "/up"
     assert_every_process_runs_heroku(plan)
@@ -93,7 +95,8 @@ def test_shell_form_entrypoint_is_replaced_so_every_group_runs_its_line(tmp_path
 
 
 def test_unknown_app_and_custom_buildpacks(tmp_path):
-    write(tmp_path, {"Procfile": "web: ./bin/server --port $PORT\n",
+    # .NET: the builder builds it (heroku/dotnet), though no framework module knows it.
+    write(tmp_path, {"Procfile": "web: ./bin/server --port $PORT\n", "Shop.csproj": "<Project/>\n",
                      ".buildpacks": "https://github.com/heroku/heroku-buildpack-apt\n"
                                     "https://example.com/custom.tgz\n"})
     plan = plan_of(tmp_path)
