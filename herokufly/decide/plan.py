@@ -144,6 +144,8 @@ class Plan:
     config_kinds: list[dict] = field(default_factory=list)
     # fly.toml [experimental] entrypoint replacing the app image's ENTRYPOINT, and why.
     entrypoint: dict | None = None
+    # Heroku process types deliberately given no Fly process group, and why (one-off tasks).
+    not_run: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -169,8 +171,9 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     advice = _advice(framework, detection, ctx, repo)
     build, image = _build_and_image(inventory, framework, advice, notes)
     process_steps: list[dict] = []
+    not_run: dict[str, str] = {}
     processes, sources, release_command, checks, release, image = _processes(
-        inventory, advice, image, build, notes, process_steps)
+        inventory, advice, image, build, notes, process_steps, not_run)
     vm = _vms(inventory, processes, sources, notes)
     port, port_why = _port(framework, image, build, advice)
     http_service = _http_service(port, processes, vm, inventory, advice)
@@ -235,6 +238,7 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
         process_checks=checks,
         release=release,
         config_kinds=config_kinds,
+        not_run=not_run,
         entrypoint=({"command": list(image.entrypoint), "replaces": list(image.bypassed),
                      "why": image.bypass_reason,
                      # the replaced script itself cannot start on Fly, so it is not run at all
@@ -248,6 +252,25 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
 # -- offline inventory ------------------------------------------------------------------------
 
 
+# A Procfile type that ends instead of serving: migrations, seeds, consoles, cache clears. On
+# Heroku such a type runs only through `heroku run`; a Fly group would run it on every start.
+_ONE_OFF = re.compile(r"\b(?:db:(?:migrate|seed|setup|reset|drop|prepare|schema:load)|migrate|"
+                      r"seed|console|irb|iex|shell|cache:clear|[\w:-]*fresh|createsuperuser|"
+                      r"dbshell|tinker|repl)\b", re.I)
+_LONG_RUNNING = re.compile(r"\b(?:worker|server|serve|start|listen|sidekiq|resque|celery|puma|"
+                           r"unicorn|gunicorn|uvicorn|daphne|clock|clockwork|scheduler|beat|"
+                           r"jobs:work|queue:work|phx\.server|--no-halt|node|npm|yarn|java|"
+                           r"rq|dramatiq|huey|good_job|solid_queue|delayed_job)\b", re.I)
+
+
+def one_off_task(kind: str, line: str) -> bool:
+    """True for a non-web Procfile type whose line is a finite task, not a process."""
+    if kind in ("web", "release"):
+        return False
+    text = f"{kind} {line}"
+    return bool(_ONE_OFF.search(text)) and not _LONG_RUNNING.search(line)
+
+
 def inventory_from_repo(repo: Repo, heroku_app: str) -> Inventory:
     """What the repo alone says (app.json formation/addons/env, Procfile): for --offline."""
     app_json = repo.app_json or {}
@@ -257,7 +280,9 @@ def inventory_from_repo(repo: Repo, heroku_app: str) -> Inventory:
         if kind == "release":
             continue
         spec = formation_json.get(kind) if isinstance(formation_json.get(kind), dict) else {}
-        quantity = spec.get("quantity", 1)
+        # Offline, a type app.json does not scale runs one dyno, unless it is a one-off task
+        # (Heroku starts none of those; `heroku run` does, once).
+        quantity = spec.get("quantity", 0 if one_off_task(kind, command) else 1)
         formation.append(
             Formation(
                 type=kind,
@@ -490,7 +515,7 @@ _HEROKU_ONLY_BUILDPACKS = re.compile(r"^(?:heroku/metrics|https://github\.com/he
 
 
 def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build: dict,
-               notes: list[str], manual_steps: list[dict]):
+               notes: list[str], manual_steps: list[dict], not_run: dict[str, str]):
     """(group -> fly.toml command, group -> Heroku type, release_command, checks, release).
 
     Each Heroku line becomes the fly.toml command that makes the Machine exec it with
@@ -522,6 +547,14 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
                 + ", ".join(others) + " group(s)",
                 f"Add the line `{shown}` to {inventory.repo.procfile_path if inventory.repo else 'Procfile'}"
                 " and plan again; every process then runs as `bash -c <line>`, as on Heroku"))
+    quantities = {f.type: f.quantity for f in inventory.formation}
+    for kind in sorted(lines):
+        if quantities.get(kind) == 0 and one_off_task(kind, lines[kind] or ""):
+            not_run[kind] = (f"`{lines[kind]}` is a one-off task Heroku ran no dyno for; as a "
+                             "Fly process group it would run on every Machine start")
+            notes.append(f"'{kind}' gets no process group ({not_run[kind]}); run it when needed "
+                         f"with `fly ssh console -C {machine.fly_command_for([lines[kind]])}`")
+            del lines[kind]
     processes, sources, checks = {}, {}, {}
     # Heroku sets PORT in every dyno (_env always sets it in [env] too); config vars become
     # secrets, so they are set on every Machine as well.

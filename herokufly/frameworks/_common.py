@@ -55,29 +55,6 @@ def buildpacks_build(ctx: AppContext, language: str, version: str | None,
 
 # Classic buildpacks Heroku ran -> the CNB buildpack in heroku/builder that does the same
 # (heroku/cnb-builder-images builder-24/builder.toml; heroku/java builds Maven and Gradle).
-_CNB_OF_CLASSIC = {"nodejs": "heroku/nodejs", "php": "heroku/php", "python": "heroku/python",
-                   "ruby": "heroku/ruby", "go": "heroku/go", "java": "heroku/java",
-                   "gradle": "heroku/java", "scala": "heroku/scala", "dotnet": "heroku/dotnet"}
-_CLASSIC = re.compile(r"^(?:heroku/|https://github\.com/heroku/heroku-buildpack-)([a-z]+)"
-                      r"(?:\.git)?/?$")
-
-
-def cnb_buildpacks(heroku_buildpacks: list[str]) -> list[str] | None:
-    """fly.toml [build] buildpacks for an app Heroku built with several language buildpacks
-    (e.g. heroku/php then heroku/nodejs for assets): the builder's own detection picks only
-    one. Listed buildpacks replace the builder's order, so heroku/procfile goes last. None when
-    there is one language, or a buildpack the builder does not have."""
-    found: list[str] = []
-    for name in heroku_buildpacks:
-        match = _CLASSIC.match(name.strip())
-        cnb = _CNB_OF_CLASSIC.get(match.group(1)) if match else None
-        if cnb is None:
-            return None
-        if cnb not in found:
-            found.append(cnb)
-    return [*found, "heroku/procfile"] if len(found) > 1 else None
-
-
 def buildpacks_image(ctx: AppContext, processes: dict[str, str]) -> machine.Image:
     return machine.image_from_buildpacks(processes)
 

@@ -66,21 +66,24 @@ def cnb_language_buildpacks(heroku_buildpacks: list[str]) -> list[str]:
     return ids
 
 
-def multi_language_step(heroku_buildpacks: list[str]) -> tuple[list[str], dict] | None:
-    """(buildpacks, manual step) when Heroku ran more than one language buildpack: the builder
-    picks one language group by detection (python before nodejs in builder-24's [[order]]), so
-    the others would not run unless fly.toml lists them all."""
+def cnb_buildpacks(heroku_buildpacks: list[str]) -> list[str] | None:
+    """fly.toml [build] buildpacks when Heroku ran more than one language buildpack (e.g.
+    heroku/php then heroku/nodejs for assets): the builder picks one language group by
+    detection (builder-24's [[order]]), so the others would not run. Listed buildpacks replace
+    that order, so heroku/procfile goes last. Buildpacks the builder lacks are reported
+    elsewhere (plan's "Custom buildpacks")."""
     ids = cnb_language_buildpacks(heroku_buildpacks)
-    if len(ids) < 2:
-        return None
-    ids.append("heroku/procfile")  # Procfile processes come from it
-    listed = ", ".join(f'"{i}"' for i in ids)
-    return ids, {
-        "item": "Buildpacks " + ", ".join(ids[:-1]),
-        "why": "Heroku ran these buildpacks in this order; the CNB builder picks one language by "
-               "detection, so the others would not run",
-        "how": f"Under [build] in fly.toml set `buildpacks = [{listed}]`",
-    }
+    return [*ids, "heroku/procfile"] if len(ids) > 1 else None
+
+
+def carry_language_buildpacks(buildpacks: list[str], advice) -> list[str] | None:
+    """Put cnb_buildpacks into the advised build (scaffold writes them) and say so."""
+    several = cnb_buildpacks(buildpacks)
+    if several:
+        advice.build["buildpacks"] = several
+        advice.notes.append(f"Heroku ran {', '.join(buildpacks)}; fly.toml lists "
+                            f"{', '.join(several)} so the builder runs the same languages")
+    return several
 
 
 # Heroku's CNB platform (Fir) passes config vars to the build only when project.toml opts in

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from herokufly.base import machine
 from herokufly.frameworks import Advice, AppContext, Detection
-from herokufly.frameworks import _common
+from herokufly.frameworks import _common, _runtime
 from herokufly.frameworks._files import find_health_route, read_text, version_tuple
 
 NAME = "java"
@@ -228,11 +228,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
                                             advice.notes)
     if version and advice.build.get("runtime"):
         advice.build["runtime"]["version"] = version
-    several = _common.cnb_buildpacks(ctx.buildpacks)
-    if several:
-        advice.build["buildpacks"] = several
-        advice.notes.append(f"Heroku ran {', '.join(ctx.buildpacks)}; fly.toml lists "
-                            f"{', '.join(several)} so the builder runs the same languages")
+    _runtime.carry_language_buildpacks(ctx.buildpacks, advice)
     if facts.get("tool") == "sbt":
         advice.build["runtime"]["language"] = "java"
         advice.notes.append("sbt project: Heroku's CNB builder builds it with heroku/scala "

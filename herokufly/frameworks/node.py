@@ -187,10 +187,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
 
 def _cnb_differences(facts: dict, ctx: AppContext, advice: Advice) -> None:
     """Where the Node.js Cloud Native Buildpack would build something other than Heroku did."""
-    several = _runtime.multi_language_step(ctx.buildpacks)
-    if several:
-        advice.build["buildpacks"], step = several
-        advice.manual_steps.append(step)
+    _runtime.carry_language_buildpacks(ctx.buildpacks, advice)
     scripts = _classic_scripts.missing_scripts_step(ctx.procfile, facts.get("bin_files", []))
     if scripts:
         advice.manual_steps.append(scripts)

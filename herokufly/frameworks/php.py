@@ -14,7 +14,7 @@ from pathlib import Path
 
 from herokufly.base.errors import ConfigError
 from herokufly.frameworks import Advice, AppContext, Detection
-from herokufly.frameworks import _common
+from herokufly.frameworks import _common, _runtime
 from herokufly.frameworks._files import (HEALTH_PATHS, find_health_route, read_json, read_text,
                                          version_tuple)
 from herokufly.frameworks._runtime import data as builders_data
@@ -114,12 +114,8 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     advice.build = _common.buildpacks_build(ctx, "php", checked,
                                             "composer.json" if constraint else None, advice.notes)
     advice.build["runtime"]["version"] = constraint
-    several = _common.cnb_buildpacks(ctx.buildpacks)
-    if several:
-        advice.build["buildpacks"] = several
-        advice.notes.append(f"Heroku ran {', '.join(ctx.buildpacks)}; fly.toml lists "
-                            f"{', '.join(several)} so the builder runs the same languages")
-    elif facts.get("node_build") and not ctx.buildpacks:
+    several = _runtime.carry_language_buildpacks(ctx.buildpacks, advice)
+    if not several and facts.get("node_build") and not ctx.buildpacks:
         advice.manual_steps.append({
             "item": "Node.js asset build",
             "why": f"package.json has a `{facts['node_build']}` script, but the builder builds "

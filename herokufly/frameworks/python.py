@@ -229,11 +229,9 @@ def _step(item: str, why: str, how: str) -> dict:
 def _builder_steps(facts: dict, ctx: AppContext, advice: Advice) -> None:
     """Manual steps for a build with the CNB builder: what it refuses or lacks."""
     advice.manual_steps.extend(cnb_refusals(facts, ctx))
-    several = _runtime.multi_language_step(ctx.buildpacks)
+    several = _runtime.carry_language_buildpacks(ctx.buildpacks, advice)
     if several:
-        advice.build["buildpacks"], step = several
-        advice.manual_steps.append(step)
-        if "heroku/nodejs" in several[0] and not facts.get("node_lockfile", True):
+        if "heroku/nodejs" in several and not facts.get("node_lockfile", True):
             advice.manual_steps.append(dict(node.LOCKFILE_STEP))
     scripts = _classic_scripts.missing_scripts_step(ctx.procfile, facts.get("bin_files", []))
     if scripts:

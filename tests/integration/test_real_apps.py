@@ -277,6 +277,7 @@ def _replaced(plan: dict) -> dict:
     release = plan.get("release")
     if isinstance(release, dict) and "replaced" in release:
         found["release"] = release["replaced"]
+    found.update(plan.get("not_run") or {})  # one-off tasks given no process group, with why
     return found
 
 

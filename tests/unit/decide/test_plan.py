@@ -14,7 +14,8 @@ import pytest
 from herokufly.decide import pricing
 from herokufly.base.errors import ConfigError
 from herokufly.base.inventory import Addon, Domain, Formation, HerokuApp, Inventory, Repo
-from herokufly.decide.plan import DYNO_TO_VM, PlanOptions, inventory_from_repo, make_plan
+from herokufly.decide.plan import (DYNO_TO_VM, PlanOptions, inventory_from_repo, make_plan,
+                                    one_off_task)
 from herokufly.talk.repo import read_repo
 from herokufly.report import render_plan_markdown, render_plan_text
 
@@ -474,3 +475,28 @@ def test_renderings_say_what_runs_the_health_check_and_what_to_review(tmp_path):
         assert "yes: bash -c" in out
         assert "shop.herokuapp.com" not in out  # the value itself is never shown
     assert "| Runs what Heroku ran |" in markdown
+
+
+@pytest.mark.parametrize("kind,line,one_off", [
+    ("seed-refresh", "php artisan migrate:fresh --seed", True),   # jerkin61/bayudo-mockexam-api
+    ("cache", "bin/rails cache:clear", True),                      # spree/spree_starter
+    ("console", "bin/rails console", True),
+    ("migrate", "python manage.py migrate", True),
+    ("worker", "bundle exec sidekiq", False),
+    ("worker", "python manage.py migrate && celery -A app worker", False),
+    ("web", "bin/rails db:migrate && bin/rails server", False),
+    ("clock", "bundle exec clockwork clock.rb", False),
+])
+def test_one_off_task(kind, line, one_off):
+    assert one_off_task(kind, line) is one_off
+
+
+def test_a_one_off_type_heroku_ran_no_dyno_for_gets_no_process_group(tmp_path):
+    (tmp_path / "composer.json").write_text("{}")
+    (tmp_path / "Procfile").write_text("web: heroku-php-apache2 public/\n"
+                                       "seed-refresh: php artisan migrate:fresh --seed\n"
+                                       "worker: php artisan queue:work\n")
+    plan = make_plan(inventory_from_repo(read_repo(tmp_path), "acme"), PlanOptions(heroku_app="acme"))
+    assert "seed-refresh" not in plan.process_sources.values()
+    assert "one-off task" in plan.not_run["seed-refresh"]
+    assert "worker" in plan.process_sources.values()

@@ -71,8 +71,7 @@ def test_manage_py_in_a_subfolder(tmp_path):
     assert plan["release"]["line"] == "python backend/manage.py migrate --noinput"
     steps = _steps(plan)
     assert "ln -s backend/manage.py manage.py" in steps["collectstatic (backend/manage.py)"]["how"]
-    assert '"heroku/nodejs", "heroku/python", "heroku/procfile"' in steps[
-        "Buildpacks heroku/nodejs, heroku/python"]["how"]
+    assert plan["build"]["buildpacks"] == ["heroku/nodejs", "heroku/python", "heroku/procfile"]
     assert_every_process_runs_heroku(plan)
 
 

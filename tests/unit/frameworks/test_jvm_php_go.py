@@ -210,9 +210,13 @@ def test_php_with_an_asset_script_and_unknown_buildpacks_is_a_manual_step(tmp_pa
 
 
 def test_one_language_or_a_custom_buildpack_lists_no_buildpacks():
-    from herokufly.frameworks._common import cnb_buildpacks
+    from herokufly.frameworks._runtime import cnb_buildpacks
     assert cnb_buildpacks(["heroku/php"]) is None
     assert cnb_buildpacks(["heroku/php", "https://github.com/x/custom"]) is None
+    # a custom buildpack beside two languages is reported by the plan ("Custom buildpacks");
+    # the languages are still listed so the builder runs both
+    assert cnb_buildpacks(["heroku/php", "https://github.com/x/custom", "heroku/nodejs"]) == [
+        "heroku/php", "heroku/nodejs", "heroku/procfile"]
     assert cnb_buildpacks(["heroku/gradle", "heroku/nodejs"]) == [
         "heroku/java", "heroku/nodejs", "heroku/procfile"]
 

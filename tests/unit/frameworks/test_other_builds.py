@@ -201,7 +201,8 @@ def test_container_stack_keeps_the_entrypoint_heroku_ran_too(tmp_path):
 def test_only_buildpacks_the_cnb_builder_lacks_are_custom(tmp_path):
     # heroku/heroku-buildpack-pgbouncer is Heroku's own but not in the CNB builder; the
     # metrics buildpack only feeds Heroku's dashboard.
-    write(tmp_path, {"Procfile": "web: ./bin/server\n",
+    write(tmp_path, {"Procfile": "web: ./bin/server\n", "go.mod": "module example.com/server\n\ngo 1.22\n",
+                     "main.go": "package main\n\nfunc main() {}\n",
                      ".buildpacks": "heroku/metrics\nhttps://github.com/heroku/heroku-buildpack-pgbouncer\n"
                                     "https://github.com/heroku/heroku-buildpack-go\n"})
     plan = plan_of(tmp_path)
