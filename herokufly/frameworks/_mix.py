@@ -224,11 +224,31 @@ def _read_config(root: Path, facts: dict) -> None:
                                         "repo": found.group("repo")}
     # A variable the app reads to turn on IPv6 for Ecto, e.g.
     # `if System.get_env("USE_IP_V6") == "true", do: [:inet6]` (ECTO_IPV6 in `mix phx.new`).
-    toggle = re.search(r"""System\.get_env\(\s*"(?P<name>[A-Za-z_][A-Za-z0-9_]*)"\s*\)[^\n]{0,80}:inet6""", everything)
-    facts["ipv6_env"] = toggle.group("name") if toggle else None
+    facts["ipv6_env"] = _ipv6_toggle(everything)
     facts["server_true"] = bool(re.search(r"\bserver:\s*true\b", "\n".join(prod.values())))
     host = _URL_HOST.search("\n".join(prod.values()))
     facts["url_host"] = host.group("host") if host else None
+
+
+def _ipv6_toggle(text: str) -> str | None:
+    """The variable whose value decides `:inet6` (`if System.get_env("X") ..., do: [:inet6]`).
+    Only the nearest read before `:inet6` on its line counts, and only when a condition joins
+    them: in `url: System.get_env("DATABASE_URL"), socket_options: [:inet6]` the read is a
+    value of its own, not the switch."""
+    for inet6 in re.finditer(r":inet6\b", text):
+        line_start = text.rfind("\n", 0, inet6.start()) + 1
+        before = text[line_start:inet6.start()]
+        last = None
+        for match in re.finditer(r"""System\.get_env\(\s*"(?P<name>[A-Za-z_][A-Za-z0-9_]*)"\s*\)""", before):
+            last = match
+        if last is None:
+            continue
+        between = before[last.end():]
+        if re.search(r"\b\w+:\s", between) and not re.search(r"\bdo:\s*\[?\s*$", between):
+            continue  # another keyword (e.g. socket_options:) separates the read from :inet6
+        if re.search(r"\bdo:|->|\bthen\b|==|\bin\b", between) or re.search(r"\bif\b", before[:last.start()]):
+            return last.group("name")
+    return None
 
 
 def _routes(root: Path, facts: dict) -> list[dict]:
