@@ -170,6 +170,7 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         # In a Mix image, Procfile lines that run `_build/<env>/rel/...` need that release built.
         "build_release": (facts["buildpack"] or {}).get("release") == "true"
         or _runs_built_release(heroku_lines, heroku_release),
+        "release_task": _release_task(facts, image),
         "web_line": advice.processes.get("web"),
         "migrate_expression": _migrate_expression(facts),
         "write_env_sh": not facts["rel_env_sh"],
@@ -360,6 +361,18 @@ def _release_command(line: str, name: str, is_release: bool) -> str | None:
 def _keep_env(prefix: str, command: str) -> str:
     pairs = [p for p in prefix.split() if not p.startswith("MIX_ENV=")]
     return " ".join(pairs + [command])
+
+
+def _release_task(facts: dict, image: images.ElixirImage) -> str:
+    """The command that builds the release a Procfile line runs. Distillery's task is
+    `mix release --env=<env>` before 2.1 and `mix distillery.release` from 2.1 (when Elixir 1.9
+    took `mix release`), as gigalixir's distillery buildpack ran them; else Elixir's own."""
+    if not facts.get("distillery"):
+        return "mix release --overwrite"
+    version = version_tuple((facts.get("distillery_version") or "").lstrip("~>= "))
+    if version and version < (2, 1) or (not version and version_tuple(image.elixir) < (1, 9)):
+        return "mix release --env=${MIX_ENV}"
+    return "mix distillery.release --env=${MIX_ENV}"
 
 
 def _migrate_expression(facts: dict) -> str:
@@ -624,7 +637,11 @@ def _node_install(assets: dict) -> str:
 def _hook(buildpack: dict, key: str) -> str:
     value = buildpack.get(key)
     # The buildpack runs hooks as unquoted `$hook`, i.e. word-split, not through a shell.
-    return f"# {key} from elixir_buildpack.config\nRUN {value}" if value and value != "pwd" else ""
+    if not value or value == "pwd":
+        return ""
+    # A hook is the app's own command; a `cd` in it is not ours to turn into WORKDIR.
+    ignore = "# hadolint ignore=DL3003\n" if re.search(r"(?:^|&&|;|\|\||\beval)\s*cd\s", value) else ""
+    return f"# {key} from elixir_buildpack.config\n{ignore}RUN {value}"
 
 
 def _deps_steps(build: dict) -> str:
@@ -656,7 +673,7 @@ def _compile_steps(build: dict, release: bool) -> str:
     hooks = " ".join(str(v) for k, v in buildpack.items() if "compile" in k)
     if not release and build.get("build_release") and "release" not in hooks:
         steps.append("# The Procfile runs a release the Heroku build made (release=true or a release buildpack).")
-        steps.append("RUN mix release --overwrite")
+        steps.append(f"RUN {build.get('release_task') or 'mix release --overwrite'}")
     return "\n".join(s for s in steps if s)
 
 
