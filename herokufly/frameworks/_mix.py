@@ -82,8 +82,6 @@ def read_mix_project(root: Path) -> dict | None:
     facts["oban"] = bool(re.search(_DEP.format(name="oban"), all_mix))
     facts["distillery"] = bool(re.search(_DEP.format(name="distillery"), all_mix)) \
         or (root / "rel" / "config.exs").is_file()
-    facts["distillery_version"] = _locked_version(lock, "distillery") or (
-        _requirement(all_mix, "distillery") if facts["distillery"] else None)
     facts["phoenix_version"] = _locked_version(lock, "phoenix") or _requirement(all_mix, "phoenix")
     req = _ELIXIR_REQ.search(mix) or _ELIXIR_REQ.search(all_mix)
     facts["elixir_requirement"] = req.group("req") if req else None

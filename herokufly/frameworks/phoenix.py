@@ -170,7 +170,7 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         # In a Mix image, Procfile lines that run `_build/<env>/rel/...` need that release built.
         "build_release": (facts["buildpack"] or {}).get("release") == "true"
         or _runs_built_release(heroku_lines, heroku_release),
-        "release_task": _release_task(facts, image),
+        "release_task": _release_task(facts),
         "web_line": advice.processes.get("web"),
         "migrate_expression": _migrate_expression(facts),
         "write_env_sh": not facts["rel_env_sh"],
@@ -363,16 +363,15 @@ def _keep_env(prefix: str, command: str) -> str:
     return " ".join(pairs + [command])
 
 
-def _release_task(facts: dict, image: images.ElixirImage) -> str:
-    """The command that builds the release a Procfile line runs. Distillery's task is
-    `mix release --env=<env>` before 2.1 and `mix distillery.release` from 2.1 (when Elixir 1.9
-    took `mix release`), as gigalixir's distillery buildpack ran them; else Elixir's own."""
+def _release_task(facts: dict) -> str:
+    """The command that builds the release a Procfile line runs: for Distillery, the task
+    gigalixir/gigalixir-buildpack-distillery@200e424 (bin/compile) picks at build time
+    (`distillery.release` when it exists, i.e. Distillery >= 2.1, else `release`, with
+    `--env $MIX_ENV`); otherwise Elixir's own `mix release`."""
     if not facts.get("distillery"):
         return "mix release --overwrite"
-    version = version_tuple((facts.get("distillery_version") or "").lstrip("~>= "))
-    if version and version < (2, 1) or (not version and version_tuple(image.elixir) < (1, 9)):
-        return "mix release --env=${MIX_ENV}"
-    return "mix distillery.release --env=${MIX_ENV}"
+    return ("if mix help distillery.release >/dev/null 2>&1; then "
+            "mix distillery.release --env=${MIX_ENV}; else mix release --env=${MIX_ENV}; fi")
 
 
 def _migrate_expression(facts: dict) -> str:
