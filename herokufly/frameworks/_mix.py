@@ -83,8 +83,7 @@ def read_mix_project(root: Path) -> dict | None:
     facts["distillery"] = bool(re.search(_DEP.format(name="distillery"), all_mix)) \
         or (root / "rel" / "config.exs").is_file()
     facts["phoenix_version"] = _locked_version(lock, "phoenix") or _requirement(all_mix, "phoenix")
-    req = _ELIXIR_REQ.search(mix) or _ELIXIR_REQ.search(all_mix)
-    facts["elixir_requirement"] = req.group("req") if req else None
+    facts["elixir_requirement"] = _elixir_requirement(mix) or _elixir_requirement(all_mix)
     facts["releases"] = _release_names(mix)
     facts["releases_unread"] = bool(_RELEASES.search(mix)) and not facts["releases"]
     facts["assets_deploy_alias"] = '"assets.deploy"' in all_mix
@@ -104,6 +103,17 @@ def read_mix_project(root: Path) -> dict | None:
     facts["assets"] = _assets(root, facts)
     facts["mix_env_declared"] = _declared_mix_env(root, facts)
     return facts
+
+
+def _elixir_requirement(text: str) -> str | None:
+    """`elixir: "~> 1.x"`, or `elixir: @attr` with `@attr "~> 1.x"` set in the same file."""
+    text = strip_comments(text)
+    found = _ELIXIR_REQ.search(text)
+    if found:
+        return found.group("req")
+    attr = re.search(r"\belixir:\s*@(?P<name>\w+)", text)
+    value = attr and re.search(r"^\s*@" + attr.group("name") + r"\s+\"(?P<req>[^\"]+)\"", text, re.M)
+    return value.group("req") if value else None
 
 
 def _locked_version(lock: str, name: str) -> str | None:

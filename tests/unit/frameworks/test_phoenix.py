@@ -783,3 +783,83 @@ def test_no_procfile_with_the_mix_release_buildpack_runs_its_release(tmp_path):
     assert advice.build["elixir_mode"] == "release" and advice.build["release_name"] == "notes"
     assert advice.processes == {"web": "/app/bin/notes start"}
     assert advice.replaced["web"].startswith("`_build/prod/rel/notes/bin/notes start`")
+
+
+# -- traps from the session-3 corpus (docs/phoenix.md "Real Phoenix apps studied") ------------
+
+
+@pytest.mark.parametrize("line, expected", [
+    # The read is a value of its own; another keyword separates it from :inet6.
+    ('config :shop, Shop.Repo, url: System.get_env("DATABASE_URL"), ssl: true, socket_options: [:inet6]', None),
+    ('socket_options: [:inet6], url: System.get_env("DATABASE_URL")', None),
+    ('http: [:inet6, port: String.to_integer(System.get_env("PORT") || "4000")]', None),
+    # A condition joins the read and :inet6: that variable is the switch.
+    ('socket_options: if System.get_env("ECTO_IPV6") in ~w(true 1), do: [:inet6], else: []', "ECTO_IPV6"),
+    ('url: System.get_env("DATABASE_URL"), socket_options: if(System.get_env("ECTO_IPV6") == "true", do: [:inet6], else: [])', "ECTO_IPV6"),
+    ('maybe_ipv6 = if System.get_env("USE_IP_V6") == "true", do: [:inet6], else: []', "USE_IP_V6"),
+])
+def test_only_a_conditional_env_read_is_the_ipv6_switch(tmp_path, line, expected):
+    files = {**RELEASES_15, "config/runtime.exs": f"import Config\n{line}\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build and phoenix.detect(root).facts["ipv6_env"] == expected
+    assert advice.env.get("DATABASE_URL") is None and advice.env.get("PORT") == "4000"
+    if expected:
+        assert advice.env[expected] == "true"
+
+
+def test_elixir_requirement_from_a_module_attribute(tmp_path):
+    files = {k: v for k, v in PHOENIX_12.items() if k != "elixir_buildpack.config"}
+    files["mix.exs"] = files["mix.exs"].replace(
+        "  def project do\n", '  @elixir_requirement "~> 1.6"\n  # elixir: "~> 1.2" in a comment does not count\n  def project do\n'
+    ).replace('elixir: "~> 1.2"', "elixir: @elixir_requirement")
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert phoenix.detect(root).facts["elixir_requirement"] == "~> 1.6"
+    assert advice.build["elixir_version"].startswith("1.6.")
+
+
+@pytest.mark.parametrize("elixir_version, otp, expect_tag", [
+    # A seen tag of the same OTP major beats a derived newer patch (BanchanArt/banchan@06b2e2a0).
+    ("1.11.4", "23.0", "1.11.4-erlang-23.3-debian-buster-20210208"),
+    # An exact OTP match beats a longer patch of it (GSA/Challenge_gov@6e9e2ddb).
+    ("1.16.3", "26.2.5", "1.16.3-erlang-26.2.5-debian-bookworm-20240612"),
+    # Bob built 1.8 on OTP 20-22 and 1.7 on 19-22 (AgileVentures/sing_for_needs@2c4af3d9).
+    ("1.8.0", "20.3", "1.8.2-erlang-20.3-debian-stretch-20200224"),
+    ("1.7.3", "19.3", "1.7.4-erlang-19.3-debian-stretch-20200224"),
+])
+def test_choose_prefers_exact_then_seen_tags(elixir_version, otp, expect_tag):
+    image, notes = images.choose(elixir_version, otp)
+    assert image.tag == expect_tag
+    assert (image.evidence == "derived") == any("not seen in use" in n for n in notes)
+
+
+DISTILLERY_13 = {
+    **PHOENIX_12,
+    "mix.exs": PHOENIX_12["mix.exs"].replace(
+        '{:postgrex, ">= 0.0.0"}', '{:postgrex, ">= 0.0.0"}, {:distillery, "~> 1.5", runtime: false}'),
+    "rel/config.exs": "use Mix.Releases.Config\nrelease :shop do\n  set version: current_version(:shop)\nend\n",
+    "elixir_buildpack.config": "erlang_version=20.3\nelixir_version=1.6.6\n",
+    "Procfile": "web: _build/prod/rel/shop/bin/shop foreground\n",
+}
+
+
+def test_distillery_binary_in_the_procfile_is_built_with_distillerys_task(tmp_path):
+    root = write_app(tmp_path / "shop", DISTILLERY_13)
+    advice, _ = advise(root, DISTILLERY_13)
+    assert advice.build["elixir_mode"] == "mix"
+    text = phoenix.render_dockerfile(advice.build)
+    assert "mix distillery.release --env=${MIX_ENV}" in text and "--overwrite" not in text
+    assert lint(tmp_path, text) == []
+    line = DISTILLERY_13["Procfile"].split(": ", 1)[1].strip()
+    assert machine.runs_heroku_line(machine_argv(advice, line), line, advice.env)
+
+
+def test_a_cd_in_the_apps_own_hook_is_kept_and_lints(tmp_path):
+    files = {**RELEASES_15, "elixir_buildpack.config":
+             'elixir_version=1.13.4\nerlang_version=24.3.4\nhook_post_compile="cd assets && npm run deploy"\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert "# hadolint ignore=DL3003\nRUN cd assets && npm run deploy" in text
+    assert lint(tmp_path, text) == []
