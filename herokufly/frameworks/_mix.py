@@ -80,6 +80,7 @@ def read_mix_project(root: Path) -> dict | None:
     facts["phoenix"] = any(a["phoenix"] for a in apps)
     facts["ecto"] = any(a["ecto"] for a in apps)
     facts["oban"] = bool(re.search(_DEP.format(name="oban"), all_mix))
+    facts["rust"] = _rust(root, facts, all_mix)
     facts["distillery"] = bool(re.search(_DEP.format(name="distillery"), all_mix)) \
         or (root / "rel" / "config.exs").is_file()
     facts["phoenix_version"] = _locked_version(lock, "phoenix") or _requirement(all_mix, "phoenix")
@@ -103,6 +104,23 @@ def read_mix_project(root: Path) -> dict | None:
     facts["assets"] = _assets(root, facts)
     facts["mix_env_declared"] = _declared_mix_env(root, facts)
     return facts
+
+
+def _rust(root: Path, facts: dict, all_mix: str) -> dict | None:
+    """Rust crates Rustler compiles while `mix compile` runs (`:rustler` as a dependency and a
+    native/<crate>/Cargo.toml); rustler_precompiled alone downloads built NIFs instead."""
+    if not re.search(_DEP.format(name="rustler"), all_mix):
+        return None
+    crates = sorted(str(p.parent.relative_to(root)) for app in facts["apps"]
+                    for p in (root / app["dir"]).glob("native/*/Cargo.toml"))
+    if not crates:
+        return None
+    version = None
+    for line in (read_text(root, ".tool-versions") or "").splitlines():
+        parts = line.split("#", 1)[0].split()
+        if len(parts) >= 2 and parts[0] == "rust" and re.fullmatch(r"\d+\.\d+(?:\.\d+)?", parts[1]):
+            version = parts[1]
+    return {"crates": crates, "version": version}
 
 
 def _elixir_requirement(text: str) -> str | None:

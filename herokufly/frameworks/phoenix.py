@@ -171,6 +171,7 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         "build_release": (facts["buildpack"] or {}).get("release") == "true"
         or _runs_built_release(heroku_lines, heroku_release),
         "release_task": _release_task(facts),
+        "rust": facts.get("rust"),
         "web_line": advice.processes.get("web"),
         "migrate_expression": _migrate_expression(facts),
         "write_env_sh": not facts["rel_env_sh"],
@@ -391,7 +392,10 @@ def _asset_pipeline(facts: dict, notes: list[str]) -> dict:
     package = assets.get("package_json")
     tools = facts["tool_versions"]
     pipeline: dict = {"kind": "none", "node": None, "phoenix_dir": assets["phoenix_dir"]}
-    if facts["assets_deploy_alias"]:
+    # With the static buildpack configured, its compile script (default name `compile`) ran
+    # instead of anything else (lib/build.sh run_compile), even in apps with `assets.deploy`.
+    static_script = static is not None and assets["compile_script"] is not None
+    if facts["assets_deploy_alias"] and not static_script:
         pipeline["kind"] = "assets.deploy"
         hooks = " ".join(str(v) for k, v in (facts["buildpack"] or {}).items() if "compile" in k)
         pipeline["in_hook"] = "assets.deploy" in hooks
@@ -417,6 +421,7 @@ def _asset_pipeline(facts: dict, notes: list[str]) -> dict:
             yarn=((static or {}).get("yarn_version") or STATIC_DEFAULT_YARN) if assets.get("yarn_lock") else None,
             dir=assets["dir"] or str(Path(assets["phoenix_dir"]) / "assets"),
             compile_script=assets["compile_script"],
+            package_json=package is not None,
             phoenix_ex=assets["phoenix_ex"],
             remove_node=(static or {}).get("remove_node") == "true",
         )
@@ -561,7 +566,8 @@ def render_dockerfile(build: dict) -> str:
         "apt_install": _apt(image, ["build-essential", "git", "ca-certificates", "curl", "xz-utils"]),
         "runner_apt_install": _apt(image, _runner_packages(image)),
         "mix_env": build["mix_env"],
-        "node_install": _node_install(build["assets"]),
+        "node_install": "\n".join(filter(None, (_rust_install(build.get("rust")),
+                                                  _node_install(build["assets"])))),
         "deps_steps": _deps_steps(build),
         "compile_steps": _compile_steps(build, release),
         "assets_steps": _assets_steps(build["assets"]),
@@ -633,6 +639,20 @@ def _node_install(assets: dict) -> str:
     return "\n".join(lines)
 
 
+def _rust_install(rust: dict | None) -> str:
+    """Rust for Rustler crates the app compiles itself (Heroku apps added a Rust buildpack);
+    rustup is the Rust project's installer, pinned to the app's .tool-versions when it has one."""
+    if not rust:
+        return ""
+    toolchain = rust.get("version") or "stable"
+    return "\n".join([
+        f"# Rust {toolchain} for the app's Rustler crates ({', '.join(rust['crates'])}), from rustup.",
+        "ENV RUSTUP_HOME=/opt/rustup CARGO_HOME=/opt/cargo PATH=/opt/cargo/bin:$PATH",
+        "RUN curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs \\",
+        f"    | sh -s -- -y --profile minimal --default-toolchain {toolchain}",
+    ])
+
+
 def _hook(buildpack: dict, key: str) -> str:
     value = buildpack.get(key)
     # The buildpack runs hooks as unquoted `$hook`, i.e. word-split, not through a shell.
@@ -700,8 +720,9 @@ def _assets_steps(assets: dict) -> str:
     app_dir = posixpath.normpath(f"/app/{assets['dir']}")
     install = ("yarn install --check-files --pure-lockfile" if assets.get("yarn")
                else "npm prune && npm install --quiet --unsafe-perm && npm rebuild && npm --unsafe-perm prune")
-    lines = ["# Assets as the Phoenix static buildpack built them (lib/build.sh).",
-             f"WORKDIR {app_dir}", f"RUN {install}"]
+    lines = ["# Assets as the Phoenix static buildpack built them (lib/build.sh).", f"WORKDIR {app_dir}"]
+    if assets.get("package_json", True):
+        lines.append(f"RUN {install}")
     path = f"PATH={app_dir}/node_modules/.bin:$PATH"
     if assets.get("compile_script"):
         # The buildpack sourced the script with its own variables set (lib/build.sh run_compile).

@@ -863,3 +863,35 @@ def test_a_cd_in_the_apps_own_hook_is_kept_and_lints(tmp_path):
     text = phoenix.render_dockerfile(advice.build)
     assert "# hadolint ignore=DL3003\nRUN cd assets && npm run deploy" in text
     assert lint(tmp_path, text) == []
+
+
+def test_static_buildpack_compile_script_wins_over_assets_deploy(tmp_path):
+    """lib/build.sh runs the compile script when it exists, whatever aliases mix.exs has."""
+    files = {**{k: v for k, v in RELEASES_15.items() if k != "assets/package.json"},
+             "mix.exs": RELEASES_15["mix.exs"].replace(
+                 "  def project do\n", '  defp aliases, do: ["assets.deploy": ["esbuild default --minify", "phx.digest"]]\n  def project do\n'),
+             "phoenix_static_buildpack.config": "node_version=16.14.2\n",
+             "compile": "cd $phoenix_dir\nmix assets.deploy\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["assets"]["kind"] == "static-buildpack"
+    text = phoenix.render_dockerfile(advice.build)
+    assert "bash -c '. /app/compile'" in text
+    assert "npm install" not in text  # no package.json: nothing for npm to install
+    assert lint(tmp_path, text) == []
+
+
+def test_rustler_crates_get_rust_in_the_builder(tmp_path):
+    files = {**RELEASES_15,
+             "mix.exs": RELEASES_15["mix.exs"].replace('{:phoenix,', '{:rustler, "~> 0.29.0"}, {:phoenix,'),
+             "native/notes_nif/Cargo.toml": '[package]\nname = "notes_nif"\n',
+             ".tool-versions": "rust 1.74.1\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert "--default-toolchain 1.74.1" in text and "native/notes_nif" in text
+    assert lint(tmp_path, text) == []
+    precompiled = {**files, "mix.exs": RELEASES_15["mix.exs"].replace('{:phoenix,', '{:rustler_precompiled, "~> 0.6"}, {:phoenix,')}
+    root = write_app(tmp_path / "pre", precompiled)
+    advice, _ = advise(root, precompiled)
+    assert "rustup" not in phoenix.render_dockerfile(advice.build)
