@@ -81,6 +81,10 @@ def read_mix_project(root: Path) -> dict | None:
     facts["ecto"] = any(a["ecto"] for a in apps)
     facts["oban"] = bool(re.search(_DEP.format(name="oban"), all_mix))
     facts["rust"] = _rust(root, facts, all_mix)
+    # Hex packages from a private repo or organization (e.g. Oban Pro's `repo: "oban"`): the
+    # build must authenticate, as Heroku's build did with its config vars.
+    facts["private_hex"] = sorted(set(re.findall(
+        r"\{\s*:(\w+)\s*,[^}]*?\b(?:repo|organization):\s*\"[^\"]+\"", strip_comments(all_mix))))
     facts["distillery"] = bool(re.search(_DEP.format(name="distillery"), all_mix)) \
         or (root / "rel" / "config.exs").is_file()
     facts["phoenix_version"] = _locked_version(lock, "phoenix") or _requirement(all_mix, "phoenix")

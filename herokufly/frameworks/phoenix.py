@@ -123,6 +123,19 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
             f"elixir_buildpack.config exported {', '.join(exported)} while compiling on Heroku; the "
             "Fly build has no secrets, so code that reads them at compile time (module attributes, "
             "Application.compile_env) gets nil: read them at boot, or pass them as build secrets")
+    hook_vars = _hook_env_reads(facts["buildpack"] or {})
+    if hook_vars or facts.get("private_hex"):
+        private = (f"mix.exs fetches {', '.join(facts['private_hex'])} from a private Hex repo; "
+                   if facts.get("private_hex") else "")
+        hooks = (f"elixir_buildpack.config hooks read {', '.join(hook_vars)}; " if hook_vars else "")
+        advice.manual_steps.append({
+            "item": "Build credentials" + (f": {', '.join(hook_vars)}" if hook_vars else ""),
+            "why": f"{private}{hooks}Heroku's build saw every config var, the Docker build sees "
+                   "none, so `mix deps.get` or the hook fails",
+            "how": "Pass them as build secrets (`fly deploy --build-secret NAME=...`) and read "
+                   "them in the Dockerfile step with `RUN --mount=type=secret,id=NAME`, e.g. "
+                   "before `mix deps.get`: `mix hex.repo add <repo> <url> --auth-key "
+                   "\"$(cat /run/secrets/NAME)\"`"})
     if facts.get("build_time_required"):
         names = ", ".join(facts["build_time_required"])
         advice.manual_steps.append({
@@ -637,6 +650,20 @@ def _node_install(assets: dict) -> str:
     if assets.get("yarn"):
         lines.append(f"RUN npm install -g yarn@{assets['yarn']}")
     return "\n".join(lines)
+
+
+# Variables the buildpack itself sets while running hooks (lib/*.sh), not config vars.
+_BUILDPACK_SHELL_VARS = {"MIX_ENV", "PATH", "HOME", "PWD", "build_path", "build_dir", "cache_path",
+                         "env_path", "runtime_path", "erlang_version", "elixir_version"}
+
+
+def _hook_env_reads(buildpack: dict) -> list[str]:
+    """`$NAME` / `${NAME}` read by elixir_buildpack.config hooks (config vars at Heroku build)."""
+    names = set()
+    for key, value in buildpack.items():
+        if key.startswith("hook_") or key in ("pre_compile", "post_compile"):
+            names.update(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", str(value)))
+    return sorted(names - _BUILDPACK_SHELL_VARS)
 
 
 def _rust_install(rust: dict | None) -> str:

@@ -895,3 +895,19 @@ def test_rustler_crates_get_rust_in_the_builder(tmp_path):
     root = write_app(tmp_path / "pre", precompiled)
     advice, _ = advise(root, precompiled)
     assert "rustup" not in phoenix.render_dockerfile(advice.build)
+
+
+def test_private_hex_repo_and_hook_credentials_are_a_manual_step(tmp_path):
+    """Oban Pro: `repo: "oban"` in mix.exs and a pre-fetch hook reading license config vars."""
+    files = {**RELEASES_15,
+             "mix.exs": RELEASES_15["mix.exs"].replace(
+                 '{:phoenix,', '{:oban, "~> 2.11"}, {:oban_pro, "~> 0.12", repo: "oban"}, {:phoenix,'),
+             "elixir_buildpack.config": 'elixir_version=1.13.4\nerlang_version=24.3.4\n'
+             'hook_pre_fetch_dependencies="mix hex.repo add oban https://getoban.pro/repo --auth-key ${OBAN_LICENSE_KEY}"\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    step = next(s for s in advice.manual_steps if s["item"].startswith("Build credentials"))
+    assert "OBAN_LICENSE_KEY" in step["item"] and "oban_pro" in step["why"]
+    assert "MIX_ENV" not in step["item"]
+    plain, _ = advise(write_app(tmp_path / "plain", RELEASES_15), RELEASES_15)
+    assert not any(s["item"].startswith("Build credentials") for s in plain.manual_steps)
