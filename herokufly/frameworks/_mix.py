@@ -20,8 +20,10 @@ _APPS_PATH = re.compile(r"\bapps_path:\s*\"(?P<path>[^\"]+)\"")
 _ELIXIR_REQ = re.compile(r"\belixir:\s*\"(?P<req>[^\"]+)\"")
 _RELEASES = re.compile(r"\breleases:\s*(?P<rest>.{0,600})", re.S)
 _RELEASE_NAME = re.compile(r"\[\s*(?P<name>[a-z_][a-zA-Z0-9_]*):\s*\[")
+# `System.get_env("X")`, `Map.fetch!(System.get_env(), "X")` (both read now: group a) and
+# `{:system, "X"}` (resolved by Phoenix/Ecto at boot: group b).
 _ENV_READ = re.compile(
-    r"""System\.(?:get_env|fetch_env!?)\(\s*"(?P<a>[A-Za-z_][A-Za-z0-9_]*)"|\{:system,\s*"(?P<b>[A-Za-z_][A-Za-z0-9_]*)\"""")
+    r"""(?:System\.(?:get_env|fetch_env!?)\(|Map\.(?:fetch!?|get)\(\s*System\.get_env\(\s*\)\s*,)\s*"(?P<a>[A-Za-z_][A-Za-z0-9_]*)"|\{:system,\s*"(?P<b>[A-Za-z_][A-Za-z0-9_]*)\"""")
 _LOCK_VERSION = r"\"{name}\":\s*\{{:hex,\s*:{name},\s*\"(?P<v>[^\"]+)\""
 _DEP_REQ = r"\{{\s*:{name}\s*,\s*\"(?P<req>[^\"]+)\""
 _ROUTE = re.compile(r"^\s*(?P<verb>get|live|forward)[\s(]+\"(?P<path>[^\"]*)\"(?P<rest>.*)$")
@@ -235,6 +237,7 @@ def _read_config(root: Path, facts: dict) -> None:
         if path.startswith(("config/", "apps/")) and path.endswith(".exs") and not \
                 path.endswith(("runtime.exs", "releases.exs", "test.exs", "dev.exs")):
             build_time.update(re.findall(r'System\.fetch_env!\(\s*"(\w+)"', text))
+            build_time.update(re.findall(r'Map\.fetch!\(\s*System\.get_env\(\s*\)\s*,\s*"(\w+)"', text))
             build_time.update(re.findall(r'String\.to_(?:integer|atom)\(\s*System\.get_env\(\s*"(\w+)"\s*\)\s*\)', text))
     facts["build_time_required"] = sorted(build_time)
     # Per config file, the variables read with System.get_env/fetch_env (a `{:system, "X"}`
@@ -260,6 +263,13 @@ def _read_config(root: Path, facts: dict) -> None:
     facts["server_true"] = bool(re.search(r"\bserver:\s*true\b", "\n".join(prod.values())))
     host = _URL_HOST.search("\n".join(prod.values()))
     facts["url_host"] = host.group("host") if host else None
+    # Other literal Heroku hosts in config (check_origin lists, CORS origins): LiveView and
+    # channel sockets from the Fly host are refused until it is added.
+    facts["heroku_host_literals"] = sorted({
+        (path, found) for path, text in texts.items() if path.endswith(".exs")
+        and not path.endswith(("dev.exs", "test.exs"))
+        for found in re.findall(r'"((?:https?://)?[\w.-]+\.herokuapp\.com)"', text)
+        if found != facts["url_host"]})
 
 
 def _ipv6_toggle(text: str) -> str | None:

@@ -142,7 +142,8 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
             "item": f"Config read while building: {names}",
             "why": "config files other than runtime.exs are evaluated by `mix compile` in the "
                    "Docker build, which sees no config vars (Heroku's build saw them all), and "
-                   "System.fetch_env!/String.to_integer without a default stop the build",
+                   "System.fetch_env!, Map.fetch!(System.get_env(), ..) and String.to_integer "
+                   "without a default stop the build",
             "how": "Move these reads to config/runtime.exs, or give them a default "
                    "(`System.get_env(\"X\") || \"...\"`), or pass non-secret values under "
                    "[build.args] in fly.toml"})
@@ -475,6 +476,14 @@ def _env(facts: dict, ctx: AppContext, advice: Advice, fly_host: str) -> dict[st
                 "item": f"Endpoint url host '{facts['url_host']}'",
                 "why": "config/prod.exs hard-codes the Heroku host",
                 "how": f"Change `url: [host: ...]` to \"{fly_host}\" or your custom domain"})
+    literals = facts.get("heroku_host_literals") or []
+    if literals:
+        advice.manual_steps.append({
+            "item": "Heroku host in config: " + ", ".join(sorted({v for _, v in literals})),
+            "why": f"{', '.join(sorted({p for p, _ in literals}))} names the Heroku host (e.g. in "
+                   "check_origin), so sockets and LiveView from the Fly host are refused",
+            "how": f"Add https://{fly_host} (and your custom domains) next to it, or read the "
+                   "list from an environment variable"})
     ipv6_env = facts.get("ipv6_env") or ("ECTO_IPV6" if "ECTO_IPV6" in reads else None)
     if ipv6_env:
         env[ipv6_env] = "true"

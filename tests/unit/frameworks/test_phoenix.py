@@ -911,3 +911,18 @@ def test_private_hex_repo_and_hook_credentials_are_a_manual_step(tmp_path):
     assert "MIX_ENV" not in step["item"]
     plain, _ = advise(write_app(tmp_path / "plain", RELEASES_15), RELEASES_15)
     assert not any(s["item"].startswith("Build credentials") for s in plain.manual_steps)
+
+
+def test_map_fetch_of_system_env_is_a_build_time_read(tmp_path):
+    """BanchanArt/banchan, DefactoSoftware/BearNecessities: `Map.fetch!(System.get_env(), "X")`
+    in prod.exs raises in a build without config vars, and a release would bake it."""
+    files = {**RELEASES_15, "config/prod.exs":
+             'import Config\nconfig :notes, NotesWeb.Endpoint, server: true,\n'
+             '  secret_key_base: Map.fetch!(System.get_env(), "SECRET_KEY_BASE"),\n'
+             '  check_origin: ["https://notes-demo.herokuapp.com"]\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "mix" and "SECRET_KEY_BASE" in advice.build["mode_reason"]
+    items = [s["item"] for s in advice.manual_steps]
+    assert "Config read while building: SECRET_KEY_BASE" in items
+    assert "Heroku host in config: https://notes-demo.herokuapp.com" in items
