@@ -55,7 +55,7 @@ _RUN_NO_HALT = re.compile(rf"^(?P<env>{_ENV_PREFIX}){_MIX}run\s+--no-halt\s*$")
 _ECTO_MIGRATE = re.compile(rf"^(?P<env>{_ENV_PREFIX}){_MIX}ecto\.migrate\s*$")
 _REL_BINARY = re.compile(
     rf"^(?P<env>{_ENV_PREFIX})(?:\./)?_build/(?P<mixenv>\w+)/rel/(?P<name>\w+)/bin/(?P=name)\s+"
-    r"(?P<cmd>start|foreground)\s*$")
+    r"(?P<cmd>start|foreground|(?:eval|rpc)\s+(?P<args>\S.*))\s*$")
 _HEALTH = re.compile(r"/(?:_?health(?:z|check|_check)?|status|ping|up|alive|heartbeat)$", re.I)
 # Pipelines that redirect visitors who are not logged in (`:browser_auth` that only loads a
 # session does not).
@@ -369,7 +369,9 @@ def _release_command(line: str, name: str, is_release: bool) -> str | None:
             return _keep_env(found.group("env"), command)
     found = _REL_BINARY.match(line)
     if found and found.group("name") == name:
-        return _keep_env(found.group("env"), f"/app/bin/{name} start")
+        # `eval "..."`/`rpc "..."` keep their (quoted) argument: the same binary in /app/bin.
+        command = "start" if found.group("cmd") in ("start", "foreground") else found.group("cmd")
+        return _keep_env(found.group("env"), f"/app/bin/{name} {command}")
     return None
 
 

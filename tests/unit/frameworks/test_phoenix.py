@@ -926,3 +926,15 @@ def test_map_fetch_of_system_env_is_a_build_time_read(tmp_path):
     items = [s["item"] for s in advice.manual_steps]
     assert "Config read while building: SECRET_KEY_BASE" in items
     assert "Heroku host in config: https://notes-demo.herokuapp.com" in items
+
+
+def test_release_binary_eval_in_the_procfile_maps_onto_the_release(tmp_path):
+    files = {**RELEASES_15, "config/runtime.exs": "import Config\n",
+             "elixir_buildpack.config": "elixir_version=1.13.4\nerlang_version=24.3.4\nrelease=true\n",
+             "Procfile": 'web: _build/prod/rel/notes_web/bin/notes_web start\n'
+                         'release: _build/prod/rel/notes_web/bin/notes_web eval "Notes.Release.migrate"\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "release"
+    assert advice.processes == {"web": "/app/bin/notes_web start"}
+    assert advice.release.line == '/app/bin/notes_web eval "Notes.Release.migrate"'
