@@ -332,11 +332,15 @@ def _parse_router(text: str, rel: str) -> list[dict]:
             stack[-1][1].extend(re.findall(r":(\w+)", pipes.group("pipes")))
             continue
         route = _ROUTE.match(line)
-        if route and route.group("verb") in ("get", "live") and not dev_only:
+        if route and not dev_only:
             prefix = "".join(s[0].rstrip("/") for s in stack)
             path = prefix + "/" + route.group("path").lstrip("/") if route.group("path") != "/" else (prefix or "/")
-            routes.append({"path": path or "/", "pipes": [p for s in stack for p in s[1]],
-                           "file": rel})
+            entry = {"path": path or "/", "pipes": [p for s in stack for p in s[1]], "file": rel}
+            if route.group("verb") == "forward":
+                # A plug mounted at a path (e.g. Absinthe's GraphiQL, which answers GET).
+                target = re.match(r"\s*[,)]?\s*,?\s*(?P<plug>[A-Z][\w.]*)", route.group("rest"))
+                entry["forward"] = target.group("plug") if target else ""
+            routes.append(entry)
     return routes
 
 

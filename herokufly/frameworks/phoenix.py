@@ -526,7 +526,9 @@ def _config(facts: dict, ctx: AppContext, fly_host: str, assets: dict) -> dict[s
 
 def _health(facts: dict):
     """A GET route the app serves without login: a health route, else "/", else the first."""
-    routes = [r for r in facts["routes"] if ":" not in r["path"] and "*" not in r["path"]]
+    forwards = [r for r in facts["routes"] if "forward" in r]
+    routes = [r for r in facts["routes"] if "forward" not in r and ":" not in r["path"]
+              and "*" not in r["path"]]
     open_routes = [r for r in routes if not any(_AUTH_PIPE.search(p) for p in r["pipes"])]
     ssl = " (the app forces SSL)" if facts["force_ssl"] else ""
     for route in open_routes:
@@ -539,6 +541,11 @@ def _health(facts: dict):
         first = open_routes[0]
         return _common.health_check(first["path"], f"{first['file']} has no / route; "
                                     f"GET {first['path']} is the first open one{ssl}")
+    for route in forwards:
+        # GraphiQL serves its page on GET; an API-only router (Absinthe) has nothing else.
+        if "GraphiQL" in route["forward"] and not any(_AUTH_PIPE.search(p) for p in route["pipes"]):
+            return _common.health_check(route["path"], f"{route['file']} has no GET route; "
+                                        f"{route['forward']} at {route['path']} answers GET{ssl}")
     return _common.health_check("/", "no GET route found in a router; check the path in fly.toml"
                                 + ssl)
 

@@ -938,3 +938,25 @@ def test_release_binary_eval_in_the_procfile_maps_onto_the_release(tmp_path):
     assert advice.build["elixir_mode"] == "release"
     assert advice.processes == {"web": "/app/bin/notes_web start"}
     assert advice.release.line == '/app/bin/notes_web eval "Notes.Release.migrate"'
+
+
+def test_graphql_only_router_checks_graphiql(tmp_path):
+    """AgileVentures/sing_for_needs: only `forward` routes; GET / would be 404."""
+    router = '''defmodule NotesWeb.Router do
+  use NotesWeb, :router
+  scope "/" do
+    pipe_through :api
+    forward "/api", Absinthe.Plug, schema: NotesWeb.Schema
+    forward("/graphiql", Absinthe.Plug.GraphiQL, schema: NotesWeb.Schema)
+  end
+end
+'''
+    files = {**RELEASES_15, "lib/notes_web/router.ex": router}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.health_check.path == "/graphiql"
+    files["lib/notes_web/router.ex"] = router.replace('    forward("/graphiql"', '    if Mix.env() == :dev do\n      forward("/graphiql"').replace(
+        "NotesWeb.Schema)\n  end", "NotesWeb.Schema)\n    end\n  end")
+    root = write_app(tmp_path / "dev", files)
+    advice, _ = advise(root, files)
+    assert advice.health_check.path == "/"
