@@ -81,6 +81,8 @@ def read_mix_project(root: Path) -> dict | None:
     all_mix = "\n".join(sources.values())
     facts["phoenix"] = any(a["phoenix"] for a in apps)
     facts["ecto"] = any(a["ecto"] for a in apps)
+    facts["http_server"] = facts["phoenix"] or bool(re.search(
+        _DEP.format(name="(?:plug_cowboy|cowboy|bandit|elli|ace|raxx)"), all_mix))
     facts["oban"] = bool(re.search(_DEP.format(name="oban"), all_mix))
     facts["rust"] = _rust(root, facts, all_mix)
     # Hex packages from a private repo or organization (e.g. Oban Pro's `repo: "oban"`): the
@@ -97,6 +99,9 @@ def read_mix_project(root: Path) -> dict | None:
     facts["esbuild"] = bool(re.search(_DEP.format(name="(?:esbuild|tailwind|dart_sass)"), all_mix))
     facts["config_files"] = sorted(p.name for p in (root / "config").glob("*.exs")) \
         if (root / "config").is_dir() else []
+    facts["imports_env_config"] = bool(re.search(
+        r"import_config\s*\(?\s*\"#\{\s*(?:Mix\.env|config_env)",
+        strip_comments(read_text(root, "config/config.exs") or "")))
     facts["runtime_exs"] = "runtime.exs" in facts["config_files"]
     facts["releases_exs"] = "releases.exs" in facts["config_files"]
     facts["rel_env_sh"] = (root / "rel" / "env.sh.eex").is_file()

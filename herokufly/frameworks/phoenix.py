@@ -93,6 +93,13 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
     mix_env, mix_env_source = _mix_env(facts, ctx, advice.notes)
 
     default_web, why_web = _default_web(facts, ctx, phoenix)
+    if not phoenix and not facts.get("http_server") and any(k != "release" for k in ctx.procfile):
+        # A worker-only Mix app (a bot, a consumer): the buildpack's default web would be a
+        # second copy of it with no port to check; its owners ran the Procfile's types.
+        default_web = None
+        advice.notes.append("No web process: the Procfile has none and the app has no HTTP "
+                            "server dependency (cowboy, bandit), so no web group or HTTP service "
+                            "is planned")
     heroku_lines = _common.web_processes(ctx, default_web, why_web, advice)
     heroku_release = ctx.procfile.get("release")
     build_reads, build_files = _build_time_reads(facts, mix_env)
@@ -286,7 +293,8 @@ def _mix_env(facts: dict, ctx: AppContext, notes: list[str]) -> tuple[str, str]:
             notes.append(f"MIX_ENV is set on Heroku but its value is not read; config/ also has "
                          f"{', '.join(c + '.exs' for c in custom)}. Building with MIX_ENV=prod: "
                          "change [build.args] MIX_ENV in fly.toml if Heroku used another")
-    if f"{value}.exs" not in facts["config_files"] and facts["config_files"]:
+    if f"{value}.exs" not in facts["config_files"] and facts.get("imports_env_config", True):
+        # Only a config.exs that imports "#{Mix.env()}.exs" needs the file.
         notes.append(f"MIX_ENV={value} but config/{value}.exs does not exist; check the build")
     return value, source
 

@@ -608,7 +608,14 @@ def test_plain_mix_app_without_config_dir_copies_no_config(tmp_path):
         fly_app="bot", procfile=procfile_of(files), config_var_names=[], has_database=False))
     dockerfile = phoenix.render_dockerfile(advice.build)
     assert "COPY config config" not in dockerfile and "COPY . ." in dockerfile
-    # Heroku adds the buildpack's default web (bin/release) when the Procfile has none.
+    # Heroku added the buildpack's default web (bin/release), but with no HTTP server it could
+    # only crash (R10) or sit scaled to 0: on Fly it would be a second bot failing its checks.
+    assert advice.processes == {"worker": "mix run --no-halt"}
+    assert any("No web process" in n for n in advice.notes)
+    with_cowboy = {**files, "mix.exs": files["mix.exs"].replace("deps: []", 'deps: [{:plug_cowboy, "~> 2.0"}]')}
+    root = write_app(tmp_path / "api", with_cowboy)
+    advice = elixir.advise(elixir.detect(root), AppContext(
+        fly_app="api", procfile=procfile_of(with_cowboy), config_var_names=[], has_database=False))
     assert advice.processes == {"worker": "mix run --no-halt", "web": "mix run --no-halt"}
     assert lint(tmp_path, dockerfile) == []
 
