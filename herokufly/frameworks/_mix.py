@@ -268,6 +268,9 @@ def _read_config(root: Path, facts: dict) -> None:
     facts["server_true"] = bool(re.search(r"\bserver:\s*true\b", "\n".join(prod.values())))
     host = _URL_HOST.search("\n".join(prod.values()))
     facts["url_host"] = host.group("host") if host else None
+    facts["check_origin"] = bool(re.search(r"\bcheck_origin:", "\n".join(prod.values())))
+    facts["sockets"] = bool(re.search(r"^\s*socket[\s(]+\"", "\n".join(
+        t for p, t in texts.items() if p.endswith("endpoint.ex")), re.M))
     # Other literal Heroku hosts in config (check_origin lists, CORS origins): LiveView and
     # channel sockets from the Fly host are refused until it is added.
     facts["heroku_host_literals"] = sorted({

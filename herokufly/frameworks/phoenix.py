@@ -486,6 +486,14 @@ def _env(facts: dict, ctx: AppContext, advice: Advice, fly_host: str) -> dict[st
                 "item": f"Endpoint url host '{facts['url_host']}'",
                 "why": "config/prod.exs hard-codes the Heroku host",
                 "how": f"Change `url: [host: ...]` to \"{fly_host}\" or your custom domain"})
+    host = facts.get("url_host")
+    if (facts.get("sockets") and host and not facts.get("check_origin")
+            and "herokuapp.com" not in host and "localhost" not in host and "." in host):
+        # Phoenix's default check_origin accepts only the endpoint's url host.
+        advice.notes.append(
+            f"Channels/LiveView sockets accept only the url host {host} (Phoenix's default "
+            f"check_origin): they work on Fly once {host} points to it, not on {fly_host} "
+            "before the cutover")
     literals = facts.get("heroku_host_literals") or []
     if literals:
         advice.manual_steps.append({

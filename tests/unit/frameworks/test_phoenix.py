@@ -967,3 +967,18 @@ end
     root = write_app(tmp_path / "dev", files)
     advice, _ = advise(root, files)
     assert advice.health_check.path == "/"
+
+
+def test_sockets_on_a_custom_url_host_are_noted(tmp_path):
+    files = {**RELEASES_15,
+             "config/prod.exs": 'import Config\nconfig :notes, NotesWeb.Endpoint, server: true, '
+                                'url: [host: "notes.example.org", port: 443]\n',
+             "lib/notes_web/endpoint.ex": 'defmodule NotesWeb.Endpoint do\n  use Phoenix.Endpoint, otp_app: :notes\n'
+                                          '  socket "/live", Phoenix.LiveView.Socket\nend\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert any("notes.example.org" in n and "shop-fly.fly.dev" in n for n in advice.notes)
+    files["config/prod.exs"] = files["config/prod.exs"].replace("port: 443]", "port: 443], check_origin: false")
+    root = write_app(tmp_path / "open", files)
+    advice, _ = advise(root, files)
+    assert not any("check_origin" in n for n in advice.notes)
