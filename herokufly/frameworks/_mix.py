@@ -11,7 +11,7 @@ import posixpath
 import re
 from pathlib import Path
 
-from herokufly.frameworks._files import read_json, read_text
+from herokufly.frameworks._files import read_json, read_text, version_tuple
 
 _DEP = r"\{{\s*:{name}\s*,"
 _APP = re.compile(r"\bapp:\s*:(?P<app>[a-z_][a-zA-Z0-9_]*)")
@@ -436,10 +436,31 @@ def _assets(root: Path, facts: dict) -> dict:
     inside = script.is_relative_to(root.resolve())
     info["compile_script"] = (str(script.relative_to(root.resolve())) if inside and script.is_file()
                               else None)
-    # Phoenix <= 1.2 keeps package.json at the root and uses the `phoenix.*` tasks.
-    info["phoenix_ex"] = static.get("phoenix_ex") or ("phoenix" if found == phoenix_dir and phoenix_dir == "." and
-                                                       not (root / "assets").is_dir() else "phx")
+    info["phoenix_ex"] = _phoenix_ex(static, phoenix_dir, found, facts.get("phoenix_version"),
+                                     (root / "assets").is_dir())
     return info
+
+
+def _phoenix_ex(static: dict, phoenix_dir: str, found: str | None, phoenix_version: str | None,
+                has_assets_dir: bool) -> str:
+    """The mix task namespace (`phoenix` or `phx`) the static buildpack used (lib/common.sh
+    load_config at 5bc13be): the config's `phoenix_ex` (default `phoenix`) only when package.json
+    sits at the configured `<phoenix_dir>/<assets_path>`; `phoenix` for one at the Phoenix root;
+    else `phx`. Then what the app's Phoenix has: `phoenix.*` tasks are gone from 1.4, `phx.*`
+    arrived in 1.3 (a build that asked for the missing one failed on Heroku)."""
+    configured = posixpath.normpath(str(Path(phoenix_dir) / (static.get("assets_path") or ".")))
+    if found is not None and posixpath.normpath(found) == configured and static:
+        chosen = static.get("phoenix_ex") or "phoenix"
+    elif found is not None and found == phoenix_dir and not (phoenix_dir == "." and has_assets_dir):
+        chosen = "phoenix"  # Phoenix <= 1.2 kept package.json at the root
+    else:
+        chosen = "phx"
+    version = version_tuple(phoenix_version)[:2]
+    if version >= (1, 4):
+        return "phx"
+    if (1, 0) <= version < (1, 3):
+        return "phoenix"
+    return chosen
 
 
 def _declared_mix_env(root: Path, facts: dict) -> dict | None:

@@ -982,3 +982,24 @@ def test_sockets_on_a_custom_url_host_are_noted(tmp_path):
     root = write_app(tmp_path / "open", files)
     advice, _ = advise(root, files)
     assert not any("check_origin" in n for n in advice.notes)
+
+
+@pytest.mark.parametrize("static, package_at, phoenix_lock, expected", [
+    # The config's phoenix_ex counts only where it says package.json is (lib/common.sh).
+    ("assets_path=.\nphoenix_ex=phoenix\n", "assets/package.json", "1.3.4", "phx"),
+    ("assets_path=assets\nphoenix_ex=phoenix\n", "assets/package.json", "1.3.4", "phoenix"),
+    # ... and then only tasks the app's Phoenix has: phoenix.* are gone from 1.4.
+    ("assets_path=assets\nphoenix_ex=phoenix\n", "assets/package.json", "1.4.16", "phx"),
+    # Phoenix 1.2 has no phx.* tasks.
+    ("assets_path=assets\nphoenix_ex=phx\n", "assets/package.json", "1.2.5", "phoenix"),
+])
+def test_phoenix_task_namespace_follows_the_buildpack_and_phoenix(tmp_path, static, package_at,
+                                                                   phoenix_lock, expected):
+    files = {**{k: v for k, v in PHOENIX_12.items() if k != "package.json"},
+             "phoenix_static_buildpack.config": static,
+             package_at: PHOENIX_12["package.json"],
+             "mix.lock": PHOENIX_12["mix.lock"].replace("1.2.5", phoenix_lock)}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert advice.build["assets"]["phoenix_ex"] == expected
+    assert f"mix {expected}.digest" in phoenix.render_dockerfile(advice.build)
