@@ -186,6 +186,7 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         "release_name": release_name or (facts["releases"][0] if facts["releases"] else None),
         "app": facts["mix_app"] or facts["web_app"] or "app",
         "umbrella": facts["umbrella"],
+        "copy_tree_first": facts["umbrella"] or facts.get("mix_reads_files", False),
         "assets": assets,
         "buildpack": facts["buildpack"] or {},
         # In a Mix image, Procfile lines that run `_build/<env>/rel/...` need that release built.
@@ -727,8 +728,10 @@ def _hook(buildpack: dict, key: str) -> str:
 def _deps_steps(build: dict) -> str:
     buildpack = build.get("buildpack") or {}
     steps = []
-    if build["umbrella"]:
-        steps.append("# An umbrella's apps each have a mix.exs (and often config/): copy the tree.")
+    if build.get("copy_tree_first", build["umbrella"]):
+        steps.append("# An umbrella's apps each have a mix.exs (and often config/): copy the tree."
+                     if build["umbrella"] else
+                     "# mix.exs reads other files of the repo (e.g. VERSION): copy the tree first.")
         steps.append("COPY . .")
     else:
         steps.append("# Dependencies first, so code changes do not refetch them.")
@@ -743,7 +746,7 @@ def _deps_steps(build: dict) -> str:
 
 def _compile_steps(build: dict, release: bool) -> str:
     buildpack = build.get("buildpack") or {}
-    steps = [] if build["umbrella"] else ["COPY . ."]
+    steps = [] if build.get("copy_tree_first", build["umbrella"]) else ["COPY . ."]
     steps.append(_hook(buildpack, "pre_compile"))
     steps.append(_hook(buildpack, "hook_pre_compile"))
     compile_cmd = buildpack.get("hook_compile")

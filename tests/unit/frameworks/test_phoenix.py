@@ -1003,3 +1003,14 @@ def test_phoenix_task_namespace_follows_the_buildpack_and_phoenix(tmp_path, stat
     advice, _ = advise(root, files)
     assert advice.build["assets"]["phoenix_ex"] == expected
     assert f"mix {expected}.digest" in phoenix.render_dockerfile(advice.build)
+
+
+def test_mix_exs_reading_a_file_gets_the_tree_before_deps(tmp_path):
+    files = {**RELEASES_15, "VERSION": "0.4.2\n",
+             "mix.exs": RELEASES_15["mix.exs"].replace('version: "0.1.0"', 'version: String.trim(File.read!("VERSION"))')}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert "COPY mix.exs mix.lock* ./" not in text
+    assert text.index("COPY . .") < text.index("RUN mix deps.get")
+    assert text.count("COPY . .") == 1 and lint(tmp_path, text) == []
