@@ -83,7 +83,8 @@ def read_mix_project(root: Path) -> dict | None:
     facts["ecto"] = any(a["ecto"] for a in apps)
     # mix.exs that reads other files (`version: File.read!("VERSION")`) needs them before deps.
     facts["mix_reads_files"] = bool(re.search(
-        r"\b(?:File\.(?:read|stream|exists\?|ls)|Code\.(?:eval|require)_file)", strip_comments(mix)))
+        r"\b(?:File\.(?:read|stream|exists\?|ls)|Code\.(?:eval|require)_file)|"
+        r"\{\s*:\w+\s*,[^}]*\bpath:", strip_comments(mix)))  # path deps are files too
     facts["http_server"] = facts["phoenix"] or bool(re.search(
         _DEP.format(name="(?:plug_cowboy|cowboy|bandit|elli|ace|raxx)"), all_mix))
     facts["oban"] = bool(re.search(_DEP.format(name="oban"), all_mix))

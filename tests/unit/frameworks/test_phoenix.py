@@ -1014,3 +1014,8 @@ def test_mix_exs_reading_a_file_gets_the_tree_before_deps(tmp_path):
     assert "COPY mix.exs mix.lock* ./" not in text
     assert text.index("COPY . .") < text.index("RUN mix deps.get")
     assert text.count("COPY . .") == 1 and lint(tmp_path, text) == []
+    path_dep = {**RELEASES_15, "mix.exs": RELEASES_15["mix.exs"].replace(
+        '{:phoenix,', '{:notes_core, path: "libs/notes_core"}, {:phoenix,')}
+    root = write_app(tmp_path / "path", path_dep)
+    advice, _ = advise(root, path_dep)
+    assert "COPY mix.exs mix.lock* ./" not in phoenix.render_dockerfile(advice.build)
