@@ -789,11 +789,12 @@ def _assets_steps(assets: dict) -> str:
         lines.append(f"RUN {install}")
     path = f"PATH={app_dir}/node_modules/.bin:$PATH"
     if assets.get("compile_script"):
-        # The buildpack sourced the script with its own variables set (lib/build.sh run_compile).
+        # The buildpack sourced the script with its own variables set, under errexit and pipefail
+        # (bin/compile, lib/build.sh run_compile).
         phoenix_dir = posixpath.normpath(f"/app/{assets['phoenix_dir']}")
         lines.append("# The app's own compile script, sourced from the assets dir as the buildpack did.")
         lines.append(f"RUN build_dir=/app phoenix_dir={phoenix_dir} assets_dir={app_dir} "
-                     f"phoenix_ex={phoenix_ex} {path} bash -c '. /app/{assets['compile_script']}'")
+                     f"phoenix_ex={phoenix_ex} {path} bash -eo pipefail -c '. /app/{assets['compile_script']}'")
     else:
         deploy = "yarn deploy" if assets.get("yarn") else "npm run deploy"
         lines.append(f"RUN {path} {deploy}")

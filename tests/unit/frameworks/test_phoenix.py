@@ -486,7 +486,7 @@ def test_custom_compile_script_and_exported_config_vars(tmp_path):
     dockerfile = phoenix.render_dockerfile(advice.build)
     # Sourced with the buildpack's variables, so `cd $phoenix_dir` in the script works.
     assert "RUN build_dir=/app phoenix_dir=/app assets_dir=/app phoenix_ex=phoenix " in dockerfile
-    assert "bash -c '. /app/script/build-assets'" in dockerfile
+    assert "bash -eo pipefail -c '. /app/script/build-assets'" in dockerfile
     assert "npm run deploy" not in dockerfile  # the app's script replaces the default compile
     assert any("DATABASE_URL, MAILER_KEY" in n and "compile time" in n for n in advice.notes)
     assert lint(tmp_path, dockerfile) == []
@@ -883,7 +883,7 @@ def test_static_buildpack_compile_script_wins_over_assets_deploy(tmp_path):
     advice, _ = advise(root, files)
     assert advice.build["assets"]["kind"] == "static-buildpack"
     text = phoenix.render_dockerfile(advice.build)
-    assert "bash -c '. /app/compile'" in text
+    assert "bash -eo pipefail -c '. /app/compile'" in text
     assert "npm install" not in text  # no package.json: nothing for npm to install
     assert lint(tmp_path, text) == []
 
