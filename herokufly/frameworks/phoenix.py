@@ -472,8 +472,14 @@ def _env(facts: dict, ctx: AppContext, advice: Advice, fly_host: str) -> dict[st
     where the app reads them."""
     reads = facts["env_reads"]
     env = {"PORT": str(PORT)}
+    domains = [d for d in ctx.domains if "*" not in d]
     if "PHX_HOST" in reads and "PHX_HOST" not in ctx.config_var_names:
-        env["PHX_HOST"] = fly_host
+        # The url host also decides check_origin: the custom domain once it points to Fly.
+        env["PHX_HOST"] = domains[0] if domains else fly_host
+        if domains:
+            advice.notes.append(f"PHX_HOST is {domains[0]} (the app's custom domain): URLs and "
+                                "the socket origin check use it, so before the DNS cutover "
+                                f"LiveView and channels on {fly_host} are refused")
     host_vars = [v for v in ("HOST", "APP_HOST", "HOSTNAME", "URL_HOST", "CANONICAL_HOST",
                              "PUBLIC_HOST", "DOMAIN", "APP_DOMAIN", "WEB_HOST", "BASE_URL",
                              "APP_URL") if v in reads]

@@ -1019,3 +1019,15 @@ def test_mix_exs_reading_a_file_gets_the_tree_before_deps(tmp_path):
     root = write_app(tmp_path / "path", path_dep)
     advice, _ = advise(root, path_dep)
     assert "COPY mix.exs mix.lock* ./" not in phoenix.render_dockerfile(advice.build)
+
+
+def test_phx_host_is_the_custom_domain_when_heroku_had_one(tmp_path):
+    files = {**RELEASES_15, "config/runtime.exs":
+             'import Config\nconfig :notes, NotesWeb.Endpoint, url: [host: System.get_env("PHX_HOST") || "example.com"]\n'}
+    root = write_app(tmp_path / "notes", files)
+    detection = phoenix.detect(root)
+    ctx = AppContext(fly_app="notes-fly", procfile=procfile_of(files), config_var_names=[],
+                     has_database=True, domains=["*.notes.example.org", "notes.example.org"])
+    assert phoenix.advise(detection, ctx).env["PHX_HOST"] == "notes.example.org"
+    ctx.domains = []
+    assert phoenix.advise(detection, ctx).env["PHX_HOST"] == "notes-fly.fly.dev"
