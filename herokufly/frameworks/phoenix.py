@@ -495,7 +495,8 @@ def _env(facts: dict, ctx: AppContext, advice: Advice, fly_host: str) -> dict[st
                 "how": f"Change `url: [host: ...]` to \"{fly_host}\" or your custom domain"})
     host = facts.get("url_host")
     if (facts.get("sockets") and host and not facts.get("check_origin")
-            and "herokuapp.com" not in host and "localhost" not in host and "." in host):
+            and "herokuapp.com" not in host and "." in host
+            and not re.fullmatch(r"(?:.*\.)?(?:example\.(?:com|org|net)|localhost)", host)):
         # Phoenix's default check_origin accepts only the endpoint's url host.
         advice.notes.append(
             f"Channels/LiveView sockets accept only the url host {host} (Phoenix's default "

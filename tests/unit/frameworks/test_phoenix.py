@@ -972,14 +972,19 @@ end
 def test_sockets_on_a_custom_url_host_are_noted(tmp_path):
     files = {**RELEASES_15,
              "config/prod.exs": 'import Config\nconfig :notes, NotesWeb.Endpoint, server: true, '
-                                'url: [host: "notes.example.org", port: 443]\n',
+                                'url: [host: "notes.acme-notes.com", port: 443]\n',
              "lib/notes_web/endpoint.ex": 'defmodule NotesWeb.Endpoint do\n  use Phoenix.Endpoint, otp_app: :notes\n'
                                           '  socket "/live", Phoenix.LiveView.Socket\nend\n'}
     root = write_app(tmp_path / "notes", files)
     advice, _ = advise(root, files)
-    assert any("notes.example.org" in n and "shop-fly.fly.dev" in n for n in advice.notes)
+    assert any("notes.acme-notes.com" in n and "shop-fly.fly.dev" in n for n in advice.notes)
     files["config/prod.exs"] = files["config/prod.exs"].replace("port: 443]", "port: 443], check_origin: false")
     root = write_app(tmp_path / "open", files)
+    advice, _ = advise(root, files)
+    assert not any("check_origin" in n for n in advice.notes)
+    # phx.new's placeholder host (DockYard/live_view_demo@10a455cb) is nobody's domain.
+    files["config/prod.exs"] = files["config/prod.exs"].replace("notes.acme-notes.com", "example.com").replace(", check_origin: false", "")
+    root = write_app(tmp_path / "placeholder", files)
     advice, _ = advise(root, files)
     assert not any("check_origin" in n for n in advice.notes)
 
