@@ -85,6 +85,7 @@ def read_mix_project(root: Path) -> dict | None:
     facts["mix_reads_files"] = bool(re.search(
         r"\b(?:File\.(?:read|stream|exists\?|ls)|Code\.(?:eval|require)_file)|"
         r"\{\s*:\w+\s*,[^}]*\bpath:", strip_comments(mix)))  # path deps are files too
+    facts["dep_names"] = sorted(set(re.findall(r"\{\s*:([a-z_][a-z0-9_]*)\s*,", strip_comments(all_mix))))
     facts["http_server"] = facts["phoenix"] or bool(re.search(
         _DEP.format(name="(?:plug_cowboy|cowboy|bandit|elli|ace|raxx)"), all_mix))
     facts["oban"] = bool(re.search(_DEP.format(name="oban"), all_mix))

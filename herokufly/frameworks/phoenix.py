@@ -193,6 +193,7 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         "build_release": (facts["buildpack"] or {}).get("release") == "true"
         or _runs_built_release(heroku_lines, heroku_release),
         "release_task": _release_task(facts),
+        "runtime_packages": _runtime_packages(facts, ctx, advice.notes),
         "rust": facts.get("rust"),
         "web_line": advice.processes.get("web"),
         "migrate_expression": _migrate_expression(facts),
@@ -618,8 +619,9 @@ def render_dockerfile(build: dict) -> str:
         "evidence": "seen in use" if image["evidence"] == "seen" else "derived from hexpm/bob's rules",
         "builder_image": image["builder"],
         "runner_image": image["runner"],
-        "apt_install": _apt(image, ["build-essential", "git", "ca-certificates", "curl", "xz-utils"]),
-        "runner_apt_install": _apt(image, _runner_packages(image)),
+        "apt_install": _apt(image, ["build-essential", "git", "ca-certificates", "curl", "xz-utils"]
+                            + ([] if release else build.get("runtime_packages", []))),
+        "runner_apt_install": _apt(image, _runner_packages(image) + build.get("runtime_packages", [])),
         "mix_env": build["mix_env"],
         "node_install": "\n".join(filter(None, (_rust_install(build.get("rust")),
                                                   _node_install(build["assets"])))),
@@ -706,6 +708,28 @@ def _hook_env_reads(buildpack: dict) -> list[str]:
         if key.startswith("hook_") or key in ("pre_compile", "post_compile"):
             names.update(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", str(value)))
     return sorted(names - _BUILDPACK_SHELL_VARS)
+
+
+# Programs Heroku's stack image or a buildpack put on the dyno that Elixir libraries run as
+# commands: Mogrify shells out to ImageMagick's `mogrify`/`convert` (Waffle/Arc transforms
+# too); FFmpex/Thumbnex to `ffmpeg`. Debian package names.
+_RUNTIME_TOOLS = (
+    (r"mogrify|waffle|arc", "imagemagick", "ImageMagick (on Heroku's stack image)"),
+    (r"ffmpex|thumbnex", "ffmpeg", "ffmpeg"),
+)
+
+
+def _runtime_packages(facts: dict, ctx: AppContext, notes: list[str]) -> list[str]:
+    deps = facts.get("dep_names") or []
+    packages = []
+    for pattern, package, what in _RUNTIME_TOOLS:
+        users = [d for d in deps if re.fullmatch(pattern, d)]
+        by_buildpack = [b for b in ctx.buildpacks if package in b.lower()]
+        if users or by_buildpack:
+            packages.append(package)
+            notes.append(f"The image installs {package}: {', '.join(users + by_buildpack)} "
+                         f"can run {what} at run time, which the Debian base image lacks")
+    return packages
 
 
 def _rust_install(rust: dict | None) -> str:

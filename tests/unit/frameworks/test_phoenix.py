@@ -1036,3 +1036,20 @@ def test_phx_host_is_the_custom_domain_when_heroku_had_one(tmp_path):
     assert phoenix.advise(detection, ctx).env["PHX_HOST"] == "notes.example.org"
     ctx.domains = []
     assert phoenix.advise(detection, ctx).env["PHX_HOST"] == "notes-fly.fly.dev"
+
+
+def test_tools_libraries_shell_out_to_are_installed(tmp_path):
+    """Mogrify runs ImageMagick's commands, which Heroku's stack image had; ffmpeg came from a
+    buildpack (EmbersPlatform/embers lists heroku-buildpack-ffmpeg-latest)."""
+    files = {**RELEASES_15, "mix.exs": RELEASES_15["mix.exs"].replace('{:phoenix,', '{:mogrify, "~> 0.9"}, {:phoenix,')}
+    root = write_app(tmp_path / "notes", files)
+    ctx = AppContext(fly_app="n", procfile=procfile_of(files), config_var_names=[], has_database=True,
+                     buildpacks=["https://github.com/HashNuke/heroku-buildpack-elixir",
+                                 "https://github.com/jonathanong/heroku-buildpack-ffmpeg-latest.git"])
+    advice = phoenix.advise(phoenix.detect(root), ctx)
+    text = phoenix.render_dockerfile(advice.build)
+    runner = text[text.index("FROM ${RUNNER_IMAGE}"):]
+    assert "imagemagick" in runner and "ffmpeg" in runner
+    assert lint(tmp_path, text) == []
+    plain, _ = advise(write_app(tmp_path / "plain", RELEASES_15), RELEASES_15)
+    assert "imagemagick" not in phoenix.render_dockerfile(plain.build)
