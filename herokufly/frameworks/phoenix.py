@@ -724,7 +724,7 @@ def _runtime_packages(facts: dict, ctx: AppContext, notes: list[str]) -> list[st
     packages = []
     for pattern, package, what in _RUNTIME_TOOLS:
         users = [d for d in deps if re.fullmatch(pattern, d)]
-        by_buildpack = [b for b in ctx.buildpacks if package in b.lower()]
+        by_buildpack = [str(b) for b in ctx.buildpacks if package in str(b).lower()]
         if users or by_buildpack:
             packages.append(package)
             notes.append(f"The image installs {package}: {', '.join(users + by_buildpack)} "
