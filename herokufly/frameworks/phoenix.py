@@ -123,6 +123,22 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         advice.release = _common.release_from(
             ctx, migrate_line if facts["ecto"] else None,
             "Ecto migrations before each deploy, as Phoenix apps run them")
+    db_hooks = _database_hooks(facts["buildpack"] or {})
+    if db_hooks:
+        names = ", ".join(f"{k} `{v}`" for k, v in db_hooks.items())
+        if not heroku_release and advice.release is None:
+            # Heroku's build could reach the database; a Fly build cannot, so the hook's
+            # migration runs where Fly runs one: the release command, before each deploy.
+            hook_line = next(iter(db_hooks.values()))
+            line = (_release_command(hook_line, release_name or facts["mix_app"] or "app", True)
+                    if mode == "release" else hook_line)
+            if line:
+                advice.release = Release(line, f"elixir_buildpack.config {names} ran against the "
+                                         "database while Heroku built; a Fly build has none, so it "
+                                         "runs before each deploy instead", proposed=True)
+        advice.notes.append(f"elixir_buildpack.config {names} touches the database, which a "
+                            "Docker build cannot reach: the Dockerfile leaves it out"
+                            + (f"; release command: `{advice.release.line}`" if advice.release else ""))
 
     exported = re.findall(r"[A-Z_][A-Z0-9_]*", (facts["buildpack"] or {}).get("config_vars_to_export", ""))
     if exported:
@@ -746,14 +762,49 @@ def _rust_install(rust: dict | None) -> str:
     ])
 
 
+# Mix tasks that need the database (Heroku's build had DATABASE_URL; a Docker build does not).
+_DB_TASK = re.compile(r"\bmix\s[^;&|]*\becto\.(?:migrate|create|setup|reset|load|rollback|seed)\b|"
+                      r"priv/repo/seeds\.exs")
+_HOOK_KEYS = ("hook_pre_fetch_dependencies", "pre_compile", "hook_pre_compile", "hook_compile",
+              "hook_post_compile", "post_compile")
+
+
+def _split_hook(value: str) -> tuple[str, str]:
+    """(the part a build can run, the part that needs the database) of a hook. Only an
+    `eval ...` hook chains commands (the buildpack runs `$hook` word-split)."""
+    if not _DB_TASK.search(value):
+        return value, ""
+    body = re.sub(r"^\s*eval\s+", "", value)
+    if body == value:
+        return "", value
+    parts = [p for p in re.split(r"\s*(?:&&|;)\s*", body) if p]
+    keep = [p for p in parts if not _DB_TASK.search(p)]
+    return ("eval " + " && ".join(keep) if keep else ""), " && ".join(p for p in parts if _DB_TASK.search(p))
+
+
+def _database_hooks(buildpack: dict) -> dict[str, str]:
+    return {k: _split_hook(str(buildpack[k]))[1] for k in _HOOK_KEYS
+            if buildpack.get(k) and _DB_TASK.search(str(buildpack[k]))}
+
+
 def _hook(buildpack: dict, key: str) -> str:
     value = buildpack.get(key)
     # The buildpack runs hooks as unquoted `$hook`, i.e. word-split, not through a shell.
     if not value or value == "pwd":
         return ""
+    if _DB_TASK.search(str(value)):
+        build_part, db_part = _split_hook(str(value))
+        comment = (f"# {key} from elixir_buildpack.config: `{db_part}` needs the database, which "
+                   "a build cannot reach;\n# the plan moves it to fly.toml's release_command.")
+        if not build_part:
+            return comment
+        value = build_part
+        comment += "\n"
+    else:
+        comment = ""
     # A hook is the app's own command; a `cd` in it is not ours to turn into WORKDIR.
     ignore = "# hadolint ignore=DL3003\n" if re.search(r"(?:^|&&|;|\|\||\beval)\s*cd\s", value) else ""
-    return f"# {key} from elixir_buildpack.config\n{ignore}RUN {value}"
+    return f"{comment}# {key} from elixir_buildpack.config\n{ignore}RUN {value}"
 
 
 def _deps_steps(build: dict) -> str:
@@ -781,13 +832,15 @@ def _compile_steps(build: dict, release: bool) -> str:
     steps.append(_hook(buildpack, "pre_compile"))
     steps.append(_hook(buildpack, "hook_pre_compile"))
     compile_cmd = buildpack.get("hook_compile")
-    steps.append(f"# hook_compile from elixir_buildpack.config\nRUN {compile_cmd}" if compile_cmd
+    steps.append(_hook(buildpack, "hook_compile") if compile_cmd
                  else ("RUN mix compile" if release else "RUN mix compile --force"))
     steps.append(_hook(buildpack, "hook_post_compile"))
     hooks = " ".join(str(v) for k, v in buildpack.items() if "compile" in k)
     if not release and build.get("build_release") and "release" not in hooks:
         steps.append("# The Procfile runs a release the Heroku build made (release=true or a release buildpack).")
         steps.append(f"RUN {build.get('release_task') or 'mix release --overwrite'}")
+    # The deprecated `post_compile` ran last, after the buildpack's own release step.
+    steps.append(_hook(buildpack, "post_compile"))
     return "\n".join(s for s in steps if s)
 
 

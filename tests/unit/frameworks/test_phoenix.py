@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -1053,3 +1054,29 @@ def test_tools_libraries_shell_out_to_are_installed(tmp_path):
     assert lint(tmp_path, text) == []
     plain, _ = advise(write_app(tmp_path / "plain", RELEASES_15), RELEASES_15)
     assert "imagemagick" not in phoenix.render_dockerfile(plain.build)
+
+
+@pytest.mark.parametrize("hook, kept, release_line", [
+    # GeorgeKaraszi/MockForum@4fa2573c: the deprecated post_compile migrated while building.
+    ('post_compile="mix ecto.migrate"', None, "/app/bin/migrate"),
+    ('hook_post_compile="eval mix ecto.migrate && mix assets.deploy"', "RUN eval mix assets.deploy", "/app/bin/migrate"),
+])
+def test_database_hooks_leave_the_build_for_the_release_command(tmp_path, hook, kept, release_line):
+    files = {**RELEASES_15, "Procfile": "web: mix phx.server\n",
+             "elixir_buildpack.config": f"elixir_version=1.13.4\nerlang_version=24.3.4\n{hook}\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert not re.search(r"^RUN .*ecto\.migrate", text, re.M)
+    if kept:
+        assert kept in text
+    assert advice.release.line == release_line
+    assert lint(tmp_path, text) == []
+
+
+def test_post_compile_runs_last_in_the_build(tmp_path):
+    files = {**PHOENIX_12, "elixir_buildpack.config": 'elixir_version=1.6.6\nerlang_version=20.3\npost_compile="mix run priv/gen_sitemap.exs"\n'}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert text.index("RUN mix compile --force") < text.index("RUN mix run priv/gen_sitemap.exs")
