@@ -73,6 +73,7 @@ class Repo:
     versions_source: str | None = None  # ".tool-versions" or "elixir_buildpack.config"
     has_ecto: bool = False
     release_module: str | None = None  # e.g. "Acme.Release" when lib/<app>/release.ex exists
+    release_overlay_scripts: list[str] = field(default_factory=list)  # files under rel/overlays/
     stack: str | None = None  # app.json "stack", e.g. "heroku-24"
     postdeploy: str | None = None  # app.json scripts.postdeploy
     # Issue 8: build inputs and framework facts.

@@ -27,6 +27,8 @@ One model, used by plan, scaffold and the tests. Sources (read, not copied):
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
 import json
 import os
 import posixpath
@@ -69,6 +71,23 @@ class Image:
     entrypoint_args: str | None = None
     entrypoint_source: str | None = None  # the repo file the ENTRYPOINT script was copied from
     entrypoint_migrates: bool = False  # that script runs database migrations itself
+    # Hosts that script waits for or connects to by name, as (host, variable that overrides it
+    # or None): a docker-compose service name such as `postgres` has no address on Fly.
+    entrypoint_waits_for: tuple[tuple[str, str | None], ...] = ()
+    # The exec-form ENTRYPOINT is a relative path the build context does not have: the image
+    # cannot start (`exec ./x: no such file or directory`).
+    entrypoint_missing: bool = False
+    # Shell text of the final stage's RUN instructions (own and inherited), to tell which
+    # language tools the image installs.
+    installs: str = ""
+    # (source, destination) of `COPY --from=<stage>` into the final stage.
+    copied_from_stages: tuple[tuple[str, str], ...] = ()
+    # Set by `bypass_entrypoint`: the ENTRYPOINT fly.toml replaces, and the line a group
+    # without a command of its own must name to run what the image ran.
+    bypassed: tuple[str, ...] = ()
+    own_line: str = ""  # the shell line that runs what the image ran, "" when none
+    bypass_keeps_script: bool = False  # own_line still starts the replaced ENTRYPOINT script
+    bypass_reason: str = ""
 
 
 # -- flyctl's splitting ----------------------------------------------------------------------
@@ -168,20 +187,28 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
     """
     stages: dict[str, dict] = {}
     current: dict | None = None
+    global_args: dict[str, str] = {}  # ARGs before the first FROM: only FROM lines see them
     for instruction, args in _dockerfile_instructions(text):
+        if instruction == "ARG" and current is None:
+            for word in posix_shlex.split(args, comments=False) if _shlex_ok(args) else []:
+                name, _, default = word.partition("=")
+                global_args[name] = _expand_args(default, global_args)
+            continue
         if instruction == "FROM":
-            words = args.split()
+            words = _expand_args(args, global_args).split()
             words = [w for w in words if not w.startswith("--")]
             source = words[0] if words else ""
             alias = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
             parent = stages.get(source.lower())
             if parent is not None:
                 current = dict(parent, expose=list(parent["expose"]), cmd_set_here=False,
-                               copies=list(parent["copies"]))
+                               copies=list(parent["copies"]), runs=list(parent["runs"]),
+                               stage_copies=list(parent["stage_copies"]))
             else:
                 current = {"entrypoint": (), "cmd": (), "shell_form": False, "expose": [],
                            "shell": DOCKER_DEFAULT_SHELL, "base": source, "declared": False,
-                           "cmd_set_here": False, "copies": [], "workdir": "/"}
+                           "cmd_set_here": False, "copies": [], "workdir": "/", "runs": [],
+                           "stage_copies": []}
             stages[str(len(stages))] = current
             if alias:
                 stages[alias] = current
@@ -189,10 +216,20 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
         if current is None:
             continue  # ARG before FROM
         if instruction == "WORKDIR":
-            current["workdir"] = posixpath.normpath(posixpath.join(current["workdir"], args.strip()))
+            path = args.strip()
+            if _shlex_ok(path) and len(posix_shlex.split(path)) == 1:
+                path = posix_shlex.split(path)[0]  # Docker's word processing drops quotes
+            current["workdir"] = posixpath.normpath(posixpath.join(current["workdir"], path))
+        elif instruction == "RUN":
+            current["runs"].append(args)
         elif instruction in ("COPY", "ADD"):
             words = args.split()
-            if not any(w.startswith("--from") for w in words):
+            if any(w.startswith("--from") for w in words):
+                paths = [w for w in words if not w.startswith("--")]
+                if len(paths) >= 2:
+                    dest = posixpath.join(current["workdir"], paths[-1])
+                    current["stage_copies"] += [(src, dest) for src in paths[:-1]]
+            else:
                 words = [w for w in words if not w.startswith("--")]
                 if len(words) >= 2 and not words[0].startswith("["):
                     dest = posixpath.join(current["workdir"], words[-1])
@@ -221,13 +258,19 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
     if current is None:
         return Image(kind="dockerfile", declared=False)
     base = current["base"]
-    script_args, script_source, migrates = None, None, False
+    script_args, script_source, migrates, waits, missing = None, None, False, (), False
     if read_file is not None and current["entrypoint"] and not current["shell_form"]:
         script_source, script = _entrypoint_script(current["entrypoint"][0], current, read_file)
         script_args = _script_args(script) if script is not None else None
         migrates = script is not None and bool(re.search(r"migrat", _code_of(script), re.I))
+        waits = tuple(_script_hosts(script)) if script is not None else ()
+        missing = script is None and _missing_from_context(current["entrypoint"][0], current)
     return Image(
         kind="dockerfile",
+        entrypoint_waits_for=waits,
+        entrypoint_missing=missing,
+        installs="\n".join(current["runs"]),
+        copied_from_stages=tuple(current["stage_copies"]),
         entrypoint_migrates=migrates,
         entrypoint_args=script_args,
         entrypoint_source=script_source,
@@ -239,6 +282,44 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
         has_bash=not _NO_BASH_BASES.search(base.lower()),
         declared=current["declared"],
     )
+
+
+def bypass_entrypoint(image: Image, *, keep_script: bool, reason: str = "") -> Image:
+    """The image as Machines run it when fly.toml sets `[experimental] entrypoint` to the
+    shell Heroku used, `["/bin/bash", "-c"]` (`/bin/sh` where the base has no bash).
+
+    flyctl (`internal/appconfig/machines.go`) gives that entrypoint to every process group and
+    the release Machine, so each command, one quoted word, runs as `bash -c <line>` as on
+    Heroku (the same form as on buildpack images). A group that ran the image's own command
+    must now name it: its ENTRYPOINT+CMD when the script itself can still run
+    (`keep_script`), else its CMD alone. A shell-form ENTRYPOINT was `sh -c <text>` already.
+    """
+    if image.entrypoint_shell_form:
+        own = image.entrypoint[-1]
+    elif keep_script:
+        own = posix_shlex.join(image.entrypoint + image.cmd)
+    else:
+        own = posix_shlex.join(image.cmd)
+    shell = HEROKU_SHELL if image.has_bash else "/bin/sh"
+    return dataclasses.replace(
+        image, entrypoint=(shell, "-c"), entrypoint_shell_form=False, entrypoint_args=None,
+        entrypoint_waits_for=(), entrypoint_missing=False, entrypoint_source=None,
+        entrypoint_migrates=False, bypassed=image.entrypoint, own_line=own,
+        bypass_keeps_script=keep_script or image.entrypoint_shell_form, bypass_reason=reason)
+
+
+def _expand_args(text: str, args: dict[str, str]) -> str:
+    """Docker's `$NAME`/`${NAME}` substitution of build args (unknown names become "")."""
+    return re.sub(r"\$(?:\{(\w+)\}|(\w+))",
+                  lambda m: args.get(m.group(1) or m.group(2), ""), text)
+
+
+def _shlex_ok(text: str) -> bool:
+    try:
+        posix_shlex.split(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _entrypoint_script(path: str, stage: dict, read_file) -> tuple[str | None, str | None]:
@@ -256,6 +337,10 @@ def _entrypoint_script(path: str, stage: dict, read_file) -> tuple[str | None, s
                 rest = target[len(dest.rstrip("/")) + 1:]
                 if source == ".":
                     candidates.append(rest)
+                elif re.search(r"[*?\[]", posixpath.basename(source)):
+                    # `COPY dir/* /usr/bin/`: each match lands under its own name
+                    if "/" not in rest and fnmatch.fnmatchcase(rest, posixpath.basename(source)):
+                        candidates.append(posixpath.join(posixpath.dirname(source), rest))
                 elif posixpath.basename(source) == rest:
                     candidates.append(source)
                 else:
@@ -272,6 +357,15 @@ def _entrypoint_script(path: str, stage: dict, read_file) -> tuple[str | None, s
     return None, None
 
 
+def _missing_from_context(path: str, stage: dict) -> bool:
+    """A relative ENTRYPOINT path (`./x`, `bin/x`) that no COPY/ADD from the build context
+    provides and no RUN names: nothing in the image can be at that path."""
+    if path.startswith("/") or "/" not in path:
+        return False  # absolute or looked up on PATH: the base image may have it
+    name = posixpath.basename(path)
+    return not any(name in run for run in stage["runs"])
+
+
 def _code_of(script: str) -> str:
     """A shell script without its comments (roughly: `#` to end of line)."""
     return "\n".join(line.split("#", 1)[0] if not line.startswith("#!") else ""
@@ -286,6 +380,131 @@ def _script_args(script: str) -> str | None:
     if not re.search(r"\$(?:[@*1-9]|\{[@*1-9])", code):
         return "ignores"
     return None
+
+
+# Programs that wait for or reach a database/cache host, and how each names the host.
+# A host word: `${VAR:-default}` (kept whole), or a run of characters up to a space or `:`.
+_HOST_WORD = r"""(?:"?\$\{\w+:?[-=][^}]*\}"?|[^\s:;|&]+)"""
+_HOST_TOOLS = re.compile(
+    rf"""\b(?:nc|netcat|ncat)\s+(?:-[a-zA-Z]+\s+)*(?P<nc>{_HOST_WORD})\s+["']?(?:\d+|\$)"""
+    rf"""|\b(?:pg_isready|psql|mysqladmin|mysql|redis-cli)\b[^\n;|&]*?(?:-h\s*|--host[= ])(?P<h>{_HOST_WORD})"""
+    rf"""|\b(?:wait-for-it(?:\.sh)?|wait-for(?:\.sh)?)\s+(?:-[a-z]+\s+)*(?P<wf>{_HOST_WORD}):"""
+    rf"""|\bdockerize\b[^\n]*?-wait\s+(?:tcp|http)s?://(?P<dz>{_HOST_WORD})""")
+# `VAR="${VAR:-db}"`, `VAR=${OTHER:-db}`, `: "${VAR:=db}"`: a variable holding a default host.
+_HOST_DEFAULT = re.compile(r"""(?:^|\s)(?:export\s+)?(\w+)=["']?\$\{(\w+):?[-=]([\w.-]*)\}["']?(?=\s|$)"""
+                           r"""|:\s+["']?\$\{(\w+):?=([\w.-]*)\}["']?""", re.M)
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"}
+
+
+def _script_hosts(script: str) -> list[tuple[str, str | None]]:
+    """Hosts an ENTRYPOINT script always waits for or connects to, by a name it writes itself.
+
+    A literal name (`nc -z postgres 5432`) or a default (`${DB_HOST:-db}`, or `$DB_HOST` after
+    `DB_HOST="${DB_HOST:-db}"`), with the variable that would override it. Names with a dot
+    or an IP, localhost, `$VAR` with no default, and waits inside an `if`/`case` (gated on
+    something Fly may not set) are not reported: they may resolve anywhere, or not run.
+    """
+    code = _code_of(script)
+    defaults: dict[str, tuple[str, str]] = {}
+    for m in _HOST_DEFAULT.finditer(code):
+        if m.group(1):
+            defaults[m.group(1)] = (m.group(3), m.group(2))
+        else:
+            defaults[m.group(4)] = (m.group(5), m.group(4))
+    found = []
+    for match in _HOST_TOOLS.finditer(code):
+        if _gated(code[:match.start()]):
+            continue
+        word = next(v for v in match.groupdict().values() if v is not None).strip("\"'")
+        default = re.fullmatch(r"\$\{(\w+):?[-=]([^}]*)\}", word)
+        plain = re.fullmatch(r"\$\{?(\w+)\}?", word)
+        if default:
+            host, variable = default.group(2).strip("\"'"), default.group(1)
+        elif plain and plain.group(1) in defaults:
+            host, variable = defaults[plain.group(1)]
+        else:
+            host, variable = word, None
+        if (not host or "$" in host or "." in host or ":" in host or host in _LOCAL_HOSTS
+                or not re.fullmatch(r"[A-Za-z][\w-]*", host)):
+            continue
+        if (host, variable) not in found:
+            found.append((host, variable))
+    return found
+
+
+def _gated(before: str) -> bool:
+    """True when the text that follows `before` sits inside an `if`/`case` block."""
+    depth = 0
+    for word in re.findall(r"(?<![\w$-])(if|fi|case|esac)(?![\w-])", before):
+        depth += 1 if word in ("if", "case") else -1
+    return depth > 0
+
+
+def unreachable_hosts(image: Image, set_names) -> list[str]:
+    """Hosts the ENTRYPOINT script needs that no Fly Machine can resolve: a bare name (a
+    docker-compose service) that no variable in `set_names` overrides. Fly's private network
+    names apps `<app>.internal`/`.flycast`; a bare `postgres` resolves nowhere."""
+    names = set(set_names or ())
+    return [host for host, variable in image.entrypoint_waits_for
+            if variable is None or variable not in names]
+
+
+# Language tools a Procfile line may start with, the package names that install them, and
+# base images that have them. A final stage on a bare OS base has none of them.
+_TOOL_RUNTIMES = {
+    "mix": "elixir", "elixir": "elixir", "iex": "elixir",
+    "bundle": "ruby", "rake": "ruby", "rails": "ruby", "ruby": "ruby",
+    "python": "python", "python3": "python", "pip": "python",
+    "node": "node", "npm": "node", "npx": "node", "yarn": "node",
+    "php": "php", "composer": "php", "java": "java", "mvn": "java", "gradle": "java"}
+_RUNTIME_WORDS = {"elixir": r"elixir", "ruby": r"ruby", "python": r"python",
+                  "node": r"node(?:js)?|npm|yarn", "php": r"php", "java": r"jdk|jre|java"}
+_BARE_BASES = re.compile(r"^(?:docker\.io/(?:library/)?)?(alpine|debian|ubuntu|busybox|scratch|"
+                         r"gcr\.io/distroless/static(?:-debian\d+)?|gcr\.io/distroless/base"
+                         r"(?:-debian\d+)?|gcr\.io/distroless/cc(?:-debian\d+)?)(?::|@|$)")
+
+
+_SHELL_OPERATORS = {"&&", "||", ";", "|", ";;", "&"}
+
+
+def own_command_problem(image: Image) -> str | None:
+    """Why the image's own ENTRYPOINT+CMD cannot start the app, or None.
+
+    Docker execs exec-form words directly (no shell), so `["rm", "-f", "x", "&&", "bundle", …]`
+    runs rm with `&&` as a file name; and an image whose command is only an init wrapper
+    (`ENTRYPOINT ["tini", "--"]` with no CMD) has nothing to run.
+    """
+    if image.kind != "dockerfile" or image.entrypoint_shell_form or not image.declared:
+        return None
+    argv = list(image.entrypoint) + list(image.cmd)
+    words = argv[2:] if argv[1:2] == ["-c"] else argv  # `sh -c <line>` forms are whole lines
+    operators = sorted({w for w in words if w in _SHELL_OPERATORS or w.endswith(";")})
+    if operators and not (argv[1:2] == ["-c"]):
+        return (f"its exec-form command {argv} passes {', '.join(repr(o) for o in operators)} "
+                f"to {os.path.basename(argv[0])} as an argument (no shell runs it)")
+    if not strip_pass_through(argv):
+        return f"it has no command to run ({argv or 'no ENTRYPOINT or CMD'})"
+    return None
+
+
+def missing_program(image: Image, line: str | None) -> str | None:
+    """The language tool `line` runs that the app's own image provably lacks, else None.
+
+    Provable only when the final stage builds on a bare OS image (alpine, debian, ubuntu,
+    busybox, scratch, distroless) and neither a RUN in it nor a `COPY --from` names that
+    language: a Mix release image has no `mix`.
+    """
+    if image.kind != "dockerfile" or not image.base_image or not _BARE_BASES.match(image.base_image):
+        return None
+    words = [w for w in (line or "").split() if not _ENV_PREFIX.match(w)]
+    runtime = _TOOL_RUNTIMES.get(words[0]) if words else None
+    if runtime is None:
+        return None
+    pattern = re.compile(rf"\b(?:{_RUNTIME_WORDS[runtime]})", re.I)
+    copied = " ".join(src for src, _ in image.copied_from_stages)
+    if pattern.search(image.installs) or pattern.search(copied):
+        return None
+    return words[0]
 
 
 def _dockerfile_instructions(text: str):
@@ -382,8 +601,8 @@ def fly_command_running(image: Image, line: str) -> str | None:
 
     None when the image cannot be made to (a shell-form ENTRYPOINT ignores every cmd).
     """
-    if image.kind == "buildpacks":
-        return fly_command_for([line])  # replaces `bash -c`'s one argument
+    if image.kind == "buildpacks" or image.bypassed:
+        return fly_command_for([line])  # the one argument of `bash -c`
     if image.entrypoint_shell_form:
         return None
     line = line.strip()
@@ -425,14 +644,21 @@ def runs_heroku_line(argv: list[str], procfile_line: str, env: dict | None = Non
     shell at all, optionally behind a pass-through init (tini, dumb-init). When `env` (the
     fly.toml [env]) is given, a line that reads $PORT without a default also needs PORT there,
     since Fly does not set it. With `image`, its ENTRYPOINT script is looked through when it
-    is known to exec its arguments (`exec "$@"`).
+    is known to exec its arguments (`exec "$@"`) and waits for no host Fly lacks (a variable
+    overriding the host must be in `env`), and a line whose language tool the image provably
+    lacks (`missing_program`) never runs.
     """
     line = procfile_line.strip()
     argv = list(argv)
     ep = list(image.entrypoint) if image is not None else []
-    if image is not None and image.entrypoint_args == "passes" and ep and argv[:len(ep)] == ep:
+    if (image is not None and ep and not image.bypassed and argv[:len(ep)] == ep
+            and strip_pass_through(ep)):  # an init wrapper (tini --) is looked through below
+        if image.entrypoint_args != "passes" or unreachable_hosts(image, env):
+            return False  # the script ignores the command, or waits for a host Fly lacks
         argv = argv[len(ep):]
-    argv = _strip_pass_through(argv)
+    if image is not None and missing_program(image, line):
+        return False
+    argv = strip_pass_through(argv)
     if not argv:
         return False
     if env is not None and _PORT_REF.search(line) and "PORT" not in env:
@@ -447,7 +673,8 @@ def runs_heroku_line(argv: list[str], procfile_line: str, env: dict | None = Non
     return argv == _words(line)
 
 
-def _strip_pass_through(argv: list[str]) -> list[str]:
+def strip_pass_through(argv: list[str]) -> list[str]:
+    """argv without the init wrappers that exec their arguments unchanged (tini, dumb-init)."""
     while argv and os.path.basename(argv[0]) in _PASS_THROUGH:
         separators = _PASS_THROUGH[os.path.basename(argv[0])]
         argv = argv[1:]

@@ -11,6 +11,7 @@ No I/O here. Conventions chosen (and shown in every plan):
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -23,12 +24,6 @@ from herokufly.inventory import Addon, Formation, Inventory, Repo
 
 POSTGRES_TARGETS = ("managed", "unmanaged", "keep-heroku", "none")
 WEB_GROUP = "app"
-
-# Used when the repo pins no Elixir/OTP version; the plan says so.
-DEFAULT_ELIXIR = "1.18.1"
-DEFAULT_OTP = "27.2"
-# hexpm/elixir tags end in the Debian release and its snapshot date.
-DEBIAN_VERSION = "bookworm-20250113-slim"
 
 # dyno size -> (Fly size preset, cpu_kind, cpus, memory_mb); memory >= the dyno's.
 DYNO_TO_VM: dict[str, tuple[str, str, int, int]] = {
@@ -138,13 +133,14 @@ class Plan:
     offline: bool = False
     offline_unknowns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    scaffold: dict = field(default_factory=dict)
     # Issue 8: why the framework was chosen, what each Fly group execs and whether that is
     # what Heroku ran, and config vars that are not plain runtime secrets.
     framework_evidence: list[str] = field(default_factory=list)
     process_checks: dict[str, dict] = field(default_factory=dict)
     release: dict | None = None
     config_kinds: list[dict] = field(default_factory=list)
+    # fly.toml [experimental] entrypoint replacing the app image's ENTRYPOINT, and why.
+    entrypoint: dict | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -167,15 +163,15 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
     postgres_addon = _primary_postgres(inventory.addons)
     ctx = _app_context(inventory, options, fly_app, postgres_addon)
     detection = _detection(repo, framework)
-    advice = _advice(framework, detection, ctx, inventory, notes)
+    advice = _advice(framework, detection, ctx)
     build, image = _build_and_image(inventory, framework, advice, notes)
     process_steps: list[dict] = []
-    processes, sources, release_command, checks, release = _processes(
+    processes, sources, release_command, checks, release, image = _processes(
         inventory, advice, image, build, notes, process_steps)
     vm = _vms(inventory, processes, sources, notes)
     port, port_why = _port(framework, image, build, advice)
     http_service = _http_service(port, processes, vm, inventory, advice)
-    env = _env(framework, fly_app, http_service, inventory, advice)
+    env = _env(http_service, inventory, advice)
     if http_service:
         notes.append(f"Internal port {port}: {port_why}. The health check needs a 2xx answer "
                      f"from GET {http_service['health_check_path']}; change the path in "
@@ -185,7 +181,9 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
             notes.append(f"Check process '{group}': the Machine runs {check['machine_exec']}, "
                          f"which herokufly cannot prove equals Heroku's `{check['heroku']}`"
                          + (f" ({check['why']})" if check.get("why") else ""))
-    notes.extend(advice.notes)
+    own_build = build.get("mode") == "dockerfile" and not build.get("generated")
+    # The framework's "Build: ..." note describes the build herokufly would generate.
+    notes.extend(n for n in advice.notes if not (own_build and n.startswith("Build: ")))
 
     postgres = _postgres(postgres_addon, options, fly_app, region, notes)
     redis_addon = next((a for a in inventory.addons if a.service == "heroku-redis"), None)
@@ -230,11 +228,15 @@ def make_plan(inventory: Inventory, options: PlanOptions) -> Plan:
         offline=inventory.offline,
         offline_unknowns=_offline_unknowns(inventory, options) if inventory.offline else [],
         notes=_unique(notes),
-        scaffold=_scaffold_facts(repo),
         framework_evidence=list(detection.evidence) if detection else [],
         process_checks=checks,
         release=release,
         config_kinds=config_kinds,
+        entrypoint=({"command": list(image.entrypoint), "replaces": list(image.bypassed),
+                     "why": image.bypass_reason,
+                     # the replaced script itself cannot start on Fly, so it is not run at all
+                     "script_runs": image.bypass_keeps_script}
+                    if image.bypassed else None),
     )
     plan.estimate = estimate(plan, inventory)
     return plan
@@ -377,14 +379,21 @@ def _app_context(inventory: Inventory, options: PlanOptions, fly_app: str,
 def _detection(repo: Repo | None, framework: str) -> Detection | None:
     """The repo's detection for `framework`; None when the reader did not detect it (a Repo
     built by hand, or a framework named by an older reader)."""
-    for detection in (repo.detections if repo else []):
+    detections = repo.detections if repo else []
+    for detection in detections:
         if detection.name == framework:
             return detection
+    if framework in _MIX_FRAMEWORKS:
+        # repo.py and frameworks/_mix.py can read an umbrella differently (phoenix in the root
+        # deps, `apps_path: @attr`); the Mix project's facts are what the advice needs.
+        return next((d for d in detections if d.name in _MIX_FRAMEWORKS), None)
     return None
 
 
 # Modules whose advise() works from an empty Detection (facts all optional).
 _FACTS_OPTIONAL = {"rails", "ruby", "django", "python", "node", "java", "php"}
+# Modules whose advise() needs what detect() read from mix.exs and config/.
+_MIX_FRAMEWORKS = ("phoenix", "elixir")
 
 
 def _framework_module(name: str):
@@ -395,15 +404,18 @@ def _framework_module(name: str):
     return module if hasattr(module, "advise") else None
 
 
-def _advice(framework, detection, ctx: AppContext, inventory: Inventory, notes) -> Advice:
-    """Ask the framework; Phoenix without a detection keeps the built-in release plan."""
+def _advice(framework, detection, ctx: AppContext) -> Advice:
+    """Ask the framework module; an app no module knows gets the generic advice."""
     module = _framework_module(framework) if framework not in ("unknown", "go") else None
     if module is not None and detection is not None:
         return module.advise(detection, ctx)
     if module is not None and framework in _FACTS_OPTIONAL:
         return module.advise(Detection(framework), ctx)
-    if framework in ("phoenix", "elixir") and not _own_dockerfile(inventory.repo):
-        return _phoenix_release_advice(inventory, ctx, notes)
+    if framework in _MIX_FRAMEWORKS:
+        # Only a Repo built by hand gets here: read_repo detects every mix.exs it reads.
+        raise ConfigError(f"mix.exs: no Mix project was read for this {framework} app",
+                          hint="Plan from the app's directory (--repo DIR) so its mix.exs and "
+                               "config/ are read")
     return _generic_advice(ctx)
 
 
@@ -416,53 +428,6 @@ def _generic_advice(ctx: AppContext) -> Advice:
     advice.health_check = framework_common.root_health_check()
     advice.config = framework_common.config_kinds(ctx, (), f"{ctx.fly_app}.fly.dev")
     advice.image = machine.image_from_buildpacks(advice.processes)
-    return advice
-
-
-def _phoenix_release_advice(inventory: Inventory, ctx: AppContext, notes: list[str]) -> Advice:
-    """Phoenix as a Mix release from herokufly's Dockerfile (until frameworks/phoenix.py)."""
-    repo = inventory.repo
-    elixir = repo.elixir_version if repo else None
-    otp = repo.otp_version if repo else None
-    if not (elixir and otp):
-        notes.append(
-            f"No Elixir/OTP version pinned in .tool-versions or elixir_buildpack.config; "
-            f"the Dockerfile uses Elixir {elixir or DEFAULT_ELIXIR} / OTP {otp or DEFAULT_OTP}"
-        )
-    advice = Advice(build={
-        "mode": "dockerfile",
-        "dockerfile": "Dockerfile",
-        "generated": True,
-        "elixir_version": elixir or DEFAULT_ELIXIR,
-        "otp_version": otp or DEFAULT_OTP,
-        "versions_source": (repo.versions_source if repo else None) or "default",
-        "image": f"hexpm/elixir:{elixir or DEFAULT_ELIXIR}-erlang-{otp or DEFAULT_OTP}"
-        f"-debian-{DEBIAN_VERSION}",
-    })
-    advice.internal_port = 4000
-    commands = {k: v for k, v in ctx.procfile.items() if k != "release"}
-    if "web" not in commands and repo and repo.framework == "phoenix":
-        # What Heroku's Phoenix buildpack runs when the Procfile has no web process.
-        commands["web"] = "mix phx.server"
-        notes.append("No web process in the Procfile; planned Phoenix's `mix phx.server`")
-    app_bin = f"/app/bin/{repo.mix_app}" if repo and repo.mix_app else "/app/bin/app"
-    for kind, command in commands.items():
-        translated = _release_command_for(command, app_bin)
-        if translated is None:
-            notes.append(
-                f"Process '{kind}' runs `{command}`, which needs Mix; a release has no Mix. "
-                f"It is planned as `{app_bin} start`: check it"
-            )
-            translated = f"{app_bin} start"
-        advice.processes[kind] = translated
-        if translated != command:
-            advice.replaced[kind] = f"Heroku ran `{command}`; a Mix release runs `{translated}`"
-    if (repo and repo.has_ecto) or "release" in ctx.procfile:
-        advice.release = frameworks.Release("/app/bin/migrate", "the release's migrate script "
-                                            "(Ecto migrations)", proposed="release" not in ctx.procfile)
-    advice.health_check = framework_common.health_check("/", "the app's root")
-    advice.config = framework_common.config_kinds(ctx, ("node",), f"{ctx.fly_app}.fly.dev")
-    advice.image = machine.Image(kind="dockerfile", cmd=("/app/bin/server",))
     return advice
 
 
@@ -481,11 +446,6 @@ def _build_and_image(inventory: Inventory, framework: str, advice: Advice, notes
         notes.append("Builds with the repo's own Dockerfile; processes run through its "
                      f"ENTRYPOINT {list(image.entrypoint) or '(none)'} and the port comes from "
                      "its EXPOSE")
-        if image.entrypoint_args == "passes":
-            notes.append(f"Every command, the release command too, runs behind your ENTRYPOINT "
-                         f"script {image.entrypoint_source}, which runs first and then execs it: "
-                         "check that what it does first works on Fly (a wait for a database "
-                         "host named like a docker-compose service never ends there)")
         return build, image
     if advice.build_args:
         build["args"] = dict(advice.build_args)  # fly.toml [build.args]; never secrets
@@ -527,6 +487,7 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
     release_line = advice.release
     if build.get("mode") == "dockerfile" and not build.get("generated"):
         lines, release_line = _own_image_lines(inventory, advice, image, notes)
+        image, lines = _bypass_entrypoint(inventory, image, lines, release_line, notes)
     heroku_commands = _heroku_commands(inventory)
     defaults = {k: v for k, v in lines.items() if v and k not in heroku_commands}
     if build.get("mode") == "buildpacks" and defaults:
@@ -548,7 +509,9 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
                 f"Add the line `{shown}` to {inventory.repo.procfile_path if inventory.repo else 'Procfile'}"
                 " and plan again; every process then runs as `bash -c <line>`, as on Heroku"))
     processes, sources, checks = {}, {}, {}
-    env = {"PORT": "set"}  # Heroku sets PORT in every dyno; _env always sets it in [env] too
+    # Heroku sets PORT in every dyno (_env always sets it in [env] too); config vars become
+    # secrets, so they are set on every Machine as well.
+    env = {"PORT": "set", **{name: "set" for name in inventory.config_var_names}}
     for kind in sorted(lines, key=lambda k: (k != "web", k)):
         group = WEB_GROUP if kind == "web" else names.suggest_fly_app_name(kind) or kind
         processes[group], checks[group] = _fly_command(image, kind, lines[kind], advice, env)
@@ -559,16 +522,110 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
         release_command = command or None
         release = {"line": release_line.line, "why": release_line.why,
                    "proposed": release_line.proposed, **check}
-        tool = _missing_tool(release_line.line, image)
-        if tool and image.entrypoint_migrates:
+        tool = machine.missing_program(image, release_line.line)
+        in_image = _release_in_image(inventory, image, tool) if tool else None
+        if in_image:
+            release_command = in_image["command"]
+            release["replaced"] = (f"`{release_line.line}` needs `{tool}`, which your image "
+                                   f"lacks; the release command runs {in_image['why']} instead")
+            release["machine_exec"] = machine.machine_exec(image, release_command)
+        elif tool and image.entrypoint_migrates:
             # The release line cannot run in this image, and the image migrates on start.
             release_command = None
             release["replaced"] = (f"`{release_line.line}` needs `{tool}`, which your image "
                                    f"lacks; its ENTRYPOINT script {image.entrypoint_source} "
                                    "runs the migrations when a Machine starts")
-        if release_line.proposed:
+        elif tool:
+            # A command that cannot start fails every deploy; Heroku's database arrives
+            # already migrated, so the first deploy needs none and the user adds one.
+            release_command = None
+            release["replaced"] = (f"not run: `{release_line.line}` needs `{tool}`, which your "
+                                   "image lacks")
+            release["why"] = release_line.why
+            manual_steps.append(_step(
+                f"Release command `{release_line.line}`",
+                f"It needs `{tool}`, which the final stage of your Dockerfile "
+                f"({image.base_image}) does not have, so fly.toml has no release_command",
+                "Add `[deploy] release_command` with a command your image has that runs the "
+                "migrations (a Mix release: `/app/bin/<name> eval \"MyApp.Release.migrate\"`)"))
+        if release_line.proposed and release_command:
             notes.append(f"Release command proposed: `{release_line.line}` ({release_line.why})")
-    return processes, sources, release_command, checks, release
+    return processes, sources, release_command, checks, release, image
+
+
+def _bypass_entrypoint(inventory: Inventory, image: machine.Image, lines: dict[str, str],
+                       release_line, notes: list[str]) -> tuple[machine.Image, dict[str, str]]:
+    """Replace the app image's ENTRYPOINT (fly.toml `[experimental] entrypoint`) when it cannot
+    run the commands Fly gives it: it waits for a host Fly has no address for, or ignores its
+    arguments (a script that never reads them, or a shell-form ENTRYPOINT) while some group or
+    the release needs a command of its own. flyctl applies it to every group and the release.
+    """
+    if image.kind != "dockerfile" or not image.entrypoint or image.bypassed:
+        return image, lines
+    if _heroku_built_the_dockerfile(inventory):
+        return image, lines  # Heroku ran every command behind this ENTRYPOINT too
+    hosts = machine.unreachable_hosts(image, set(inventory.config_var_names) | {"PORT"})
+    needs_commands = any(lines.values()) or bool(release_line)
+    script = image.entrypoint_source or image.entrypoint[0]
+    cannot_start = bool(hosts) or image.entrypoint_missing
+    if image.entrypoint_missing:
+        why = (f"your ENTRYPOINT {script} is not in the repository, so the image as built "
+               "cannot start")
+    elif hosts:
+        why = (f"your ENTRYPOINT {script} waits for {', '.join(hosts)}, a host name (a "
+               "docker-compose service) that has no address on Fly's network")
+    elif needs_commands and image.entrypoint_shell_form:
+        why = ("your Dockerfile's ENTRYPOINT is in shell form, which ignores the command Fly "
+               "gives each process group")
+    elif needs_commands and image.entrypoint_args == "ignores":
+        why = (f"your ENTRYPOINT {script} never reads its arguments, so it would ignore the "
+               "command Fly gives each process group")
+    else:
+        if image.entrypoint_args == "passes":
+            notes.append(f"Every command, the release command too, runs behind your ENTRYPOINT "
+                         f"script {script}, which runs first and then execs it"
+                         + (" (it runs database migrations itself)" if image.entrypoint_migrates
+                            else "")
+                         + "; it waits for no host that Fly lacks")
+        return image, lines
+    bypassed = machine.bypass_entrypoint(image, keep_script=not cannot_start, reason=why)
+    lines = dict(lines)
+    heroku = _heroku_commands(inventory)
+    for kind, line in lines.items():
+        if line == "" and cannot_start and heroku.get(kind):
+            lines[kind] = heroku[kind]  # the script cannot run here; Heroku's line can
+            notes[:] = [n for n in notes if not n.startswith(
+                f"Heroku built the app with buildpacks and ran `{heroku[kind]}`")]
+            notes.append(f"'{kind}' runs Heroku's `{heroku[kind]}`, since {script} cannot "
+                         "start on Fly")
+    notes.append(f"fly.toml sets [experimental] entrypoint to "
+                 f"{list(bypassed.entrypoint)}, so each command runs as `bash -c <line>` as on "
+                 f"Heroku: {why}")
+    return bypassed, lines
+
+
+def _release_in_image(inventory: Inventory, image: machine.Image, tool: str) -> dict | None:
+    """A command of the app's own image that runs the migrations a release line needing
+    `tool` ran on Heroku: a Mix release's own migrate script or Release.migrate function."""
+    repo = inventory.repo
+    if tool not in ("mix", "elixir") or repo is None:
+        return None
+    for source, dest in image.copied_from_stages:
+        match = re.search(r"_build/[^/]+/rel/([\w-]+)/?$", source)
+        if not match:
+            continue
+        name = match.group(1)
+        root = posixpath.normpath(dest)  # COPY of a directory copies its contents into dest
+        for script in repo.release_overlay_scripts:
+            if re.fullmatch(r"migrate(?:\.sh)?", posixpath.basename(script)):
+                return {"command": posixpath.join(root, script),
+                        "why": f"the release's own rel/overlays/{script} (at "
+                               f"{posixpath.join(root, script)} in the image)"}
+        if repo.release_module:
+            call = f"{repo.release_module}.migrate"
+            return {"command": machine.fly_command_for([f"{root}/bin/{name}", "eval", call]),
+                    "why": f"`{root}/bin/{name} eval {call}` (the release's migrate function)"}
+    return None
 
 
 def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
@@ -582,9 +639,7 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
     heroku = _heroku_commands(inventory)
     proposal = advice.release if (advice.release and advice.release.proposed
                                   and not advice.replaced) else None
-    container = bool(repo and repo.has_heroku_yml) or bool(
-        inventory.app and inventory.app.stack == "container")
-    if container:
+    if _heroku_built_the_dockerfile(inventory):
         # Heroku built this Dockerfile and ran heroku.yml's commands; the Procfile was unused.
         lines = dict(repo.heroku_yml_run if repo else {})
         lines.setdefault("web", "")
@@ -596,7 +651,12 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
     # command is how its authors run that image, so the web group runs it; the other lines
     # run in that image.
     lines = {k: v for k, v in heroku.items() if k != "release"}
-    if image.declared or "web" not in lines:
+    problem = machine.own_command_problem(image)
+    if "web" in lines and problem:
+        notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; the web "
+                     f"group runs it on Fly too, since your Dockerfile's own command cannot "
+                     f"start the app: {problem}")
+    elif image.declared or "web" not in lines:
         if "web" in lines:
             notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; on Fly "
                          "the web group runs your Dockerfile's ENTRYPOINT/CMD instead")
@@ -610,6 +670,14 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
     return lines, proposal
 
 
+def _heroku_built_the_dockerfile(inventory: Inventory) -> bool:
+    """Heroku's container stack built this Dockerfile (heroku.yml `build.docker`, or the app's
+    stack is `container`), so its ENTRYPOINT ran on Heroku too."""
+    repo = inventory.repo
+    return bool(repo and repo.has_heroku_yml) or bool(
+        inventory.app and inventory.app.stack == "container")
+
+
 def _heroku_commands(inventory: Inventory) -> dict[str, str]:
     """Heroku's commands: the live formation's, else the Procfile's."""
     repo = inventory.repo
@@ -620,6 +688,18 @@ def _heroku_commands(inventory: Inventory) -> dict[str, str]:
 
 
 def _fly_command(image: machine.Image, kind: str, line: str, advice: Advice, env: dict):
+    if line == "" and image.bypassed:
+        if not image.own_line:
+            return "", {"heroku": None, "fly": "", "machine_exec": machine.machine_exec(image, None),
+                        "runs_heroku_line": None,
+                        "why": "no Procfile line, and the image's ENTRYPOINT is replaced: give "
+                               "this group a command in fly.toml"}
+        command = machine.fly_command_for([image.own_line])
+        return command, {"heroku": None, "fly": command,
+                         "machine_exec": machine.machine_exec(image, command),
+                         "runs_heroku_line": None,
+                         "why": "the image's own command, named because fly.toml replaces its "
+                                "ENTRYPOINT"}
     if line == "":
         argv = machine.machine_exec(image, None)
         default = advice.processes.get(kind)
@@ -651,17 +731,6 @@ def _port(framework: str, image: machine.Image, build: dict, advice: Advice) -> 
     if build.get("mode") == "buildpacks":
         return advice.internal_port, "the app listens on $PORT, which fly.toml [env] sets"
     return advice.internal_port, "the port the generated Dockerfile's server listens on"
-
-
-def _release_command_for(command: str, app_bin: str) -> str | None:
-    cmd = command.strip()
-    if re.match(r"^(?:MIX_ENV=\S+\s+)?(?:elixir\s+.*-S\s+)?mix\s+phx\.server\b", cmd):
-        return "/app/bin/server"
-    if re.match(r"^(?:MIX_ENV=\S+\s+)?(?:elixir\s+.*-S\s+)?mix\s+run\s+--no-halt\s*$", cmd):
-        return f"{app_bin} start"
-    if cmd.startswith("/app/bin/"):
-        return cmd
-    return None
 
 
 def _vms(inventory: Inventory, processes: dict, sources: dict, notes: list[str]) -> dict:
@@ -711,17 +780,13 @@ def _http_service(port: int, processes, vm, inventory, advice: Advice) -> dict |
     }
 
 
-def _env(framework, fly_app, http_service, inventory, advice=None) -> dict[str, str]:
+def _env(http_service, inventory, advice: Advice) -> dict[str, str]:
     # Heroku sets PORT in every dyno, workers included, and lines read it ($PORT).
     env: dict[str, str] = {"PORT": str(http_service["internal_port"] if http_service else 8080)}
-    if advice is not None and advice.env:
-        # The framework read which variables the app uses (PHX_HOST, ECTO_IPV6, ...); a
-        # config var moved from Heroku keeps its own value.
-        env.update({k: v for k, v in advice.env.items()
-                    if k not in inventory.config_var_names and k != "PORT"})
-        return env
-    if framework == "phoenix" and "PHX_HOST" not in inventory.config_var_names:
-        env["PHX_HOST"] = f"{fly_app}.fly.dev"
+    # The framework read which variables the app uses (PHX_HOST, ECTO_IPV6, ...); a config
+    # var moved from Heroku keeps its own value.
+    env.update({k: v for k, v in advice.env.items()
+                if k not in inventory.config_var_names and k != "PORT"})
     return env
 
 
@@ -990,27 +1055,12 @@ def _build_manual_steps(build: dict, inventory: Inventory) -> list[dict]:
     return steps
 
 
-# Language tools a Procfile line may start with, and base images that ship none of them.
-_LANGUAGE_TOOLS = {"mix", "elixir", "iex", "bundle", "rake", "rails", "ruby", "python", "python3",
-                   "pip", "node", "npm", "npx", "yarn", "php", "composer", "java", "mvn", "gradle"}
-_BARE_BASES = re.compile(r"^(?:docker\.io/(?:library/)?)?(alpine|debian|ubuntu|busybox|scratch|"
-                         r"gcr\.io/distroless/static|gcr\.io/distroless/base)(?::|@|$)")
-
-
-def _missing_tool(line: str | None, image: machine.Image) -> str | None:
-    """The language tool `line` starts with when the own image's final stage is a bare OS."""
-    if image.kind != "dockerfile" or not image.base_image or not _BARE_BASES.match(image.base_image):
-        return None
-    words = [w for w in (line or "").split() if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)]
-    return words[0] if words and words[0] in _LANGUAGE_TOOLS else None
-
-
 def _missing_tool_steps(checks: dict, release: dict | None, image: machine.Image) -> list[dict]:
     """Lines whose program the app's own image cannot have: its final stage is a bare OS."""
     steps = []
     named = dict(checks, **({"release": release} if release else {}))
     for group, check in sorted(named.items()):
-        tool = _missing_tool(check.get("heroku"), image)
+        tool = machine.missing_program(image, check.get("heroku"))
         if check.get("fly") and tool and not check.get("replaced"):
             steps.append(_step(
                 f"`{check['heroku']}` ({group})",
@@ -1049,18 +1099,6 @@ def _unique(items: list[str]) -> list[str]:
 
 def _step(item: str, why: str, how: str) -> dict:
     return {"item": item, "why": why, "how": how}
-
-
-def _scaffold_facts(repo: Repo | None) -> dict:
-    if repo is None:
-        return {}
-    return {
-        "mix_app": repo.mix_app,
-        "mix_module": repo.mix_module,
-        "release_module": repo.release_module,
-        "has_dockerfile": repo.has_dockerfile,
-        "has_fly_toml": repo.has_fly_toml,
-    }
 
 
 # -- estimate ---------------------------------------------------------------------------------

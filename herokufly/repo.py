@@ -278,6 +278,10 @@ def _read_elixir(root: Path, repo: Repo) -> None:
             if found:
                 repo.release_module = found.group("module")
                 break
+    overlays = root / "rel" / "overlays"  # `mix release` copies these into the release root
+    if overlays.is_dir() and not overlays.is_symlink():
+        repo.release_overlay_scripts = sorted(
+            str(p.relative_to(overlays)) for p in overlays.rglob("*") if p.is_file())[:200]
 
 
 def _read_versions(root: Path, repo: Repo) -> None:

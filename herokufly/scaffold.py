@@ -1,5 +1,5 @@
-"""Write the Fly files a plan needs into the user's repo: fly.toml, and for Phoenix a
-release Dockerfile, .dockerignore, rel/ scripts and a Release module.
+"""Write the Fly files a plan needs into the user's repo: fly.toml, and the files its
+framework module adds (for Phoenix/Elixir the generated Dockerfile, .dockerignore, rel/ scripts).
 
 Rules: never overwrite a user's file without `force`. A file that exists with
 other content is left alone and reported ("kept"); everything that does not
@@ -18,25 +18,17 @@ import re
 import stat
 import tempfile
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from string import Template
 
 import tomlkit
 from tomlkit.items import AoT, Table
 
 from herokufly import frameworks
-from herokufly.errors import ConfigError
-from herokufly.plan import DEBIAN_VERSION, WEB_GROUP
+from herokufly.plan import WEB_GROUP
 from herokufly.repo import parse_toml
 
 EXECUTABLE = 0o755
 REGULAR = 0o644
-
-
-class _FileTemplate(Template):
-    # Dockerfiles and shell scripts use ${...} themselves.
-    delimiter = "%%"
 
 
 @dataclass
@@ -114,8 +106,6 @@ def planned_files(plan: dict, root: Path) -> dict[str, tuple[str, int]]:
     files = {"fly.toml": (render_fly_toml(plan), REGULAR)}
     if "elixir_mode" in plan["build"]:  # frameworks/phoenix.py (and elixir.py) write their own
         files.update(frameworks.module("phoenix").scaffold_files(plan, root))
-    elif plan["framework"] == "phoenix" and "elixir_version" in plan["build"]:
-        files.update(_phoenix_files(plan, root))
     return files
 
 
@@ -149,7 +139,11 @@ def render_fly_toml(plan: dict) -> str:
     # A lone web group that runs the image's own command needs no [processes] at all.
     if plan["processes"] and plan["processes"] != {WEB_GROUP: ""}:
         processes = tomlkit.table()
-        if plan["build"]["mode"] == "buildpacks":
+        if plan.get("entrypoint"):
+            shell = " ".join(plan["entrypoint"]["command"])
+            processes.add(tomlkit.comment("Each command is one quoted word: [experimental] "
+                                          f"entrypoint runs it as `{shell} <command>`, as Heroku did."))
+        elif plan["build"]["mode"] == "buildpacks":
             processes.add(tomlkit.comment("Each command is one quoted word: the buildpacks "
                                           "launcher runs it as `bash -c <command>`, as Heroku did."))
         elif any(c.startswith(("/bin/bash -c", "/bin/sh -c")) for c in plan["processes"].values()):
@@ -157,6 +151,13 @@ def render_fly_toml(plan: dict) -> str:
         for group, command in plan["processes"].items():
             processes[group] = command  # "" = the image's ENTRYPOINT/CMD (flyctl InitCmd)
         doc["processes"] = processes
+
+    if plan.get("entrypoint"):
+        experimental = tomlkit.table()
+        why = " ".join(str(plan["entrypoint"]["why"]).split())  # one comment line, whatever the repo's names
+        experimental.add(tomlkit.comment(f"Replaces the image's ENTRYPOINT: {why}."))
+        experimental["entrypoint"] = list(plan["entrypoint"]["command"])
+        doc["experimental"] = experimental
 
     if plan.get("release_command"):
         deploy = tomlkit.table()
@@ -276,48 +277,6 @@ def _memory_mb(value) -> int | None:
 
 def _show(value) -> str:
     return repr(_plain(value))
-
-
-def _phoenix_files(plan: dict, root: Path) -> dict[str, tuple[str, int]]:
-    facts = plan.get("scaffold") or {}
-    app = facts.get("mix_app")
-    module = facts.get("mix_module")
-    if not app or not module:
-        raise ConfigError("mix.exs:1:1: could not find the OTP app name (`app: :name`) and module",
-                          hint="Scaffold needs them to name the release")
-    release_module = facts.get("release_module") or f"{module}.Release"
-    build = plan["build"]
-    assets = (root / "assets").is_dir()
-    mix_text = (root / "mix.exs").read_text(encoding="utf-8") if (root / "mix.exs").is_file() else ""
-    steps = []
-    if assets:
-        steps.append("COPY assets assets")
-    if '"assets.deploy"' in mix_text:
-        steps.append("RUN mix assets.deploy")
-    values = {
-        "app": app,
-        "release_module": release_module,
-        "elixir_version": build["elixir_version"],
-        "otp_version": build["otp_version"],
-        "versions_source": build.get("versions_source", "default"),
-        "debian_version": DEBIAN_VERSION,
-        "assets_steps": "\n".join(steps) if steps else "# (no assets/ directory to build)",
-    }
-    files = {
-        "Dockerfile": (_render("Dockerfile", values), REGULAR),
-        ".dockerignore": (_render("dockerignore", values), REGULAR),
-        "rel/env.sh.eex": (_render("env.sh.eex", values), REGULAR),
-        "rel/overlays/bin/migrate": (_render("migrate", values), EXECUTABLE),
-        "rel/overlays/bin/server": (_render("server", values), EXECUTABLE),
-    }
-    if not facts.get("release_module"):
-        files[f"lib/{app}/release.ex"] = (_render("release.ex", values), REGULAR)
-    return files
-
-
-def _render(name: str, values: dict) -> str:
-    text = resources.files("herokufly").joinpath("templates", "phoenix", name).read_text(encoding="utf-8")
-    return _FileTemplate(text).substitute(values)
 
 
 def _mode_of(path: Path) -> int:

@@ -45,3 +45,58 @@ def check_runtime(language: str, version: str | None, stack: str) -> str | None:
         return (f"{language} {version} is older than the oldest {language} the {stack} builder "
                 f"installs ({minimum}); raise the pinned version before deploying")
     return None
+
+
+# Heroku's classic language buildpacks and their Cloud Native Buildpack ids (the builder's
+# [[buildpacks]] in heroku/cnb-builder-images builder-24/builder.toml).
+_LANGUAGES = ("nodejs", "python", "ruby", "php", "java", "go", "scala", "gradle", "dotnet")
+
+
+def cnb_language_buildpacks(heroku_buildpacks: list[str]) -> list[str]:
+    """The CNB ids of the official language buildpacks Heroku ran, in Heroku's order."""
+    ids = []
+    for name in heroku_buildpacks:
+        match = re.fullmatch(r"(?:heroku/|https://github\.com/heroku/heroku-buildpack-)"
+                             r"([\w-]+?)(?:\.git)?/?", name.strip())
+        language = match.group(1) if match else None
+        if language == "gradle":
+            language = "java"
+        if language in _LANGUAGES and f"heroku/{language}" not in ids:
+            ids.append(f"heroku/{language}")
+    return ids
+
+
+def multi_language_step(heroku_buildpacks: list[str]) -> tuple[list[str], dict] | None:
+    """(buildpacks, manual step) when Heroku ran more than one language buildpack: the builder
+    picks one language group by detection (python before nodejs in builder-24's [[order]]), so
+    the others would not run unless fly.toml lists them all."""
+    ids = cnb_language_buildpacks(heroku_buildpacks)
+    if len(ids) < 2:
+        return None
+    ids.append("heroku/procfile")  # Procfile processes come from it
+    listed = ", ".join(f'"{i}"' for i in ids)
+    return ids, {
+        "item": "Buildpacks " + ", ".join(ids[:-1]),
+        "why": "Heroku ran these buildpacks in this order; the CNB builder picks one language by "
+               "detection, so the others would not run",
+        "how": f"Under [build] in fly.toml set `buildpacks = [{listed}]`",
+    }
+
+
+# Heroku's CNB platform (Fir) passes config vars to the build only when project.toml opts in
+# ([com.heroku.build.labs] build_config_vars = true, as in heroku-examples/luminaire-solar-ui-demo).
+_BUILD_CONFIG_VARS = re.compile(r"^\s*build_config_vars\s*=\s*true\b", re.M)
+
+
+def build_sees_config_vars(project_toml: str | None) -> bool:
+    return bool(project_toml and _BUILD_CONFIG_VARS.search(project_toml))
+
+
+BUILD_CONFIG_VARS_STEP = {
+    "item": "Config vars the build read (project.toml build_config_vars)",
+    "why": "project.toml let Heroku's build read the app's config vars; a Fly build sees only "
+           "fly.toml [build.args], and herokufly cannot tell which ones the build reads",
+    "how": "Put each variable the build needs (e.g. NEXT_PUBLIC_*, VITE_*) under [build.args] "
+           "in fly.toml with its value from `heroku config:get NAME`; never secrets (build args "
+           "are stored in the image)",
+}

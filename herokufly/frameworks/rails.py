@@ -43,24 +43,55 @@ def detect(root: Path) -> Detection | None:
         has_bin_rails=(Path(root) / "bin" / "rails").is_file(),
         has_database_yml=(Path(root) / "config" / "database.yml").is_file(),
         up_route=bool(re.search(r"""rails/health#show|get\s+['"]/?up['"]""", routes)),
+        health_route=_health_route(routes),
         force_ssl=bool(re.search(r"^\s*config\.force_ssl\s*=\s*true", production, re.M)),
+        has_credentials=any((Path(root) / "config" / f).is_file() for f in (
+            "credentials.yml.enc", "credentials/production.yml.enc")),
     )
     if version:
         evidence.append(f"Rails {version}")
     return Detection(NAME, evidence, facts)
 
 
+_ROUTE = re.compile(r"""^\s*get\s*\(?\s*['"]/?"""
+                    r"""(?P<name>health(?:z|check|_check|-check)?|ping|status|_health)/?['"]""",
+                    re.M)
+
+
+def _health_route(routes: str) -> str | None:
+    """A health-like GET route in config/routes.rb (Rails paths may omit the leading /)."""
+    found = _ROUTE.search(routes)
+    if found:
+        return "/" + found.group("name")
+    mounted = re.search(r"""mount\s+OkComputer::Engine\s*,\s*at:\s*['"](?P<at>/[^'"]*)['"]""",
+                        routes)
+    if mounted:
+        return mounted.group("at")  # okcomputer's default check answers at the mount point
+    if re.search(r"^\s*health_check_routes\b", routes, re.M):
+        return "/health_check"  # the health_check gem's default route
+    return None
+
+
 def advise(detection: Detection, ctx: AppContext) -> Advice:
     facts = detection.facts
     version = version_tuple(facts.get("rails_version"))
     advice = Advice(build={})
-    advice.build = _common.buildpacks_build(ctx, "ruby", facts.get("ruby_version"),
-                                            facts.get("ruby_version_source"), advice.notes)
+    advice.build = ruby.ruby_build(ctx, facts, advice, version)
     modern = not version or version >= (4,)
     default_web = ("bin/rails server -p ${PORT:-5000} -e $RAILS_ENV" if modern and
                    facts.get("has_bin_rails") else "bundle exec rails server -p ${PORT:-5000}")
     advice.processes = _common.web_processes(ctx, default_web, "what Heroku's Ruby buildpack "
                                              "runs for Rails", advice)
+    others = [k for k in ctx.procfile if k not in ("web", "release")]  # plan asks for it then
+    if ("web" not in ctx.procfile and not others and not facts.get("has_bin_rails")
+            and ctx.user_dockerfile is None):
+        # heroku/buildpacks-ruby's default web is `bin/rails server ...` for any app with
+        # railties (steps/get_default_process.rs); Rails 3 apps have script/rails instead.
+        advice.manual_steps.append({
+            "item": f"Add `web: {default_web}` to the Procfile",
+            "why": ("The CNB Ruby buildpack's default web process runs bin/rails, which this app "
+                    "does not have; Heroku's classic buildpack ran `bundle exec rails server`"),
+            "how": f"Add the line `web: {default_web}` to the Procfile and plan again"})
     if facts.get("has_bin_rails") and (not version or version >= (5,)):
         migrate = "bin/rails db:migrate"
     else:
@@ -72,6 +103,9 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
                                                    "serves /up (rails/health#show)")
     elif facts.get("up_route"):
         advice.health_check = _common.health_check("/up", "config/routes.rb routes /up")
+    elif facts.get("health_route"):
+        advice.health_check = _common.health_check(facts["health_route"], "config/routes.rb "
+                                                    f"routes {facts['health_route']}")
     else:
         why = "the app's root"
         if version >= (7, 1):
@@ -81,6 +115,7 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
         advice.notes.append("config.force_ssl is on: the health check sends X-Forwarded-Proto: "
                             "https so it is not redirected")
     advice.config = _common.config_kinds(ctx, ("ruby", "node"), f"{ctx.fly_app}.fly.dev")
+    ruby.runtime_config(ctx, facts, advice)
     for name in ("RAILS_SERVE_STATIC_FILES", "RAILS_LOG_TO_STDOUT"):
         if name in ctx.config_var_names:
             advice.notes.append(f"{name} is copied: Heroku's Ruby buildpack set it, and Fly "
@@ -89,6 +124,13 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
             and version >= (5, 2):
         advice.notes.append("Neither RAILS_MASTER_KEY nor SECRET_KEY_BASE is a config var: set one "
                             "with `fly secrets set` if the app reads credentials")
+    if facts.get("has_credentials") and ctx.user_dockerfile is None:
+        # heroku/buildpacks-ruby runs `rake assets:precompile` at build with its own default
+        # SECRET_KEY_BASE (steps/default_env.rs); Fly's build gets no app secrets.
+        advice.notes.append("The app has encrypted credentials: Heroku's build saw "
+                            "RAILS_MASTER_KEY, Fly's build sees no secrets, so `rake "
+                            "assets:precompile` must not need credentials (the key stays a "
+                            "runtime secret)")
     advice.image = _common.buildpacks_image(ctx, advice.processes)
     advice.notes.append(ruby.ipv6_note())
     return advice

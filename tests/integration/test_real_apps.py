@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -86,7 +87,9 @@ def _expect(name: str) -> dict:
     if (app / "Dockerfile").is_file():
         # Built with buildpacks on Heroku, but herokufly uses the app's own image (issue 8):
         # its web process is the image's command; the other lines must still run.
-        lines.pop("web", None)
+        web = lines.pop("web", None)
+        if web:
+            expect["procfile_web"] = web
         expect["procfile_check"] = "image-cmd"
     expect["heroku"] = lines
     return expect
@@ -246,7 +249,17 @@ def _image(run: Run) -> machine.Image:
     dockerfile = run.repo / build.get("dockerfile", "Dockerfile")
     assert not build.get("image"), "fly.toml deploys a prebuilt image; cannot check processes"
     assert dockerfile.is_file(), f"fly.toml builds {dockerfile.name}, which is not there"
-    return machine.image_from_dockerfile(dockerfile.read_text())
+    return machine.image_from_dockerfile(dockerfile.read_text(), _repo_reader(run.repo))
+
+
+def _repo_reader(root: Path):
+    """read_file for image_from_dockerfile: a file of the build context, or None."""
+    def read(rel: str) -> str | None:
+        path = (root / rel).resolve()
+        if not path.is_relative_to(root.resolve()) or not path.is_file():
+            return None
+        return path.read_text(errors="replace")
+    return read
 
 
 def _replaced(plan: dict) -> dict:
@@ -273,12 +286,44 @@ def test_every_process_runs_what_heroku_ran(run: Run):
     image = _image(run)
     env = {k: str(v) for k, v in run.fly.get("env", {}).items()}
     processes = run.fly.get("processes")
+    # fly.toml [experimental] entrypoint replaces the image's for every group and the release
+    # (flyctl internal/appconfig/machines.go).
+    entrypoint = run.fly.get("experimental", {}).get("entrypoint")
     failures = []
     if run.expect.get("procfile_check") == "image-cmd":
         # The app's own image: its web process is the image's ENTRYPOINT+CMD, not a command
         # herokufly made up (issue 8: "processes and port come from its CMD, ENTRYPOINT").
-        argv = machine.machine_exec(image, (processes or {}).get("app"))
-        if not argv or argv != list(image.entrypoint) + list(image.cmd):
+        # Behind a replaced ENTRYPOINT only a provable pass-through (sh -c 'exec "$@"') counts.
+        argv = machine.machine_exec(image, (processes or {}).get("app"), entrypoint=entrypoint)
+        own = list(image.entrypoint) + list(image.cmd)
+        if image.entrypoint_shell_form:
+            own = list(image.entrypoint)  # a shell-form ENTRYPOINT ignores CMD
+        replaced = (run.plan or {}).get("entrypoint") or {}
+        if entrypoint is not None and len(argv) == 3 and argv[1] == "-c":
+            # `[experimental] entrypoint = [shell, "-c"]`: the group's one word is a shell
+            # line; compare its words (a shell-form ENTRYPOINT's text as it is).
+            text = argv[2]
+            argv = ([*image.entrypoint[:-1], text] if image.entrypoint_shell_form
+                    else shlex.split(text))
+        if replaced and not replaced.get("script_runs") and replaced.get("why"):
+            # The plan says the image's ENTRYPOINT script cannot start on Fly: web then runs
+            # Heroku's web line, or the image's CMD without the script.
+            web = run.expect.get("procfile_web")
+            ok = argv == list(image.cmd) or bool(web and machine.runs_heroku_line(
+                machine.machine_exec(image, (processes or {}).get("app"), entrypoint=entrypoint),
+                web, env))
+            if not ok:
+                failures.append(f"the app group runs {argv}: neither Heroku's web line nor "
+                                "the image's CMD")
+        elif machine.own_command_problem(image) and run.expect.get("procfile_web"):
+            # The image's own command cannot start the app (exec-form `&&`, tini with no
+            # CMD): web must run Heroku's web line instead.
+            if not machine.runs_heroku_line(
+                    machine.machine_exec(image, (processes or {}).get("app"), entrypoint=entrypoint),
+                    run.expect["procfile_web"], env, image):
+                failures.append(f"the app group runs {argv}; the image's own command cannot "
+                                "start and Heroku's web line does not run either")
+        elif not argv or argv != own:
             failures.append(f"the app group runs {argv}, not the image's ENTRYPOINT+CMD")
     replaced = _replaced(run.plan or {})
     for kind, line in run.expect.get("heroku", {}).items():
@@ -291,7 +336,11 @@ def test_every_process_runs_what_heroku_ran(run: Run):
                 failures.append("release: Heroku ran a release line; no release_command")
                 continue
         else:
-            group = "app" if kind == "web" else kind
+            # Fly group names follow herokufly.names (custom_web -> custom-web); the plan's
+            # process_sources maps each group to its Heroku type.
+            sources = (run.plan or {}).get("process_sources") or {}
+            group = next((g for g, k in sources.items() if k == kind),
+                         "app" if kind == "web" else kind)
             if processes is None and group == "app":
                 fly_cmd = None
             elif group not in (processes or {}):
@@ -299,14 +348,23 @@ def test_every_process_runs_what_heroku_ran(run: Run):
                 continue
             else:
                 fly_cmd = processes[group]
-        argv = machine.machine_exec(image, fly_cmd)
-        entrypoint = list(image.entrypoint)
-        if (run.expect.get("heroku_entrypoint") and entrypoint
-                and argv[:len(entrypoint)] == entrypoint):
+        argv = machine.machine_exec(image, fly_cmd, entrypoint=entrypoint)
+        own_entrypoint = list(image.entrypoint)
+        if (run.expect.get("heroku_entrypoint") and own_entrypoint
+                and argv[:len(own_entrypoint)] == own_entrypoint):
             # Heroku's container stack ran it behind the same ENTRYPOINT
-            argv = argv[len(entrypoint):]
-        if not machine.runs_heroku_line(argv, line, env):
+            argv = argv[len(own_entrypoint):]
+        # With `image`, an ENTRYPOINT script is looked through only when it provably execs its
+        # arguments and waits for no host Fly lacks; a tool the image lacks fails the line.
+        if not machine.runs_heroku_line(argv, line, env, image):
             failures.append(f"{kind}: Heroku ran {line!r}; the Machine execs {argv}")
+    proposed = run.fly.get("deploy", {}).get("release_command")
+    if proposed and "release" not in run.expect.get("heroku", {}):
+        # A release command herokufly proposes (Heroku ran none) must at least start: a
+        # language tool the image lacks fails every deploy.
+        tool = machine.missing_program(image, " ".join(machine.process_argv(proposed)))
+        if tool:
+            failures.append(f"release_command {proposed!r} needs {tool}, which the image lacks")
     assert failures == []
 
 

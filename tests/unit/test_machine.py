@@ -227,3 +227,171 @@ def test_pass_through_entrypoint_script_is_looked_through_only_when_known():
     assert not runs_heroku_line(argv, line, image=unknown)
     ignoring = image_from_dockerfile("FROM x\nCOPY boot.sh ./\nENTRYPOINT [\"./boot.sh\"]\n", _reader)
     assert not runs_heroku_line(["./boot.sh", "rq", "worker"], "rq worker", image=ignoring)
+
+
+# -- ENTRYPOINT scripts that cannot run Fly's commands, and images lacking a tool ------------
+
+_WAIT_SCRIPTS = [
+    ('until nc -z "${POSTGRES_HOST:-postgres}" 5432; do sleep 1; done\nexec "$@"',
+     [("postgres", "POSTGRES_HOST")]),
+    ("while ! pg_isready -q -h db -p 5432; do sleep 1; done\nexec \"$@\"", [("db", None)]),
+    ("./wait-for-it.sh redis:6379 -t 30\nexec \"$@\"", [("redis", None)]),
+    ("dockerize -wait tcp://database:5432 -timeout 60s\nexec \"$@\"", [("database", None)]),
+    ('until psql "$DATABASE_URL" -c "select 1"; do sleep 1; done\nexec "$@"', []),
+    ("until nc -z localhost 5432; do sleep 1; done\nexec \"$@\"", []),
+    ("until nc -z db.example.com 5432; do sleep 1; done\nexec \"$@\"", []),
+    ("until nc -z $DB_HOST 5432; do sleep 1; done\nexec \"$@\"", []),
+    ("# nc -z postgres 5432 (a comment)\nexec \"$@\"", []),
+    # shapes seen in public entrypoint scripts
+    ('./docker/wait-for-it.sh ${DB_HOST:-db}:${DB_PORT:-3306} --timeout=60 -- echo up\nexec "$@"',
+     [("db", "DB_HOST")]),
+    ('DB_HOST="${DB_HOST:-db}"\nuntil nc -z "$DB_HOST" "$DB_PORT"; do sleep 1; done\nexec "$@"',
+     [("db", "DB_HOST")]),
+    (': "${REDIS_HOST:=redis}"\nuntil redis-cli -h "$REDIS_HOST" ping; do sleep 1; done\nexec "$@"',
+     [("redis", "REDIS_HOST")]),
+    ('if [ "${WAIT_FOR_DB:-0}" = "1" ]; then\n  until nc -z db 5432; do sleep 1; done\nfi\nexec "$@"',
+     []),
+    ('/app/wait-for-it.sh db:5432 -t 15 -- echo ready\nexec "$@"', [("db", None)]),
+]
+
+
+@pytest.mark.parametrize("script,hosts", _WAIT_SCRIPTS)
+def test_entrypoint_script_hosts_are_the_names_it_writes(script, hosts):
+    dockerfile = 'FROM ruby:3.3\nCOPY entry.sh /entry.sh\nENTRYPOINT ["/entry.sh"]\nCMD ["rails", "s"]\n'
+    image = machine.image_from_dockerfile(dockerfile, {"entry.sh": "#!/bin/sh\n" + script}.get)
+    assert list(image.entrypoint_waits_for) == hosts
+
+
+def test_a_host_counts_as_reachable_only_when_its_variable_is_set():
+    image = machine.Image(kind="dockerfile", entrypoint=("/entry.sh",), entrypoint_args="passes",
+                          entrypoint_waits_for=(("postgres", "POSTGRES_HOST"), ("db", None)))
+    assert machine.unreachable_hosts(image, set()) == ["postgres", "db"]
+    assert machine.unreachable_hosts(image, {"POSTGRES_HOST"}) == ["db"]
+
+
+def test_a_pass_through_script_that_waits_for_a_compose_host_is_not_looked_through():
+    image = machine.Image(kind="dockerfile", entrypoint=("/entry.sh",), entrypoint_args="passes",
+                          entrypoint_waits_for=(("postgres", "POSTGRES_HOST"),))
+    argv = ["/entry.sh", "bundle", "exec", "sidekiq"]
+    assert not runs_heroku_line(argv, "bundle exec sidekiq", {}, image)
+    assert runs_heroku_line(argv, "bundle exec sidekiq", {"POSTGRES_HOST": "x"}, image)
+    ignoring = machine.Image(kind="dockerfile", entrypoint=("/boot.sh",), entrypoint_args="ignores")
+    assert not runs_heroku_line(["/boot.sh", "rq", "worker"], "rq worker", {}, ignoring)
+
+
+_RELEASE_IMAGE = """FROM elixir:1.11.3-alpine AS builder
+RUN apk add --no-cache git nodejs npm build-base
+RUN mix release papercups
+FROM alpine:3.13 AS app
+RUN apk add --no-cache openssl ncurses-libs
+COPY --from=builder /app/_build/prod/rel/papercups /app
+CMD ["/app/bin/papercups", "start"]
+"""
+
+
+@pytest.mark.parametrize("dockerfile,line,missing", [
+    (_RELEASE_IMAGE, "POOL_SIZE=2 mix ecto.migrate", "mix"),
+    (_RELEASE_IMAGE, "/app/bin/papercups eval Mod.migrate", None),
+    (_RELEASE_IMAGE.replace("openssl ncurses-libs", "openssl elixir"), "mix ecto.migrate", None),
+    (_RELEASE_IMAGE.replace("FROM alpine:3.13 AS app", "FROM elixir:1.11.3-alpine AS app"),
+     "mix ecto.migrate", None),
+    ("FROM node:20 AS b\nFROM debian:bookworm-slim\nCOPY --from=b /usr/local/bin/node /usr/local/bin/node\n",
+     "node server.js", None),
+    ("FROM python:3.12 AS b\nFROM gcr.io/distroless/base-debian12\nCOPY --from=b /app /app\n",
+     "python manage.py migrate", "python"),
+    ("FROM ruby:3.3\n", "bundle exec rake db:migrate", None),
+])
+def test_missing_program_is_claimed_only_when_provable(dockerfile, line, missing):
+    image = machine.image_from_dockerfile(dockerfile)
+    assert machine.missing_program(image, line) == missing
+    if missing:
+        assert not runs_heroku_line(machine.shell_argv(line), line, None, image)
+
+
+def test_bypassed_entrypoint_names_what_each_group_without_a_command_ran():
+    script = machine.Image(kind="dockerfile", entrypoint=("./boot.sh",), cmd=("--fast",),
+                           entrypoint_args="ignores")
+    shell = machine.image_from_dockerfile("FROM debian\nENTRYPOINT node server.js\nCMD x\n")
+    waits = machine.Image(kind="dockerfile", entrypoint=("/w.sh",), cmd=("rails", "s", "-b", "a b"),
+                          base_image="ruby:3.3-alpine", has_bash=False)
+    assert machine.bypass_entrypoint(script, keep_script=True).own_line == "./boot.sh --fast"
+    assert machine.bypass_entrypoint(shell, keep_script=True).own_line == "node server.js"
+    bypassed = machine.bypass_entrypoint(waits, keep_script=False)
+    assert bypassed.own_line == "rails s -b 'a b'" and not bypassed.bypass_keeps_script
+    assert bypassed.entrypoint == ("/bin/sh", "-c") and bypassed.bypassed == ("/w.sh",)
+    # flyctl hands the entrypoint to every group; each command is one word: `sh -c <line>`
+    command = machine.fly_command_running(bypassed, "rq worker ${QUEUE:-default}")
+    argv = machine.machine_exec(bypassed, command)
+    assert argv == ["/bin/sh", "-c", "rq worker ${QUEUE:-default}"]
+    assert runs_heroku_line(argv, "rq worker ${QUEUE:-default}", {}, bypassed)
+    assert machine.bypass_entrypoint(script, keep_script=True).entrypoint == ("/bin/bash", "-c")
+
+
+def test_the_bypassed_image_runs_each_line_as_heroku_did_under_a_real_shell(tmp_path):
+    bypassed = machine.bypass_entrypoint(
+        machine.Image(kind="dockerfile", entrypoint=("./boot.sh",), entrypoint_args="ignores"),
+        keep_script=True)
+    line = 'X=1 printf "%s|" "$X" "a b" && printf "%s" "${PORT:-5000}"'
+    argv = machine.machine_exec(bypassed, machine.fly_command_running(bypassed, line))
+    real = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=tmp_path,
+                          env={"PATH": os.environ["PATH"]})
+    heroku = subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=True,
+                            cwd=tmp_path, env={"PATH": os.environ["PATH"]})
+    assert real.stdout == heroku.stdout == "|a b|5000"  # $X expands before X=1 applies
+
+
+def test_from_lines_expand_build_args_declared_before_them():
+    # The shape `mix phx.gen.release --docker` writes (phoenix priv/templates/phx.gen.release).
+    dockerfile = ('ARG DEBIAN_VERSION=bookworm-20240701-slim\n'
+                  'ARG RUNNER_IMAGE="docker.io/debian:${DEBIAN_VERSION}"\n'
+                  'FROM hexpm/elixir:1.17.2-erlang-27.0-debian-${DEBIAN_VERSION} AS builder\n'
+                  'FROM ${RUNNER_IMAGE} AS final\nCMD ["/app/bin/server"]\n')
+    image = machine.image_from_dockerfile(dockerfile)
+    assert image.base_image == "docker.io/debian:bookworm-20240701-slim"
+    assert machine.missing_program(image, "mix ecto.migrate") == "mix"
+
+
+def test_entrypoint_script_copied_by_a_glob_is_read():
+    # Ruby-Starter-Kits/Docker-Rails-Template@87d187e2: `COPY bin/docker/entrypoints/* /usr/bin/`
+    dockerfile = ("FROM ruby:3.0-alpine\nCOPY bin/docker/entrypoints/* /usr/bin/\n"
+                  'ENTRYPOINT ["/usr/bin/wait-for-postgres.sh"]\nCMD ["./bin/rails", "s"]\n')
+    files = {"bin/docker/entrypoints/wait-for-postgres.sh":
+             "#!/bin/bash\ndockerize -wait tcp://postgres:5432 -timeout 60s\nexec \"$@\"\n"}
+    image = machine.image_from_dockerfile(dockerfile, files.get)
+    assert image.entrypoint_source == "bin/docker/entrypoints/wait-for-postgres.sh"
+    assert image.entrypoint_args == "passes"
+    assert image.entrypoint_waits_for == (("postgres", None),)
+
+
+@pytest.mark.parametrize("entrypoint,runs,missing", [
+    ("./docker-entrypoint.sh", "", True),   # rubyforgood/casa@5ad2d6ae: not in the repo
+    ("./docker-entrypoint.sh", "RUN curl -o docker-entrypoint.sh https://x", False),
+    ("docker-entrypoint.sh", "", False),    # on PATH: the base image (node, postgres) has it
+    ("/usr/local/bin/start", "", False),    # absolute: may come from the base image
+])
+def test_an_entrypoint_the_build_context_lacks_is_missing(entrypoint, runs, missing):
+    dockerfile = f'FROM ruby:3.3-alpine\nWORKDIR /app\nCOPY . .\n{runs}\nENTRYPOINT ["{entrypoint}"]\n'
+    image = machine.image_from_dockerfile(dockerfile, {}.get)
+    assert image.entrypoint_missing is missing
+
+
+@pytest.mark.parametrize("dockerfile,problem", [
+    # TrimAgency/rails-api-starter@be476ffc: a literal "&&" in an exec-form CMD
+    ('FROM ruby:2.5\nCMD ["rm", "-f", "tmp/pids/server.pid", "&&", "bundle", "exec", "rails", "s"]\n',
+     "'&&'"),
+    # zunda/mastodon: tini and no CMD
+    ('FROM ruby:3.3\nENTRYPOINT ["/usr/bin/tini", "--"]\n', "no command"),
+    ('FROM ruby:3.3\nCMD ["bundle", "exec", "puma"]\n', None),
+    ('FROM ruby:3.3\nCMD ["/bin/sh", "-c", "rm -f x && bundle exec puma"]\n', None),
+    ("FROM ruby:3.3\nCMD rm -f x && bundle exec puma\n", None),
+])
+def test_own_command_problem(dockerfile, problem):
+    found = machine.own_command_problem(machine.image_from_dockerfile(dockerfile))
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_an_init_wrapper_entrypoint_is_looked_through_with_the_image_given():
+    # zunda/mastodon: ENTRYPOINT ["/usr/bin/tini", "--"] and Procfile lines as the cmd
+    image = machine.image_from_dockerfile('FROM ruby:3.3\nENTRYPOINT ["/usr/bin/tini", "--"]\n')
+    argv = machine.machine_exec(image, "bundle exec sidekiq")
+    assert runs_heroku_line(argv, "bundle exec sidekiq", {}, image)

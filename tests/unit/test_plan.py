@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,23 +27,35 @@ ISSUE_KEYS = {
 }
 
 
-def phoenix_repo(**changes) -> Repo:
-    repo = Repo(
-        path="/x", framework="phoenix",
-        procfile={"web": "mix phx.server", "worker": "mix run --no-halt", "release": "mix ecto.migrate"},
-        mix_app="acme", mix_module="Acme", has_oban=True, has_ecto=True,
-        elixir_version="1.17.3", otp_version="27.1.2", versions_source=".tool-versions",
-    )
-    for key, value in changes.items():
-        setattr(repo, key, value)
-    return repo
+@functools.cache
+def _example_as_read() -> Repo:
+    return read_repo(EXAMPLE)
+
+
+def example_repo() -> Repo:
+    """The shipped Phoenix example as `plan --repo` reads it: web, worker and release in its
+    Procfile, Ecto + Oban, Elixir 1.17.3 / OTP 27.1.2 pinned, runtime.exs, a /health route."""
+    return copy.deepcopy(_example_as_read())
+
+
+def example_copy(tmp_path: Path, **files: str | None) -> Repo:
+    """The example copied to tmp_path with `files` (relative path -> text, None deletes) changed,
+    read through read_repo."""
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLE, root)
+    for rel, text in files.items():
+        if text is None:
+            (root / rel).unlink()
+        else:
+            (root / rel).write_text(text)
+    return read_repo(root)
 
 
 def online_inventory(**changes) -> Inventory:
     inventory = Inventory(
         heroku_app_name="acme-phoenix",
         app=HerokuApp(name="acme-phoenix", region="us", stack="heroku-24"),
-        repo=phoenix_repo(),
+        repo=example_repo(),
         config_var_names=[
             "DATABASE_URL", "HEROKU_POSTGRESQL_GOLD_URL", "REDIS_URL", "REDIS_TLS_URL",
             "SECRET_KEY_BASE", "PORT", "HEROKU_APP_NAME", "HEROKU_RELEASE_VERSION",
@@ -78,9 +93,17 @@ def test_plan_has_the_issue_keys_and_is_json():
 
 def test_phoenix_processes_release_and_vms():
     plan = make_plan(online_inventory(), PlanOptions(heroku_app="acme-phoenix"))
+    assert plan.framework == "phoenix"
+    assert plan.framework_evidence and plan.framework_evidence[0].startswith("mix.exs: depends on :phoenix")
+    # runtime.exs and processes that map onto it: a Mix release (frameworks/phoenix.py).
+    assert plan.build["elixir_mode"] == "release" and "runtime.exs" in plan.build["mode_reason"]
     assert plan.processes == {"app": "/app/bin/server", "worker": "/app/bin/acme start"}
     assert plan.process_sources == {"app": "web", "worker": "worker"}
     assert plan.release_command == "/app/bin/migrate"
+    assert plan.release["replaced"] == "`mix ecto.migrate` runs as `/app/bin/migrate`"
+    assert {group: check["replaced"] for group, check in plan.process_checks.items()} == {
+        "app": "`mix phx.server` runs as `/app/bin/server` in the Mix release",
+        "worker": "`mix run --no-halt` runs as `/app/bin/acme start` in the Mix release"}
     assert plan.vm["app"] == {
         "size": "shared-cpu-2x", "cpu_kind": "shared", "cpus": 2, "memory_mb": 1024, "count": 2,
         "heroku_size": "Standard-2X", "heroku_quantity": 2,
@@ -90,9 +113,19 @@ def test_phoenix_processes_release_and_vms():
     assert plan.http_service["internal_port"] == 4000
     assert plan.http_service["processes"] == ["app"]
     assert plan.http_service["min_machines_running"] == 2
-    assert plan.env == {"PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev"}
-    assert plan.build["mode"] == "dockerfile"
-    assert plan.build["image"] == "hexpm/elixir:1.17.3-erlang-27.1.2-debian-bookworm-20250113-slim"
+    # The route the app serves, with the header Fly's proxy adds (force_ssl would redirect).
+    assert plan.http_service["health_check_path"] == "/health"
+    assert plan.http_service["health_check_headers"] == {"X-Forwarded-Proto": "https"}
+    # Framework variables the example's runtime.exs reads, and only those.
+    assert plan.env == {"PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev", "ECTO_IPV6": "true",
+                        "DNS_CLUSTER_QUERY": "acme-phoenix.internal"}
+    assert plan.build["mode"] == "dockerfile" and plan.build["generated"] is True
+    # The pinned versions (elixir_buildpack.config), on a base image tag that exists.
+    assert (plan.build["elixir_version"], plan.build["otp_version"]) == ("1.17.3", "27.1.2")
+    assert plan.build["versions_source"] == "elixir_buildpack.config"
+    assert plan.build["image"]["builder"] == (
+        "hexpm/elixir:1.17.3-erlang-27.1.2-debian-bookworm-20241202-slim")
+    assert plan.build["image"]["evidence"] == "seen"
 
 
 @pytest.mark.parametrize("dyno", sorted(pricing.prices()["heroku"]["dynos"]))
@@ -209,12 +242,15 @@ def test_estimate_totals_and_date():
     assert estimate["source"]["fly_machines"].startswith("https://fly.io/")
 
 
-def test_buildpack_mode_for_other_frameworks():
-    repo = Repo(path="/x", framework="rails", procfile={"web": "bundle exec puma -C config/puma.rb",
-                                                         "release": "bin/rails db:migrate"})
-    inventory = online_inventory(repo=repo, app=HerokuApp(name="shop", region="eu", stack="heroku-22",
-                                                          buildpacks=["heroku/ruby", "https://x/custom.tgz"]))
+def test_buildpack_mode_for_other_frameworks(tmp_path):
+    (tmp_path / "Gemfile").write_text("source 'https://rubygems.org'\ngem 'rails'\n")
+    (tmp_path / "Procfile").write_text("web: bundle exec puma -C config/puma.rb\n"
+                                       "release: bin/rails db:migrate\n")
+    inventory = online_inventory(repo=read_repo(tmp_path),
+                                 app=HerokuApp(name="shop", region="eu", stack="heroku-22",
+                                               buildpacks=["heroku/ruby", "https://x/custom.tgz"]))
     plan = make_plan(inventory, PlanOptions(heroku_app="shop"))
+    assert plan.framework == "rails"
     assert plan.build["mode"] == "buildpacks" and plan.build["builder"] == "heroku/builder:22"
     # The formation's command wins over the Procfile; one word, as the CNB launcher needs.
     assert plan.processes["app"] == "'mix phx.server'"
@@ -273,22 +309,29 @@ def test_markdown_escapes_table_cells():
     assert "bin/web \\| tee log" in render_plan_markdown(plan)
 
 
-def test_phoenix_without_procfile_gets_a_web_process_and_zero_dynos_are_noted():
-    inventory = online_inventory(repo=phoenix_repo(procfile={}),
+def test_phoenix_without_procfile_gets_a_web_process_and_zero_dynos_are_noted(tmp_path):
+    inventory = online_inventory(repo=example_copy(tmp_path, Procfile=None),
                                  formation=[Formation("worker", 0, "Standard-1X", "mix run --no-halt")])
     plan = make_plan(inventory, PlanOptions(heroku_app="acme-phoenix"))
     assert plan.processes == {"app": "/app/bin/server", "worker": "/app/bin/acme start"}
     assert plan.vm["worker"]["count"] == 0
     assert any("0 dynos" in n for n in plan.notes)
-    assert any("mix phx.server" in n for n in plan.notes)
+    # The web process Heroku's Phoenix static buildpack ran (the example's last buildpack).
+    assert any("No web process in the Procfile" in n and "mix phx.server" in n for n in plan.notes)
+    # No release line and a database: the migration is proposed.
+    assert plan.release_command == "/app/bin/migrate" and plan.release["proposed"] is True
 
 
-def test_unknown_mix_command_is_flagged():
+def test_a_mix_command_the_release_cannot_run_keeps_mix():
     inventory = online_inventory(formation=[Formation("web", 1, "basic", "mix phx.server"),
                                             Formation("clock", 1, "basic", "mix run priv/clock.exs")])
     plan = make_plan(inventory, PlanOptions(heroku_app="acme-phoenix"))
-    assert plan.processes["clock"] == "/app/bin/acme start"
-    assert any("clock" in n and "needs Mix" in n for n in plan.notes)
+    assert plan.build["elixir_mode"] == "mix"
+    assert "mix run priv/clock.exs" in plan.build["mode_reason"]
+    assert any(n.startswith("Build: Mix, as on Heroku") and "clock" in n for n in plan.notes)
+    assert plan.processes["clock"] == "mix run priv/clock.exs"
+    assert plan.process_checks["clock"]["runs_heroku_line"] is True
+    assert plan.release_command == "mix ecto.migrate"
 
 
 def test_offline_plan_of_the_rails_example_uses_buildpacks():
@@ -305,6 +348,21 @@ def test_offline_plan_of_the_rails_example_uses_buildpacks():
     assert {"SENDGRID_USERNAME", "SENDGRID_PASSWORD", "SENDGRID_API_KEY"} <= {e["name"] for e in plan.excluded_config}
     assert any(s["item"] == "Mail add-on sendgrid" for s in plan.manual_steps)
 
+
+# Mix projects that repo.py reads as Phoenix while frameworks/_mix.py finds no Phoenix app.
+MIX_READ_TWO_WAYS = {
+    "umbrella-phoenix-in-root-deps": {
+        "mix.exs": "defmodule U.MixProject do\n  use Mix.Project\n"
+                   "  def project, do: [apps_path: \"apps\", deps: [{:phoenix, \"~> 1.7\"}]]\nend\n",
+        "apps/web/mix.exs": "defmodule Web.MixProject do\n  def project, do: [app: :web]\nend\n",
+        "Procfile": "web: mix phx.server\n"},
+    "umbrella-apps-path-attribute": {
+        "mix.exs": "defmodule U.MixProject do\n  @apps \"apps\"\n"
+                   "  def project, do: [apps_path: @apps]\nend\n",
+        "apps/web/mix.exs": "defmodule Web.MixProject do\n"
+                            "  def project, do: [app: :web, deps: [{:phoenix, \"~> 1.7\"}]]\nend\n",
+        "Procfile": "web: mix phx.server\n"},
+}
 
 ODD_REPOS = {
     "empty": {},
@@ -325,6 +383,7 @@ ODD_REPOS = {
                                      "EXPOSE $PORT\nENTRYPOINT []\n", "Procfile": "web: run\n"},
     "dockerfile-empty": {"Dockerfile": "", "Procfile": "web: run --port $PORT\n"},
     "umbrella-without-apps": {"mix.exs": "defmodule U.MixProject do\n  def project, do: [apps_path: \"apps\"]\nend\n"},
+    **MIX_READ_TWO_WAYS,
     "gemfile-odd": {"Gemfile": "ruby file: '.ruby-version'\ngem \"rails\"\n", ".ruby-version": "\n",
                     "Gemfile.lock": "RUBY VERSION\n   ruby 9.9.9\n"},
     "java-properties-only": {"system.properties": "java.runtime.version=1.8\n"},
@@ -348,6 +407,38 @@ def test_odd_real_repo_shapes_plan_and_scaffold_without_internal_errors(tmp_path
     for check in plan.process_checks.values():
         if check.get("heroku") and not check.get("replaced"):
             assert check["runs_heroku_line"], check
+
+
+@pytest.mark.parametrize("name", sorted(MIX_READ_TWO_WAYS))
+def test_mix_projects_read_two_ways_still_build_from_the_framework_module(tmp_path, name):
+    """repo.py names these Phoenix while frameworks/_mix.py sees a plain Mix project: the plan
+    still comes from the Mix project's facts and scaffold writes frameworks/phoenix.py's
+    Dockerfile, which runs the Procfile line with Mix."""
+    for rel, text in MIX_READ_TWO_WAYS[name].items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    repo = read_repo(tmp_path)
+    assert repo.framework == "phoenix" and [d.name for d in repo.detections] == ["elixir"]
+    plan = make_plan(inventory_from_repo(repo, "odd"), PlanOptions(heroku_app="odd")).to_dict()
+    assert plan["framework_evidence"] == repo.detections[0].evidence
+    assert plan["build"]["elixir_mode"] == "mix" and plan["build"]["generated"] is True
+    assert plan["processes"] == {"app": "mix phx.server"}
+    assert plan["process_checks"]["app"]["runs_heroku_line"] is True
+    from herokufly.scaffold import scaffold
+
+    scaffold(plan, tmp_path)
+    dockerfile = (tmp_path / "Dockerfile").read_text()
+    assert re.search(r"^# Written by herokufly: runs \w+ with Mix", dockerfile, re.M)
+    assert plan["build"]["image"]["builder"] in dockerfile
+
+
+@pytest.mark.parametrize("framework", ["phoenix", "elixir"])
+def test_a_mix_repo_that_was_not_read_is_a_user_error_naming_mix_exs(framework):
+    """Only a Repo built by hand has no detection; it gets no hard-coded Dockerfile."""
+    repo = Repo(path="/x", framework=framework, procfile={"web": "mix phx.server"})
+    with pytest.raises(ConfigError) as exc:
+        make_plan(online_inventory(repo=repo), PlanOptions(heroku_app="acme-phoenix"))
+    assert exc.value.message.startswith("mix.exs: ") and "\n" not in exc.value.message
 
 
 @pytest.mark.parametrize("files, names_file", [

@@ -79,12 +79,17 @@ def test_invalid_heroku_yml_names_the_file(tmp_path):
         plan_of(tmp_path)
 
 
-def test_shell_form_entrypoint_is_a_manual_step(tmp_path):
+def test_shell_form_entrypoint_is_replaced_so_every_group_runs_its_line(tmp_path):
     write(tmp_path, {"Dockerfile": "FROM debian\nENTRYPOINT ./start.sh\n",
                      "Procfile": "web: ./start.sh\nworker: ./work.sh\n"})
     plan = plan_of(tmp_path)
-    assert any(s["item"].startswith("Process groups") and "shell form" in s["why"]
-               for s in plan["manual_steps"])
+    assert plan["entrypoint"]["command"] == ["/bin/bash", "-c"]
+    assert "shell form" in plan["entrypoint"]["why"]
+    # web ran the image's own command: the shell-form ENTRYPOINT's text, now named explicitly
+    assert plan["process_checks"]["app"]["machine_exec"] == ["/bin/bash", "-c", "./start.sh"]
+    assert plan["process_checks"]["worker"]["machine_exec"] == ["/bin/bash", "-c", "./work.sh"]
+    assert_every_process_runs_heroku(plan)
+    assert not any(s["item"].startswith("Process groups") for s in plan["manual_steps"])
 
 
 def test_unknown_app_and_custom_buildpacks(tmp_path):
@@ -98,15 +103,18 @@ def test_unknown_app_and_custom_buildpacks(tmp_path):
     assert_every_process_runs_heroku(plan)
 
 
-def test_entrypoint_script_that_ignores_its_arguments_is_a_manual_step(tmp_path):
+def test_entrypoint_script_that_ignores_its_arguments_is_replaced(tmp_path):
     write(tmp_path, {"Dockerfile": "FROM python:3.12\nCOPY boot.sh ./\nENTRYPOINT [\"./boot.sh\"]\n",
                      "boot.sh": "#!/bin/sh\nflask db upgrade\nexec gunicorn app:app\n",
                      "requirements.txt": "flask\n",
                      "Procfile": "web: flask db upgrade; gunicorn app:app\nworker: rq worker tasks\n"})
     plan = plan_of(tmp_path)
-    assert plan["processes"]["app"] == ""  # the image's own ENTRYPOINT
-    step = next(s for s in plan["manual_steps"] if s["item"] == "Process groups worker")
-    assert "boot.sh never reads its arguments" in step["why"]
+    # boot.sh ignores the worker's command, so fly.toml replaces the ENTRYPOINT for every
+    # group; web still runs boot.sh, now named as its command.
+    assert "boot.sh never reads its arguments" in plan["entrypoint"]["why"]
+    assert plan["processes"]["app"] == "./boot.sh"
+    assert plan["process_checks"]["worker"]["machine_exec"] == ["/bin/bash", "-c", "rq worker tasks"]
+    assert_every_process_runs_heroku(plan)
 
 
 def test_pass_through_entrypoint_runs_every_line(tmp_path):
@@ -126,9 +134,31 @@ def test_release_line_needing_a_tool_the_image_lacks_is_a_manual_step(tmp_path):
                                    "CMD [\"bin/shop\", \"start\"]\n",
                      "Procfile": "web: mix phx.server\nrelease: POOL_SIZE=2 mix ecto.migrate\n"})
     plan = plan_of(tmp_path)
-    step = next(s for s in plan["manual_steps"] if "(release)" in s["item"])
+    step = next(s for s in plan["manual_steps"] if s["item"].startswith("Release command"))
     assert "needs `mix`" in step["why"] and "alpine:3.13" in step["why"]
+    assert plan["release_command"] is None  # a command that cannot start fails every deploy
+    assert "needs `mix`" in plan["release"]["replaced"]
     assert not any("(app)" in s["item"] for s in plan["manual_steps"])  # web runs the image CMD
+
+
+def test_release_line_runs_the_mix_release_s_own_migrate_script(tmp_path):
+    # `mix phx.gen.release --docker` (phoenix priv/templates/phx.gen.release): the release gets
+    # rel/overlays/bin/migrate and the final stage has no Mix.
+    write(tmp_path, {
+        "Dockerfile": ("ARG RUNNER_IMAGE=debian:bookworm-slim\n"
+                       "FROM hexpm/elixir:1.17.2-erlang-27.0-debian-bookworm-20240701-slim AS builder\n"
+                       "RUN mix release\nFROM ${RUNNER_IMAGE}\nWORKDIR \"/app\"\n"
+                       "COPY --from=builder /app/_build/${MIX_ENV}/rel/shop ./\n"
+                       "CMD [\"/app/bin/server\"]\n"),
+        "mix.exs": ("defmodule Shop.MixProject do\n"
+                    "  def project, do: [app: :shop, deps: [{:phoenix, \"~> 1.7\"}]]\nend\n"),
+        "rel/overlays/bin/migrate": "#!/bin/sh\nexec ./shop eval Shop.Release.migrate\n",
+        "rel/overlays/bin/server": "#!/bin/sh\nPHX_SERVER=true exec ./shop start\n",
+        "Procfile": "web: mix phx.server\nrelease: mix ecto.migrate\n"})
+    plan = plan_of(tmp_path)
+    assert plan["release_command"] == "/app/bin/migrate"
+    assert "rel/overlays/bin/migrate" in plan["release"]["replaced"]
+    assert plan["release"]["machine_exec"] == ["/app/bin/migrate"]
 
 
 def test_heroku_yml_languages_build_is_a_buildpack_build_with_its_run_section(tmp_path):
@@ -152,3 +182,14 @@ def test_release_line_the_image_cannot_run_is_replaced_when_its_entrypoint_migra
     assert plan["release_command"] is None
     assert "runs the migrations when a Machine starts" in plan["release"]["replaced"]
     assert not any("(release)" in s["item"] for s in plan["manual_steps"])
+
+
+def test_container_stack_keeps_the_entrypoint_heroku_ran_too(tmp_path):
+    # heroku.yml build.docker: Heroku ran every command behind this ENTRYPOINT as well, so
+    # fly.toml keeps it (no [experimental] entrypoint).
+    write(tmp_path, {"heroku.yml": "build:\n  docker:\n    web: Dockerfile\nrun:\n  worker: rq worker\n",
+                     "Dockerfile": "FROM python:3.12\nCOPY boot.sh ./\nENTRYPOINT [\"./boot.sh\"]\n",
+                     "boot.sh": "#!/bin/sh\nexec gunicorn app:app\n", "requirements.txt": "flask\n"})
+    plan = plan_of(tmp_path)
+    assert plan["entrypoint"] is None
+    assert plan["process_checks"]["worker"]["machine_exec"][:1] == ["./boot.sh"]
