@@ -154,7 +154,8 @@ def _build_text(build: dict) -> str:
         return f"Cloud Native Buildpacks with {build['builder']} (no Dockerfile needed{pinned})"
     if "elixir_version" in build:
         made = "generated" if build.get("generated") else "your"
-        return (f"{made} Dockerfile, Mix release, Elixir {build['elixir_version']} / "
+        mode = "Mix release" if build.get("elixir_mode", "release") == "release" else "Mix"
+        return (f"{made} Dockerfile, {mode}, Elixir {build['elixir_version']} / "
                 f"OTP {build['otp_version']} (from {build['versions_source']})")
     if build.get("generated") and build.get("describe"):
         return f"generated Dockerfile: {build['describe']}"

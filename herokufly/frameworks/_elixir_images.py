@@ -94,8 +94,12 @@ def choose(elixir: str | None, otp: str | None) -> tuple[ElixirImage, list[str]]
         exact_elixir = version_tuple(image.elixir)[:3] == wanted
         otp_v = version_tuple(image.otp)
         otp_close = otp_v[:len(otp_wanted)] == otp_wanted if otp_wanted else False
-        return (exact_elixir, version_tuple(image.elixir), otp_close, otp_v,
-                image.evidence == "seen", _date(image.os_version), image.os_version.endswith("-slim"))
+        # A tag seen in use beats a derived one with a newer OTP patch of the same major: it
+        # surely exists (e.g. 1.11.4 on OTP 23.0 -> the seen 23.3 tag, not a derived 23.3.4.17).
+        # Then a Debian release still on the mirrors (no archive.debian.org fallback needed).
+        return (exact_elixir, version_tuple(image.elixir), otp_v == otp_wanted, otp_close,
+                image.evidence == "seen", _release_rank(image.release), otp_v,
+                _date(image.os_version), image.os_version.endswith("-slim"))
 
     chosen = max(candidates, key=rank)
     if wanted and version_tuple(chosen.elixir)[:3] != wanted and len(wanted) == 3:
@@ -110,6 +114,10 @@ def choose(elixir: str | None, otp: str | None) -> tuple[ElixirImage, list[str]]
                      "seen in use; if `docker pull` fails, pick a tag for the same versions at "
                      "https://hub.docker.com/r/hexpm/elixir/tags (assumption, docs/phoenix.md)")
     return chosen, notes
+
+
+def _release_rank(release: str) -> int:
+    return DEBIAN_RELEASES.index(release) if release in DEBIAN_RELEASES else -1
 
 
 def _date(os_version: str) -> str:

@@ -11,7 +11,7 @@ import posixpath
 import re
 from pathlib import Path
 
-from herokufly.frameworks._files import read_json, read_text
+from herokufly.frameworks._files import read_json, read_text, version_tuple
 
 _DEP = r"\{{\s*:{name}\s*,"
 _APP = re.compile(r"\bapp:\s*:(?P<app>[a-z_][a-zA-Z0-9_]*)")
@@ -20,8 +20,10 @@ _APPS_PATH = re.compile(r"\bapps_path:\s*\"(?P<path>[^\"]+)\"")
 _ELIXIR_REQ = re.compile(r"\belixir:\s*\"(?P<req>[^\"]+)\"")
 _RELEASES = re.compile(r"\breleases:\s*(?P<rest>.{0,600})", re.S)
 _RELEASE_NAME = re.compile(r"\[\s*(?P<name>[a-z_][a-zA-Z0-9_]*):\s*\[")
+# `System.get_env("X")`, `Map.fetch!(System.get_env(), "X")` (both read now: group a) and
+# `{:system, "X"}` (resolved by Phoenix/Ecto at boot: group b).
 _ENV_READ = re.compile(
-    r"""System\.(?:get_env|fetch_env!?)\(\s*"(?P<a>[A-Za-z_][A-Za-z0-9_]*)"|\{:system,\s*"(?P<b>[A-Za-z_][A-Za-z0-9_]*)\"""")
+    r"""(?:System\.(?:get_env|fetch_env!?)\(|Map\.(?:fetch!?|get)\(\s*System\.get_env\(\s*\)\s*,)\s*"(?P<a>[A-Za-z_][A-Za-z0-9_]*)"|\{:system,\s*"(?P<b>[A-Za-z_][A-Za-z0-9_]*)\"""")
 _LOCK_VERSION = r"\"{name}\":\s*\{{:hex,\s*:{name},\s*\"(?P<v>[^\"]+)\""
 _DEP_REQ = r"\{{\s*:{name}\s*,\s*\"(?P<req>[^\"]+)\""
 _ROUTE = re.compile(r"^\s*(?P<verb>get|live|forward)[\s(]+\"(?P<path>[^\"]*)\"(?P<rest>.*)$")
@@ -79,18 +81,32 @@ def read_mix_project(root: Path) -> dict | None:
     all_mix = "\n".join(sources.values())
     facts["phoenix"] = any(a["phoenix"] for a in apps)
     facts["ecto"] = any(a["ecto"] for a in apps)
+    # mix.exs that reads other files (`version: File.read!("VERSION")`) needs them before deps.
+    facts["mix_reads_files"] = bool(re.search(
+        r"\b(?:File\.(?:read|stream|exists\?|ls)|Code\.(?:eval|require)_file)|"
+        r"\{\s*:\w+\s*,[^}]*\bpath:", strip_comments(mix)))  # path deps are files too
+    facts["dep_names"] = sorted(set(re.findall(r"\{\s*:([a-z_][a-z0-9_]*)\s*,", strip_comments(all_mix))))
+    facts["http_server"] = facts["phoenix"] or bool(re.search(
+        _DEP.format(name="(?:plug_cowboy|cowboy|bandit|elli|ace|raxx)"), all_mix))
     facts["oban"] = bool(re.search(_DEP.format(name="oban"), all_mix))
+    facts["rust"] = _rust(root, facts, all_mix)
+    # Hex packages from a private repo or organization (e.g. Oban Pro's `repo: "oban"`): the
+    # build must authenticate, as Heroku's build did with its config vars.
+    facts["private_hex"] = sorted(set(re.findall(
+        r"\{\s*:(\w+)\s*,[^}]*?\b(?:repo|organization):\s*\"[^\"]+\"", strip_comments(all_mix))))
     facts["distillery"] = bool(re.search(_DEP.format(name="distillery"), all_mix)) \
         or (root / "rel" / "config.exs").is_file()
     facts["phoenix_version"] = _locked_version(lock, "phoenix") or _requirement(all_mix, "phoenix")
-    req = _ELIXIR_REQ.search(mix) or _ELIXIR_REQ.search(all_mix)
-    facts["elixir_requirement"] = req.group("req") if req else None
+    facts["elixir_requirement"] = _elixir_requirement(mix) or _elixir_requirement(all_mix)
     facts["releases"] = _release_names(mix)
     facts["releases_unread"] = bool(_RELEASES.search(mix)) and not facts["releases"]
     facts["assets_deploy_alias"] = '"assets.deploy"' in all_mix
     facts["esbuild"] = bool(re.search(_DEP.format(name="(?:esbuild|tailwind|dart_sass)"), all_mix))
     facts["config_files"] = sorted(p.name for p in (root / "config").glob("*.exs")) \
         if (root / "config").is_dir() else []
+    facts["imports_env_config"] = bool(re.search(
+        r"import_config\s*\(?\s*\"#\{\s*(?:Mix\.env|config_env)",
+        strip_comments(read_text(root, "config/config.exs") or "")))
     facts["runtime_exs"] = "runtime.exs" in facts["config_files"]
     facts["releases_exs"] = "releases.exs" in facts["config_files"]
     facts["rel_env_sh"] = (root / "rel" / "env.sh.eex").is_file()
@@ -104,6 +120,34 @@ def read_mix_project(root: Path) -> dict | None:
     facts["assets"] = _assets(root, facts)
     facts["mix_env_declared"] = _declared_mix_env(root, facts)
     return facts
+
+
+def _rust(root: Path, facts: dict, all_mix: str) -> dict | None:
+    """Rust crates Rustler compiles while `mix compile` runs (`:rustler` as a dependency and a
+    native/<crate>/Cargo.toml); rustler_precompiled alone downloads built NIFs instead."""
+    if not re.search(_DEP.format(name="rustler"), all_mix):
+        return None
+    crates = sorted(str(p.parent.relative_to(root)) for app in facts["apps"]
+                    for p in (root / app["dir"]).glob("native/*/Cargo.toml"))
+    if not crates:
+        return None
+    version = None
+    for line in (read_text(root, ".tool-versions") or "").splitlines():
+        parts = line.split("#", 1)[0].split()
+        if len(parts) >= 2 and parts[0] == "rust" and re.fullmatch(r"\d+\.\d+(?:\.\d+)?", parts[1]):
+            version = parts[1]
+    return {"crates": crates, "version": version}
+
+
+def _elixir_requirement(text: str) -> str | None:
+    """`elixir: "~> 1.x"`, or `elixir: @attr` with `@attr "~> 1.x"` set in the same file."""
+    text = strip_comments(text)
+    found = _ELIXIR_REQ.search(text)
+    if found:
+        return found.group("req")
+    attr = re.search(r"\belixir:\s*@(?P<name>\w+)", text)
+    value = attr and re.search(r"^\s*@" + attr.group("name") + r"\s+\"(?P<req>[^\"]+)\"", text, re.M)
+    return value.group("req") if value else None
 
 
 def _locked_version(lock: str, name: str) -> str | None:
@@ -203,6 +247,7 @@ def _read_config(root: Path, facts: dict) -> None:
         if path.startswith(("config/", "apps/")) and path.endswith(".exs") and not \
                 path.endswith(("runtime.exs", "releases.exs", "test.exs", "dev.exs")):
             build_time.update(re.findall(r'System\.fetch_env!\(\s*"(\w+)"', text))
+            build_time.update(re.findall(r'Map\.fetch!\(\s*System\.get_env\(\s*\)\s*,\s*"(\w+)"', text))
             build_time.update(re.findall(r'String\.to_(?:integer|atom)\(\s*System\.get_env\(\s*"(\w+)"\s*\)\s*\)', text))
     facts["build_time_required"] = sorted(build_time)
     # Per config file, the variables read with System.get_env/fetch_env (a `{:system, "X"}`
@@ -224,11 +269,41 @@ def _read_config(root: Path, facts: dict) -> None:
                                         "repo": found.group("repo")}
     # A variable the app reads to turn on IPv6 for Ecto, e.g.
     # `if System.get_env("USE_IP_V6") == "true", do: [:inet6]` (ECTO_IPV6 in `mix phx.new`).
-    toggle = re.search(r"""System\.get_env\(\s*"(?P<name>[A-Za-z_][A-Za-z0-9_]*)"\s*\)[^\n]{0,80}:inet6""", everything)
-    facts["ipv6_env"] = toggle.group("name") if toggle else None
+    facts["ipv6_env"] = _ipv6_toggle(everything)
     facts["server_true"] = bool(re.search(r"\bserver:\s*true\b", "\n".join(prod.values())))
     host = _URL_HOST.search("\n".join(prod.values()))
     facts["url_host"] = host.group("host") if host else None
+    facts["check_origin"] = bool(re.search(r"\bcheck_origin:", "\n".join(prod.values())))
+    facts["sockets"] = bool(re.search(r"^\s*socket[\s(]+\"", "\n".join(
+        t for p, t in texts.items() if p.endswith("endpoint.ex")), re.M))
+    # Other literal Heroku hosts in config (check_origin lists, CORS origins): LiveView and
+    # channel sockets from the Fly host are refused until it is added.
+    facts["heroku_host_literals"] = sorted({
+        (path, found) for path, text in texts.items() if path.endswith(".exs")
+        and not path.endswith(("dev.exs", "test.exs"))
+        for found in re.findall(r'"((?:https?://)?[\w.-]+\.herokuapp\.com)"', text)
+        if found != facts["url_host"]})
+
+
+def _ipv6_toggle(text: str) -> str | None:
+    """The variable whose value decides `:inet6` (`if System.get_env("X") ..., do: [:inet6]`).
+    Only the nearest read before `:inet6` on its line counts, and only when a condition joins
+    them: in `url: System.get_env("DATABASE_URL"), socket_options: [:inet6]` the read is a
+    value of its own, not the switch."""
+    for inet6 in re.finditer(r":inet6\b", text):
+        line_start = text.rfind("\n", 0, inet6.start()) + 1
+        before = text[line_start:inet6.start()]
+        last = None
+        for match in re.finditer(r"""System\.get_env\(\s*"(?P<name>[A-Za-z_][A-Za-z0-9_]*)"\s*\)""", before):
+            last = match
+        if last is None:
+            continue
+        between = before[last.end():]
+        if re.search(r"\b\w+:\s", between) and not re.search(r"\bdo:\s*\[?\s*$", between):
+            continue  # another keyword (e.g. socket_options:) separates the read from :inet6
+        if re.search(r"\bdo:|->|\bthen\b|==|\bin\b", between) or re.search(r"\bif\b", before[:last.start()]):
+            return last.group("name")
+    return None
 
 
 def _routes(root: Path, facts: dict) -> list[dict]:
@@ -270,11 +345,15 @@ def _parse_router(text: str, rel: str) -> list[dict]:
             stack[-1][1].extend(re.findall(r":(\w+)", pipes.group("pipes")))
             continue
         route = _ROUTE.match(line)
-        if route and route.group("verb") in ("get", "live") and not dev_only:
+        if route and not dev_only:
             prefix = "".join(s[0].rstrip("/") for s in stack)
             path = prefix + "/" + route.group("path").lstrip("/") if route.group("path") != "/" else (prefix or "/")
-            routes.append({"path": path or "/", "pipes": [p for s in stack for p in s[1]],
-                           "file": rel})
+            entry = {"path": path or "/", "pipes": [p for s in stack for p in s[1]], "file": rel}
+            if route.group("verb") == "forward":
+                # A plug mounted at a path (e.g. Absinthe's GraphiQL, which answers GET).
+                target = re.match(r"\s*[,)]?\s*,?\s*(?P<plug>[A-Z][\w.]*)", route.group("rest"))
+                entry["forward"] = target.group("plug") if target else ""
+            routes.append(entry)
     return routes
 
 
@@ -362,10 +441,31 @@ def _assets(root: Path, facts: dict) -> dict:
     inside = script.is_relative_to(root.resolve())
     info["compile_script"] = (str(script.relative_to(root.resolve())) if inside and script.is_file()
                               else None)
-    # Phoenix <= 1.2 keeps package.json at the root and uses the `phoenix.*` tasks.
-    info["phoenix_ex"] = static.get("phoenix_ex") or ("phoenix" if found == phoenix_dir and phoenix_dir == "." and
-                                                       not (root / "assets").is_dir() else "phx")
+    info["phoenix_ex"] = _phoenix_ex(static, phoenix_dir, found, facts.get("phoenix_version"),
+                                     (root / "assets").is_dir())
     return info
+
+
+def _phoenix_ex(static: dict, phoenix_dir: str, found: str | None, phoenix_version: str | None,
+                has_assets_dir: bool) -> str:
+    """The mix task namespace (`phoenix` or `phx`) the static buildpack used (lib/common.sh
+    load_config at 5bc13be): the config's `phoenix_ex` (default `phoenix`) only when package.json
+    sits at the configured `<phoenix_dir>/<assets_path>`; `phoenix` for one at the Phoenix root;
+    else `phx`. Then what the app's Phoenix has: `phoenix.*` tasks are gone from 1.4, `phx.*`
+    arrived in 1.3 (a build that asked for the missing one failed on Heroku)."""
+    configured = posixpath.normpath(str(Path(phoenix_dir) / (static.get("assets_path") or ".")))
+    if found is not None and posixpath.normpath(found) == configured and static:
+        chosen = static.get("phoenix_ex") or "phoenix"
+    elif found is not None and found == phoenix_dir and not (phoenix_dir == "." and has_assets_dir):
+        chosen = "phoenix"  # Phoenix <= 1.2 kept package.json at the root
+    else:
+        chosen = "phx"
+    version = version_tuple(phoenix_version)[:2]
+    if version >= (1, 4):
+        return "phx"
+    if (1, 0) <= version < (1, 3):
+        return "phoenix"
+    return chosen
 
 
 def _declared_mix_env(root: Path, facts: dict) -> dict | None:

@@ -55,7 +55,7 @@ _RUN_NO_HALT = re.compile(rf"^(?P<env>{_ENV_PREFIX}){_MIX}run\s+--no-halt\s*$")
 _ECTO_MIGRATE = re.compile(rf"^(?P<env>{_ENV_PREFIX}){_MIX}ecto\.migrate\s*$")
 _REL_BINARY = re.compile(
     rf"^(?P<env>{_ENV_PREFIX})(?:\./)?_build/(?P<mixenv>\w+)/rel/(?P<name>\w+)/bin/(?P=name)\s+"
-    r"(?P<cmd>start|foreground)\s*$")
+    r"(?P<cmd>start|foreground|(?:eval|rpc)\s+(?P<args>\S.*))\s*$")
 _HEALTH = re.compile(r"/(?:_?health(?:z|check|_check)?|status|ping|up|alive|heartbeat)$", re.I)
 # Pipelines that redirect visitors who are not logged in (`:browser_auth` that only loads a
 # session does not).
@@ -93,6 +93,13 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
     mix_env, mix_env_source = _mix_env(facts, ctx, advice.notes)
 
     default_web, why_web = _default_web(facts, ctx, phoenix)
+    if not phoenix and not facts.get("http_server") and any(k != "release" for k in ctx.procfile):
+        # A worker-only Mix app (a bot, a consumer): the buildpack's default web would be a
+        # second copy of it with no port to check; its owners ran the Procfile's types.
+        default_web = None
+        advice.notes.append("No web process: the Procfile has none and the app has no HTTP "
+                            "server dependency (cowboy, bandit), so no web group or HTTP service "
+                            "is planned")
     heroku_lines = _common.web_processes(ctx, default_web, why_web, advice)
     heroku_release = ctx.procfile.get("release")
     build_reads, build_files = _build_time_reads(facts, mix_env)
@@ -116,6 +123,22 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         advice.release = _common.release_from(
             ctx, migrate_line if facts["ecto"] else None,
             "Ecto migrations before each deploy, as Phoenix apps run them")
+    db_hooks = _database_hooks(facts["buildpack"] or {})
+    if db_hooks:
+        names = ", ".join(f"{k} `{v}`" for k, v in db_hooks.items())
+        if not heroku_release and advice.release is None:
+            # Heroku's build could reach the database; a Fly build cannot, so the hook's
+            # migration runs where Fly runs one: the release command, before each deploy.
+            hook_line = next(iter(db_hooks.values()))
+            line = (_release_command(hook_line, release_name or facts["mix_app"] or "app", True)
+                    if mode == "release" else hook_line)
+            if line:
+                advice.release = Release(line, f"elixir_buildpack.config {names} ran against the "
+                                         "database while Heroku built; a Fly build has none, so it "
+                                         "runs before each deploy instead", proposed=True)
+        advice.notes.append(f"elixir_buildpack.config {names} touches the database, which a "
+                            "Docker build cannot reach: the Dockerfile leaves it out"
+                            + (f"; release command: `{advice.release.line}`" if advice.release else ""))
 
     exported = re.findall(r"[A-Z_][A-Z0-9_]*", (facts["buildpack"] or {}).get("config_vars_to_export", ""))
     if exported:
@@ -123,13 +146,27 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
             f"elixir_buildpack.config exported {', '.join(exported)} while compiling on Heroku; the "
             "Fly build has no secrets, so code that reads them at compile time (module attributes, "
             "Application.compile_env) gets nil: read them at boot, or pass them as build secrets")
+    hook_vars = _hook_env_reads(facts["buildpack"] or {})
+    if hook_vars or facts.get("private_hex"):
+        private = (f"mix.exs fetches {', '.join(facts['private_hex'])} from a private Hex repo; "
+                   if facts.get("private_hex") else "")
+        hooks = (f"elixir_buildpack.config hooks read {', '.join(hook_vars)}; " if hook_vars else "")
+        advice.manual_steps.append({
+            "item": "Build credentials" + (f": {', '.join(hook_vars)}" if hook_vars else ""),
+            "why": f"{private}{hooks}Heroku's build saw every config var, the Docker build sees "
+                   "none, so `mix deps.get` or the hook fails",
+            "how": "Pass them as build secrets (`fly deploy --build-secret NAME=...`) and read "
+                   "them in the Dockerfile step with `RUN --mount=type=secret,id=NAME`, e.g. "
+                   "before `mix deps.get`: `mix hex.repo add <repo> <url> --auth-key "
+                   "\"$(cat /run/secrets/NAME)\"`"})
     if facts.get("build_time_required"):
         names = ", ".join(facts["build_time_required"])
         advice.manual_steps.append({
             "item": f"Config read while building: {names}",
             "why": "config files other than runtime.exs are evaluated by `mix compile` in the "
                    "Docker build, which sees no config vars (Heroku's build saw them all), and "
-                   "System.fetch_env!/String.to_integer without a default stop the build",
+                   "System.fetch_env!, Map.fetch!(System.get_env(), ..) and String.to_integer "
+                   "without a default stop the build",
             "how": "Move these reads to config/runtime.exs, or give them a default "
                    "(`System.get_env(\"X\") || \"...\"`), or pass non-secret values under "
                    "[build.args] in fly.toml"})
@@ -165,11 +202,15 @@ def advise_mix(facts: dict, ctx: AppContext, *, phoenix: bool) -> Advice:
         "release_name": release_name or (facts["releases"][0] if facts["releases"] else None),
         "app": facts["mix_app"] or facts["web_app"] or "app",
         "umbrella": facts["umbrella"],
+        "copy_tree_first": facts["umbrella"] or facts.get("mix_reads_files", False),
         "assets": assets,
         "buildpack": facts["buildpack"] or {},
         # In a Mix image, Procfile lines that run `_build/<env>/rel/...` need that release built.
         "build_release": (facts["buildpack"] or {}).get("release") == "true"
         or _runs_built_release(heroku_lines, heroku_release),
+        "release_task": _release_task(facts),
+        "runtime_packages": _runtime_packages(facts, ctx, advice.notes),
+        "rust": facts.get("rust"),
         "web_line": advice.processes.get("web"),
         "migrate_expression": _migrate_expression(facts),
         "write_env_sh": not facts["rel_env_sh"],
@@ -270,7 +311,8 @@ def _mix_env(facts: dict, ctx: AppContext, notes: list[str]) -> tuple[str, str]:
             notes.append(f"MIX_ENV is set on Heroku but its value is not read; config/ also has "
                          f"{', '.join(c + '.exs' for c in custom)}. Building with MIX_ENV=prod: "
                          "change [build.args] MIX_ENV in fly.toml if Heroku used another")
-    if f"{value}.exs" not in facts["config_files"] and facts["config_files"]:
+    if f"{value}.exs" not in facts["config_files"] and facts.get("imports_env_config", True):
+        # Only a config.exs that imports "#{Mix.env()}.exs" needs the file.
         notes.append(f"MIX_ENV={value} but config/{value}.exs does not exist; check the build")
     return value, source
 
@@ -353,13 +395,26 @@ def _release_command(line: str, name: str, is_release: bool) -> str | None:
             return _keep_env(found.group("env"), command)
     found = _REL_BINARY.match(line)
     if found and found.group("name") == name:
-        return _keep_env(found.group("env"), f"/app/bin/{name} start")
+        # `eval "..."`/`rpc "..."` keep their (quoted) argument: the same binary in /app/bin.
+        command = "start" if found.group("cmd") in ("start", "foreground") else found.group("cmd")
+        return _keep_env(found.group("env"), f"/app/bin/{name} {command}")
     return None
 
 
 def _keep_env(prefix: str, command: str) -> str:
     pairs = [p for p in prefix.split() if not p.startswith("MIX_ENV=")]
     return " ".join(pairs + [command])
+
+
+def _release_task(facts: dict) -> str:
+    """The command that builds the release a Procfile line runs: for Distillery, the task
+    gigalixir/gigalixir-buildpack-distillery@200e424 (bin/compile) picks at build time
+    (`distillery.release` when it exists, i.e. Distillery >= 2.1, else `release`, with
+    `--env $MIX_ENV`); otherwise Elixir's own `mix release`."""
+    if not facts.get("distillery"):
+        return "mix release --overwrite"
+    return ("if mix help distillery.release >/dev/null 2>&1; then "
+            "mix distillery.release --env=${MIX_ENV}; else mix release --env=${MIX_ENV}; fi")
 
 
 def _migrate_expression(facts: dict) -> str:
@@ -379,7 +434,10 @@ def _asset_pipeline(facts: dict, notes: list[str]) -> dict:
     package = assets.get("package_json")
     tools = facts["tool_versions"]
     pipeline: dict = {"kind": "none", "node": None, "phoenix_dir": assets["phoenix_dir"]}
-    if facts["assets_deploy_alias"]:
+    # With the static buildpack configured, its compile script (default name `compile`) ran
+    # instead of anything else (lib/build.sh run_compile), even in apps with `assets.deploy`.
+    static_script = static is not None and assets["compile_script"] is not None
+    if facts["assets_deploy_alias"] and not static_script:
         pipeline["kind"] = "assets.deploy"
         hooks = " ".join(str(v) for k, v in (facts["buildpack"] or {}).items() if "compile" in k)
         pipeline["in_hook"] = "assets.deploy" in hooks
@@ -405,6 +463,7 @@ def _asset_pipeline(facts: dict, notes: list[str]) -> dict:
             yarn=((static or {}).get("yarn_version") or STATIC_DEFAULT_YARN) if assets.get("yarn_lock") else None,
             dir=assets["dir"] or str(Path(assets["phoenix_dir"]) / "assets"),
             compile_script=assets["compile_script"],
+            package_json=package is not None,
             phoenix_ex=assets["phoenix_ex"],
             remove_node=(static or {}).get("remove_node") == "true",
         )
@@ -430,8 +489,14 @@ def _env(facts: dict, ctx: AppContext, advice: Advice, fly_host: str) -> dict[st
     where the app reads them."""
     reads = facts["env_reads"]
     env = {"PORT": str(PORT)}
+    domains = [d for d in ctx.domains if "*" not in d]
     if "PHX_HOST" in reads and "PHX_HOST" not in ctx.config_var_names:
-        env["PHX_HOST"] = fly_host
+        # The url host also decides check_origin: the custom domain once it points to Fly.
+        env["PHX_HOST"] = domains[0] if domains else fly_host
+        if domains:
+            advice.notes.append(f"PHX_HOST is {domains[0]} (the app's custom domain): URLs and "
+                                "the socket origin check use it, so before the DNS cutover "
+                                f"LiveView and channels on {fly_host} are refused")
     host_vars = [v for v in ("HOST", "APP_HOST", "HOSTNAME", "URL_HOST", "CANONICAL_HOST",
                              "PUBLIC_HOST", "DOMAIN", "APP_DOMAIN", "WEB_HOST", "BASE_URL",
                              "APP_URL") if v in reads]
@@ -445,6 +510,23 @@ def _env(facts: dict, ctx: AppContext, advice: Advice, fly_host: str) -> dict[st
                 "item": f"Endpoint url host '{facts['url_host']}'",
                 "why": "config/prod.exs hard-codes the Heroku host",
                 "how": f"Change `url: [host: ...]` to \"{fly_host}\" or your custom domain"})
+    host = facts.get("url_host")
+    if (facts.get("sockets") and host and not facts.get("check_origin")
+            and "herokuapp.com" not in host and "." in host
+            and not re.fullmatch(r"(?:.*\.)?(?:example\.(?:com|org|net)|localhost)", host)):
+        # Phoenix's default check_origin accepts only the endpoint's url host.
+        advice.notes.append(
+            f"Channels/LiveView sockets accept only the url host {host} (Phoenix's default "
+            f"check_origin): they work on Fly once {host} points to it, not on {fly_host} "
+            "before the cutover")
+    literals = facts.get("heroku_host_literals") or []
+    if literals:
+        advice.manual_steps.append({
+            "item": "Heroku host in config: " + ", ".join(sorted({v for _, v in literals})),
+            "why": f"{', '.join(sorted({p for p, _ in literals}))} names the Heroku host (e.g. in "
+                   "check_origin), so sockets and LiveView from the Fly host are refused",
+            "how": f"Add https://{fly_host} (and your custom domains) next to it, or read the "
+                   "list from an environment variable"})
     ipv6_env = facts.get("ipv6_env") or ("ECTO_IPV6" if "ECTO_IPV6" in reads else None)
     if ipv6_env:
         env[ipv6_env] = "true"
@@ -485,7 +567,9 @@ def _config(facts: dict, ctx: AppContext, fly_host: str, assets: dict) -> dict[s
 
 def _health(facts: dict):
     """A GET route the app serves without login: a health route, else "/", else the first."""
-    routes = [r for r in facts["routes"] if ":" not in r["path"] and "*" not in r["path"]]
+    forwards = [r for r in facts["routes"] if "forward" in r]
+    routes = [r for r in facts["routes"] if "forward" not in r and ":" not in r["path"]
+              and "*" not in r["path"]]
     open_routes = [r for r in routes if not any(_AUTH_PIPE.search(p) for p in r["pipes"])]
     ssl = " (the app forces SSL)" if facts["force_ssl"] else ""
     for route in open_routes:
@@ -498,6 +582,11 @@ def _health(facts: dict):
         first = open_routes[0]
         return _common.health_check(first["path"], f"{first['file']} has no / route; "
                                     f"GET {first['path']} is the first open one{ssl}")
+    for route in forwards:
+        # GraphiQL serves its page on GET; an API-only router (Absinthe) has nothing else.
+        if "GraphiQL" in route["forward"] and not any(_AUTH_PIPE.search(p) for p in route["pipes"]):
+            return _common.health_check(route["path"], f"{route['file']} has no GET route; "
+                                        f"{route['forward']} at {route['path']} answers GET{ssl}")
     return _common.health_check("/", "no GET route found in a router; check the path in fly.toml"
                                 + ssl)
 
@@ -546,10 +635,12 @@ def render_dockerfile(build: dict) -> str:
         "evidence": "seen in use" if image["evidence"] == "seen" else "derived from hexpm/bob's rules",
         "builder_image": image["builder"],
         "runner_image": image["runner"],
-        "apt_install": _apt(image, ["build-essential", "git", "ca-certificates", "curl", "xz-utils"]),
-        "runner_apt_install": _apt(image, _runner_packages(image)),
+        "apt_install": _apt(image, ["build-essential", "git", "ca-certificates", "curl", "xz-utils"]
+                            + ([] if release else build.get("runtime_packages", []))),
+        "runner_apt_install": _apt(image, _runner_packages(image) + build.get("runtime_packages", [])),
         "mix_env": build["mix_env"],
-        "node_install": _node_install(build["assets"]),
+        "node_install": "\n".join(filter(None, (_rust_install(build.get("rust")),
+                                                  _node_install(build["assets"])))),
         "deps_steps": _deps_steps(build),
         "compile_steps": _compile_steps(build, release),
         "assets_steps": _assets_steps(build["assets"]),
@@ -621,17 +712,108 @@ def _node_install(assets: dict) -> str:
     return "\n".join(lines)
 
 
+# Variables the buildpack itself sets while running hooks (lib/*.sh), not config vars.
+_BUILDPACK_SHELL_VARS = {"MIX_ENV", "PATH", "HOME", "PWD", "build_path", "build_dir", "cache_path",
+                         "env_path", "runtime_path", "erlang_version", "elixir_version"}
+
+
+def _hook_env_reads(buildpack: dict) -> list[str]:
+    """`$NAME` / `${NAME}` read by elixir_buildpack.config hooks (config vars at Heroku build)."""
+    names = set()
+    for key, value in buildpack.items():
+        if key.startswith("hook_") or key in ("pre_compile", "post_compile"):
+            names.update(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", str(value)))
+    return sorted(names - _BUILDPACK_SHELL_VARS)
+
+
+# Programs Heroku's stack image or a buildpack put on the dyno that Elixir libraries run as
+# commands: Mogrify shells out to ImageMagick's `mogrify`/`convert` (Waffle/Arc transforms
+# too); FFmpex/Thumbnex to `ffmpeg`. Debian package names.
+_RUNTIME_TOOLS = (
+    (r"mogrify|waffle|arc", "imagemagick", "ImageMagick (on Heroku's stack image)"),
+    (r"ffmpex|thumbnex", "ffmpeg", "ffmpeg"),
+)
+
+
+def _runtime_packages(facts: dict, ctx: AppContext, notes: list[str]) -> list[str]:
+    deps = facts.get("dep_names") or []
+    packages = []
+    for pattern, package, what in _RUNTIME_TOOLS:
+        users = [d for d in deps if re.fullmatch(pattern, d)]
+        by_buildpack = [str(b) for b in ctx.buildpacks if package in str(b).lower()]
+        if users or by_buildpack:
+            packages.append(package)
+            notes.append(f"The image installs {package}: {', '.join(users + by_buildpack)} "
+                         f"can run {what} at run time, which the Debian base image lacks")
+    return packages
+
+
+def _rust_install(rust: dict | None) -> str:
+    """Rust for Rustler crates the app compiles itself (Heroku apps added a Rust buildpack);
+    rustup is the Rust project's installer, pinned to the app's .tool-versions when it has one."""
+    if not rust:
+        return ""
+    toolchain = rust.get("version") or "stable"
+    return "\n".join([
+        f"# Rust {toolchain} for the app's Rustler crates ({', '.join(rust['crates'])}), from rustup.",
+        "ENV RUSTUP_HOME=/opt/rustup CARGO_HOME=/opt/cargo PATH=/opt/cargo/bin:$PATH",
+        "RUN curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs \\",
+        f"    | sh -s -- -y --profile minimal --default-toolchain {toolchain}",
+    ])
+
+
+# Mix tasks that need the database (Heroku's build had DATABASE_URL; a Docker build does not).
+_DB_TASK = re.compile(r"\bmix\s[^;&|]*\becto\.(?:migrate|create|setup|reset|load|rollback|seed)\b|"
+                      r"priv/repo/seeds\.exs")
+_HOOK_KEYS = ("hook_pre_fetch_dependencies", "pre_compile", "hook_pre_compile", "hook_compile",
+              "hook_post_compile", "post_compile")
+
+
+def _split_hook(value: str) -> tuple[str, str]:
+    """(the part a build can run, the part that needs the database) of a hook. Only an
+    `eval ...` hook chains commands (the buildpack runs `$hook` word-split)."""
+    if not _DB_TASK.search(value):
+        return value, ""
+    body = re.sub(r"^\s*eval\s+", "", value)
+    if body == value:
+        return "", value
+    parts = [p for p in re.split(r"\s*(?:&&|;)\s*", body) if p]
+    keep = [p for p in parts if not _DB_TASK.search(p)]
+    return ("eval " + " && ".join(keep) if keep else ""), " && ".join(p for p in parts if _DB_TASK.search(p))
+
+
+def _database_hooks(buildpack: dict) -> dict[str, str]:
+    return {k: _split_hook(str(buildpack[k]))[1] for k in _HOOK_KEYS
+            if buildpack.get(k) and _DB_TASK.search(str(buildpack[k]))}
+
+
 def _hook(buildpack: dict, key: str) -> str:
     value = buildpack.get(key)
     # The buildpack runs hooks as unquoted `$hook`, i.e. word-split, not through a shell.
-    return f"# {key} from elixir_buildpack.config\nRUN {value}" if value and value != "pwd" else ""
+    if not value or value == "pwd":
+        return ""
+    if _DB_TASK.search(str(value)):
+        build_part, db_part = _split_hook(str(value))
+        comment = (f"# {key} from elixir_buildpack.config: `{db_part}` needs the database, which "
+                   "a build cannot reach;\n# the plan moves it to fly.toml's release_command.")
+        if not build_part:
+            return comment
+        value = build_part
+        comment += "\n"
+    else:
+        comment = ""
+    # A hook is the app's own command; a `cd` in it is not ours to turn into WORKDIR.
+    ignore = "# hadolint ignore=DL3003\n" if re.search(r"(?:^|&&|;|\|\||\beval)\s*cd\s", value) else ""
+    return f"{comment}# {key} from elixir_buildpack.config\n{ignore}RUN {value}"
 
 
 def _deps_steps(build: dict) -> str:
     buildpack = build.get("buildpack") or {}
     steps = []
-    if build["umbrella"]:
-        steps.append("# An umbrella's apps each have a mix.exs (and often config/): copy the tree.")
+    if build.get("copy_tree_first", build["umbrella"]):
+        steps.append("# An umbrella's apps each have a mix.exs (and often config/): copy the tree."
+                     if build["umbrella"] else
+                     "# mix.exs reads other files of the repo (e.g. VERSION): copy the tree first.")
         steps.append("COPY . .")
     else:
         steps.append("# Dependencies first, so code changes do not refetch them.")
@@ -646,17 +828,19 @@ def _deps_steps(build: dict) -> str:
 
 def _compile_steps(build: dict, release: bool) -> str:
     buildpack = build.get("buildpack") or {}
-    steps = [] if build["umbrella"] else ["COPY . ."]
+    steps = [] if build.get("copy_tree_first", build["umbrella"]) else ["COPY . ."]
     steps.append(_hook(buildpack, "pre_compile"))
     steps.append(_hook(buildpack, "hook_pre_compile"))
     compile_cmd = buildpack.get("hook_compile")
-    steps.append(f"# hook_compile from elixir_buildpack.config\nRUN {compile_cmd}" if compile_cmd
+    steps.append(_hook(buildpack, "hook_compile") if compile_cmd
                  else ("RUN mix compile" if release else "RUN mix compile --force"))
     steps.append(_hook(buildpack, "hook_post_compile"))
     hooks = " ".join(str(v) for k, v in buildpack.items() if "compile" in k)
     if not release and build.get("build_release") and "release" not in hooks:
         steps.append("# The Procfile runs a release the Heroku build made (release=true or a release buildpack).")
-        steps.append("RUN mix release --overwrite")
+        steps.append(f"RUN {build.get('release_task') or 'mix release --overwrite'}")
+    # The deprecated `post_compile` ran last, after the buildpack's own release step.
+    steps.append(_hook(buildpack, "post_compile"))
     return "\n".join(s for s in steps if s)
 
 
@@ -684,15 +868,17 @@ def _assets_steps(assets: dict) -> str:
     app_dir = posixpath.normpath(f"/app/{assets['dir']}")
     install = ("yarn install --check-files --pure-lockfile" if assets.get("yarn")
                else "npm prune && npm install --quiet --unsafe-perm && npm rebuild && npm --unsafe-perm prune")
-    lines = ["# Assets as the Phoenix static buildpack built them (lib/build.sh).",
-             f"WORKDIR {app_dir}", f"RUN {install}"]
+    lines = ["# Assets as the Phoenix static buildpack built them (lib/build.sh).", f"WORKDIR {app_dir}"]
+    if assets.get("package_json", True):
+        lines.append(f"RUN {install}")
     path = f"PATH={app_dir}/node_modules/.bin:$PATH"
     if assets.get("compile_script"):
-        # The buildpack sourced the script with its own variables set (lib/build.sh run_compile).
+        # The buildpack sourced the script with its own variables set, under errexit and pipefail
+        # (bin/compile, lib/build.sh run_compile).
         phoenix_dir = posixpath.normpath(f"/app/{assets['phoenix_dir']}")
         lines.append("# The app's own compile script, sourced from the assets dir as the buildpack did.")
         lines.append(f"RUN build_dir=/app phoenix_dir={phoenix_dir} assets_dir={app_dir} "
-                     f"phoenix_ex={phoenix_ex} {path} bash -c '. /app/{assets['compile_script']}'")
+                     f"phoenix_ex={phoenix_ex} {path} bash -eo pipefail -c '. /app/{assets['compile_script']}'")
     else:
         deploy = "yarn deploy" if assets.get("yarn") else "npm run deploy"
         lines.append(f"RUN {path} {deploy}")

@@ -117,8 +117,9 @@ def test_phoenix_processes_release_and_vms():
     # The route the app serves, with the header Fly's proxy adds (force_ssl would redirect).
     assert plan.http_service["health_check_path"] == "/health"
     assert plan.http_service["health_check_headers"] == {"X-Forwarded-Proto": "https"}
-    # Framework variables the example's runtime.exs reads, and only those.
-    assert plan.env == {"PORT": "4000", "PHX_HOST": "acme-phoenix.fly.dev", "ECTO_IPV6": "true",
+    # Framework variables the example's runtime.exs reads, and only those. PHX_HOST is the
+    # app's custom domain: it also decides check_origin, so LiveView keeps working after cutover.
+    assert plan.env == {"PORT": "4000", "PHX_HOST": "www.acme.test", "ECTO_IPV6": "true",
                         "DNS_CLUSTER_QUERY": "acme-phoenix.internal"}
     assert plan.build["mode"] == "dockerfile" and plan.build["generated"] is True
     # The pinned versions (elixir_buildpack.config), on a base image tag that exists.

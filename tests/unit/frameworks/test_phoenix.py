@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -486,7 +487,7 @@ def test_custom_compile_script_and_exported_config_vars(tmp_path):
     dockerfile = phoenix.render_dockerfile(advice.build)
     # Sourced with the buildpack's variables, so `cd $phoenix_dir` in the script works.
     assert "RUN build_dir=/app phoenix_dir=/app assets_dir=/app phoenix_ex=phoenix " in dockerfile
-    assert "bash -c '. /app/script/build-assets'" in dockerfile
+    assert "bash -eo pipefail -c '. /app/script/build-assets'" in dockerfile
     assert "npm run deploy" not in dockerfile  # the app's script replaces the default compile
     assert any("DATABASE_URL, MAILER_KEY" in n and "compile time" in n for n in advice.notes)
     assert lint(tmp_path, dockerfile) == []
@@ -608,7 +609,14 @@ def test_plain_mix_app_without_config_dir_copies_no_config(tmp_path):
         fly_app="bot", procfile=procfile_of(files), config_var_names=[], has_database=False))
     dockerfile = phoenix.render_dockerfile(advice.build)
     assert "COPY config config" not in dockerfile and "COPY . ." in dockerfile
-    # Heroku adds the buildpack's default web (bin/release) when the Procfile has none.
+    # Heroku added the buildpack's default web (bin/release), but with no HTTP server it could
+    # only crash (R10) or sit scaled to 0: on Fly it would be a second bot failing its checks.
+    assert advice.processes == {"worker": "mix run --no-halt"}
+    assert any("No web process" in n for n in advice.notes)
+    with_cowboy = {**files, "mix.exs": files["mix.exs"].replace("deps: []", 'deps: [{:plug_cowboy, "~> 2.0"}]')}
+    root = write_app(tmp_path / "api", with_cowboy)
+    advice = elixir.advise(elixir.detect(root), AppContext(
+        fly_app="api", procfile=procfile_of(with_cowboy), config_var_names=[], has_database=False))
     assert advice.processes == {"worker": "mix run --no-halt", "web": "mix run --no-halt"}
     assert lint(tmp_path, dockerfile) == []
 
@@ -783,3 +791,292 @@ def test_no_procfile_with_the_mix_release_buildpack_runs_its_release(tmp_path):
     assert advice.build["elixir_mode"] == "release" and advice.build["release_name"] == "notes"
     assert advice.processes == {"web": "/app/bin/notes start"}
     assert advice.replaced["web"].startswith("`_build/prod/rel/notes/bin/notes start`")
+
+
+# -- traps from the session-3 corpus (docs/phoenix.md "Real Phoenix apps studied") ------------
+
+
+@pytest.mark.parametrize("line, expected", [
+    # The read is a value of its own; another keyword separates it from :inet6.
+    ('config :shop, Shop.Repo, url: System.get_env("DATABASE_URL"), ssl: true, socket_options: [:inet6]', None),
+    ('socket_options: [:inet6], url: System.get_env("DATABASE_URL")', None),
+    ('http: [:inet6, port: String.to_integer(System.get_env("PORT") || "4000")]', None),
+    # A condition joins the read and :inet6: that variable is the switch.
+    ('socket_options: if System.get_env("ECTO_IPV6") in ~w(true 1), do: [:inet6], else: []', "ECTO_IPV6"),
+    ('url: System.get_env("DATABASE_URL"), socket_options: if(System.get_env("ECTO_IPV6") == "true", do: [:inet6], else: [])', "ECTO_IPV6"),
+    ('maybe_ipv6 = if System.get_env("USE_IP_V6") == "true", do: [:inet6], else: []', "USE_IP_V6"),
+])
+def test_only_a_conditional_env_read_is_the_ipv6_switch(tmp_path, line, expected):
+    files = {**RELEASES_15, "config/runtime.exs": f"import Config\n{line}\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build and phoenix.detect(root).facts["ipv6_env"] == expected
+    assert advice.env.get("DATABASE_URL") is None and advice.env.get("PORT") == "4000"
+    if expected:
+        assert advice.env[expected] == "true"
+
+
+def test_elixir_requirement_from_a_module_attribute(tmp_path):
+    files = {k: v for k, v in PHOENIX_12.items() if k != "elixir_buildpack.config"}
+    files["mix.exs"] = files["mix.exs"].replace(
+        "  def project do\n", '  @elixir_requirement "~> 1.6"\n  # elixir: "~> 1.2" in a comment does not count\n  def project do\n'
+    ).replace('elixir: "~> 1.2"', "elixir: @elixir_requirement")
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert phoenix.detect(root).facts["elixir_requirement"] == "~> 1.6"
+    assert advice.build["elixir_version"].startswith("1.6.")
+
+
+@pytest.mark.parametrize("elixir_version, otp, expect_tag", [
+    # A seen tag of the same OTP major beats a derived newer patch (BanchanArt/banchan@06b2e2a0).
+    ("1.11.4", "23.0", "1.11.4-erlang-23.3-debian-buster-20210208"),
+    # An exact OTP match beats a longer patch of it (GSA/Challenge_gov@6e9e2ddb).
+    ("1.16.3", "26.2.5", "1.16.3-erlang-26.2.5-debian-bookworm-20240612"),
+    # Bob built 1.8 on OTP 20-22 and 1.7 on 19-22 (AgileVentures/sing_for_needs@2c4af3d9).
+    ("1.8.0", "20.3", "1.8.2-erlang-20.3-debian-stretch-20200224"),
+    ("1.7.3", "19.3", "1.7.4-erlang-19.3-debian-stretch-20200224"),
+])
+def test_choose_prefers_exact_then_seen_tags(elixir_version, otp, expect_tag):
+    image, notes = images.choose(elixir_version, otp)
+    assert image.tag == expect_tag
+    assert (image.evidence == "derived") == any("not seen in use" in n for n in notes)
+
+
+DISTILLERY_13 = {
+    **PHOENIX_12,
+    "mix.exs": PHOENIX_12["mix.exs"].replace(
+        '{:postgrex, ">= 0.0.0"}', '{:postgrex, ">= 0.0.0"}, {:distillery, "~> 1.5", runtime: false}'),
+    "rel/config.exs": "use Mix.Releases.Config\nrelease :shop do\n  set version: current_version(:shop)\nend\n",
+    "elixir_buildpack.config": "erlang_version=20.3\nelixir_version=1.6.6\n",
+    "Procfile": "web: _build/prod/rel/shop/bin/shop foreground\n",
+}
+
+
+def test_distillery_binary_in_the_procfile_is_built_with_distillerys_task(tmp_path):
+    root = write_app(tmp_path / "shop", DISTILLERY_13)
+    advice, _ = advise(root, DISTILLERY_13)
+    assert advice.build["elixir_mode"] == "mix"
+    text = phoenix.render_dockerfile(advice.build)
+    assert "mix distillery.release --env=${MIX_ENV}" in text and "--overwrite" not in text
+    assert lint(tmp_path, text) == []
+    line = DISTILLERY_13["Procfile"].split(": ", 1)[1].strip()
+    assert machine.runs_heroku_line(machine_argv(advice, line), line, advice.env)
+
+
+def test_a_cd_in_the_apps_own_hook_is_kept_and_lints(tmp_path):
+    files = {**RELEASES_15, "elixir_buildpack.config":
+             'elixir_version=1.13.4\nerlang_version=24.3.4\nhook_post_compile="cd assets && npm run deploy"\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert "# hadolint ignore=DL3003\nRUN cd assets && npm run deploy" in text
+    assert lint(tmp_path, text) == []
+
+
+def test_static_buildpack_compile_script_wins_over_assets_deploy(tmp_path):
+    """lib/build.sh runs the compile script when it exists, whatever aliases mix.exs has."""
+    files = {**{k: v for k, v in RELEASES_15.items() if k != "assets/package.json"},
+             "mix.exs": RELEASES_15["mix.exs"].replace(
+                 "  def project do\n", '  defp aliases, do: ["assets.deploy": ["esbuild default --minify", "phx.digest"]]\n  def project do\n'),
+             "phoenix_static_buildpack.config": "node_version=16.14.2\n",
+             "compile": "cd $phoenix_dir\nmix assets.deploy\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["assets"]["kind"] == "static-buildpack"
+    text = phoenix.render_dockerfile(advice.build)
+    assert "bash -eo pipefail -c '. /app/compile'" in text
+    assert "npm install" not in text  # no package.json: nothing for npm to install
+    assert lint(tmp_path, text) == []
+
+
+def test_rustler_crates_get_rust_in_the_builder(tmp_path):
+    files = {**RELEASES_15,
+             "mix.exs": RELEASES_15["mix.exs"].replace('{:phoenix,', '{:rustler, "~> 0.29.0"}, {:phoenix,'),
+             "native/notes_nif/Cargo.toml": '[package]\nname = "notes_nif"\n',
+             ".tool-versions": "rust 1.74.1\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert "--default-toolchain 1.74.1" in text and "native/notes_nif" in text
+    assert lint(tmp_path, text) == []
+    precompiled = {**files, "mix.exs": RELEASES_15["mix.exs"].replace('{:phoenix,', '{:rustler_precompiled, "~> 0.6"}, {:phoenix,')}
+    root = write_app(tmp_path / "pre", precompiled)
+    advice, _ = advise(root, precompiled)
+    assert "rustup" not in phoenix.render_dockerfile(advice.build)
+
+
+def test_private_hex_repo_and_hook_credentials_are_a_manual_step(tmp_path):
+    """Oban Pro: `repo: "oban"` in mix.exs and a pre-fetch hook reading license config vars."""
+    files = {**RELEASES_15,
+             "mix.exs": RELEASES_15["mix.exs"].replace(
+                 '{:phoenix,', '{:oban, "~> 2.11"}, {:oban_pro, "~> 0.12", repo: "oban"}, {:phoenix,'),
+             "elixir_buildpack.config": 'elixir_version=1.13.4\nerlang_version=24.3.4\n'
+             'hook_pre_fetch_dependencies="mix hex.repo add oban https://getoban.pro/repo --auth-key ${OBAN_LICENSE_KEY}"\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    step = next(s for s in advice.manual_steps if s["item"].startswith("Build credentials"))
+    assert "OBAN_LICENSE_KEY" in step["item"] and "oban_pro" in step["why"]
+    assert "MIX_ENV" not in step["item"]
+    plain, _ = advise(write_app(tmp_path / "plain", RELEASES_15), RELEASES_15)
+    assert not any(s["item"].startswith("Build credentials") for s in plain.manual_steps)
+
+
+def test_map_fetch_of_system_env_is_a_build_time_read(tmp_path):
+    """BanchanArt/banchan, DefactoSoftware/BearNecessities: `Map.fetch!(System.get_env(), "X")`
+    in prod.exs raises in a build without config vars, and a release would bake it."""
+    files = {**RELEASES_15, "config/prod.exs":
+             'import Config\nconfig :notes, NotesWeb.Endpoint, server: true,\n'
+             '  secret_key_base: Map.fetch!(System.get_env(), "SECRET_KEY_BASE"),\n'
+             '  check_origin: ["https://notes-demo.herokuapp.com"]\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "mix" and "SECRET_KEY_BASE" in advice.build["mode_reason"]
+    items = [s["item"] for s in advice.manual_steps]
+    assert "Config read while building: SECRET_KEY_BASE" in items
+    assert "Heroku host in config: https://notes-demo.herokuapp.com" in items
+
+
+def test_release_binary_eval_in_the_procfile_maps_onto_the_release(tmp_path):
+    files = {**RELEASES_15, "config/runtime.exs": "import Config\n",
+             "elixir_buildpack.config": "elixir_version=1.13.4\nerlang_version=24.3.4\nrelease=true\n",
+             "Procfile": 'web: _build/prod/rel/notes_web/bin/notes_web start\n'
+                         'release: _build/prod/rel/notes_web/bin/notes_web eval "Notes.Release.migrate"\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.build["elixir_mode"] == "release"
+    assert advice.processes == {"web": "/app/bin/notes_web start"}
+    assert advice.release.line == '/app/bin/notes_web eval "Notes.Release.migrate"'
+
+
+def test_graphql_only_router_checks_graphiql(tmp_path):
+    """AgileVentures/sing_for_needs: only `forward` routes; GET / would be 404."""
+    router = '''defmodule NotesWeb.Router do
+  use NotesWeb, :router
+  scope "/" do
+    pipe_through :api
+    forward "/api", Absinthe.Plug, schema: NotesWeb.Schema
+    forward("/graphiql", Absinthe.Plug.GraphiQL, schema: NotesWeb.Schema)
+  end
+end
+'''
+    files = {**RELEASES_15, "lib/notes_web/router.ex": router}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert advice.health_check.path == "/graphiql"
+    files["lib/notes_web/router.ex"] = router.replace('    forward("/graphiql"', '    if Mix.env() == :dev do\n      forward("/graphiql"').replace(
+        "NotesWeb.Schema)\n  end", "NotesWeb.Schema)\n    end\n  end")
+    root = write_app(tmp_path / "dev", files)
+    advice, _ = advise(root, files)
+    assert advice.health_check.path == "/"
+
+
+def test_sockets_on_a_custom_url_host_are_noted(tmp_path):
+    files = {**RELEASES_15,
+             "config/prod.exs": 'import Config\nconfig :notes, NotesWeb.Endpoint, server: true, '
+                                'url: [host: "notes.acme-notes.com", port: 443]\n',
+             "lib/notes_web/endpoint.ex": 'defmodule NotesWeb.Endpoint do\n  use Phoenix.Endpoint, otp_app: :notes\n'
+                                          '  socket "/live", Phoenix.LiveView.Socket\nend\n'}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    assert any("notes.acme-notes.com" in n and "shop-fly.fly.dev" in n for n in advice.notes)
+    files["config/prod.exs"] = files["config/prod.exs"].replace("port: 443]", "port: 443], check_origin: false")
+    root = write_app(tmp_path / "open", files)
+    advice, _ = advise(root, files)
+    assert not any("check_origin" in n for n in advice.notes)
+    # phx.new's placeholder host (DockYard/live_view_demo@10a455cb) is nobody's domain.
+    files["config/prod.exs"] = files["config/prod.exs"].replace("notes.acme-notes.com", "example.com").replace(", check_origin: false", "")
+    root = write_app(tmp_path / "placeholder", files)
+    advice, _ = advise(root, files)
+    assert not any("check_origin" in n for n in advice.notes)
+
+
+@pytest.mark.parametrize("static, package_at, phoenix_lock, expected", [
+    # The config's phoenix_ex counts only where it says package.json is (lib/common.sh).
+    ("assets_path=.\nphoenix_ex=phoenix\n", "assets/package.json", "1.3.4", "phx"),
+    ("assets_path=assets\nphoenix_ex=phoenix\n", "assets/package.json", "1.3.4", "phoenix"),
+    # ... and then only tasks the app's Phoenix has: phoenix.* are gone from 1.4.
+    ("assets_path=assets\nphoenix_ex=phoenix\n", "assets/package.json", "1.4.16", "phx"),
+    # Phoenix 1.2 has no phx.* tasks.
+    ("assets_path=assets\nphoenix_ex=phx\n", "assets/package.json", "1.2.5", "phoenix"),
+])
+def test_phoenix_task_namespace_follows_the_buildpack_and_phoenix(tmp_path, static, package_at,
+                                                                   phoenix_lock, expected):
+    files = {**{k: v for k, v in PHOENIX_12.items() if k != "package.json"},
+             "phoenix_static_buildpack.config": static,
+             package_at: PHOENIX_12["package.json"],
+             "mix.lock": PHOENIX_12["mix.lock"].replace("1.2.5", phoenix_lock)}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert advice.build["assets"]["phoenix_ex"] == expected
+    assert f"mix {expected}.digest" in phoenix.render_dockerfile(advice.build)
+
+
+def test_mix_exs_reading_a_file_gets_the_tree_before_deps(tmp_path):
+    files = {**RELEASES_15, "VERSION": "0.4.2\n",
+             "mix.exs": RELEASES_15["mix.exs"].replace('version: "0.1.0"', 'version: String.trim(File.read!("VERSION"))')}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert "COPY mix.exs mix.lock* ./" not in text
+    assert text.index("COPY . .") < text.index("RUN mix deps.get")
+    assert text.count("COPY . .") == 1 and lint(tmp_path, text) == []
+    path_dep = {**RELEASES_15, "mix.exs": RELEASES_15["mix.exs"].replace(
+        '{:phoenix,', '{:notes_core, path: "libs/notes_core"}, {:phoenix,')}
+    root = write_app(tmp_path / "path", path_dep)
+    advice, _ = advise(root, path_dep)
+    assert "COPY mix.exs mix.lock* ./" not in phoenix.render_dockerfile(advice.build)
+
+
+def test_phx_host_is_the_custom_domain_when_heroku_had_one(tmp_path):
+    files = {**RELEASES_15, "config/runtime.exs":
+             'import Config\nconfig :notes, NotesWeb.Endpoint, url: [host: System.get_env("PHX_HOST") || "example.com"]\n'}
+    root = write_app(tmp_path / "notes", files)
+    detection = phoenix.detect(root)
+    ctx = AppContext(fly_app="notes-fly", procfile=procfile_of(files), config_var_names=[],
+                     has_database=True, domains=["*.notes.example.org", "notes.example.org"])
+    assert phoenix.advise(detection, ctx).env["PHX_HOST"] == "notes.example.org"
+    ctx.domains = []
+    assert phoenix.advise(detection, ctx).env["PHX_HOST"] == "notes-fly.fly.dev"
+
+
+def test_tools_libraries_shell_out_to_are_installed(tmp_path):
+    """Mogrify runs ImageMagick's commands, which Heroku's stack image had; ffmpeg came from a
+    buildpack (EmbersPlatform/embers lists heroku-buildpack-ffmpeg-latest)."""
+    files = {**RELEASES_15, "mix.exs": RELEASES_15["mix.exs"].replace('{:phoenix,', '{:mogrify, "~> 0.9"}, {:phoenix,')}
+    root = write_app(tmp_path / "notes", files)
+    ctx = AppContext(fly_app="n", procfile=procfile_of(files), config_var_names=[], has_database=True,
+                     buildpacks=["https://github.com/HashNuke/heroku-buildpack-elixir",
+                                 "https://github.com/jonathanong/heroku-buildpack-ffmpeg-latest.git"])
+    advice = phoenix.advise(phoenix.detect(root), ctx)
+    text = phoenix.render_dockerfile(advice.build)
+    runner = text[text.index("FROM ${RUNNER_IMAGE}"):]
+    assert "imagemagick" in runner and "ffmpeg" in runner
+    assert lint(tmp_path, text) == []
+    plain, _ = advise(write_app(tmp_path / "plain", RELEASES_15), RELEASES_15)
+    assert "imagemagick" not in phoenix.render_dockerfile(plain.build)
+
+
+@pytest.mark.parametrize("hook, kept, release_line", [
+    # GeorgeKaraszi/MockForum@4fa2573c: the deprecated post_compile migrated while building.
+    ('post_compile="mix ecto.migrate"', None, "/app/bin/migrate"),
+    ('hook_post_compile="eval mix ecto.migrate && mix assets.deploy"', "RUN eval mix assets.deploy", "/app/bin/migrate"),
+])
+def test_database_hooks_leave_the_build_for_the_release_command(tmp_path, hook, kept, release_line):
+    files = {**RELEASES_15, "Procfile": "web: mix phx.server\n",
+             "elixir_buildpack.config": f"elixir_version=1.13.4\nerlang_version=24.3.4\n{hook}\n"}
+    root = write_app(tmp_path / "notes", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert not re.search(r"^RUN .*ecto\.migrate", text, re.M)
+    if kept:
+        assert kept in text
+    assert advice.release.line == release_line
+    assert lint(tmp_path, text) == []
+
+
+def test_post_compile_runs_last_in_the_build(tmp_path):
+    files = {**PHOENIX_12, "elixir_buildpack.config": 'elixir_version=1.6.6\nerlang_version=20.3\npost_compile="mix run priv/gen_sitemap.exs"\n'}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    text = phoenix.render_dockerfile(advice.build)
+    assert text.index("RUN mix compile --force") < text.index("RUN mix run priv/gen_sitemap.exs")
