@@ -109,6 +109,9 @@ def planned_files(plan: dict, root: Path) -> dict[str, tuple[str, int]]:
     elif plan["build"].get("generated") and plan["framework"] in ("java", "static"):
         # Leiningen apps and static sites: no CNB buildpack builds them.
         files.update(frameworks.module(plan["framework"]).scaffold_files(plan, root))
+    target = plan["build"].get("dockerfile")
+    if plan["build"].get("generated") and target and target != "Dockerfile" and "Dockerfile" in files:
+        files[target] = files.pop("Dockerfile")  # the repo keeps its own Dockerfile
     return files
 
 

@@ -82,6 +82,8 @@ class Image:
     installs: str = ""
     # (source, destination) of `COPY --from=<stage>` into the final stage.
     copied_from_stages: tuple[tuple[str, str], ...] = ()
+    # Sources of COPY/ADD from the build context into the final stage (own and inherited).
+    copied_from_context: tuple[str, ...] = ()
     # Set by `bypass_entrypoint`: the ENTRYPOINT fly.toml replaces, and the line a group
     # without a command of its own must name to run what the image ran.
     bypassed: tuple[str, ...] = ()
@@ -271,6 +273,7 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
         entrypoint_missing=missing,
         installs="\n".join(current["runs"]),
         copied_from_stages=tuple(current["stage_copies"]),
+        copied_from_context=tuple(src for sources, _, _ in current["copies"] for src in sources),
         entrypoint_migrates=migrates,
         entrypoint_args=script_args,
         entrypoint_source=script_source,
@@ -487,6 +490,15 @@ def own_command_problem(image: Image) -> str | None:
     return None
 
 
+def _release_only(image: Image) -> bool:
+    """The final stage holds a built Mix/Distillery release (`COPY --from … _build/<env>/rel`)
+    and no mix.exs from the build context (neither it nor the whole context is copied)."""
+    has_release = any(re.search(r"_build/[^/]+/rel(?:/|$)", src) for src, _ in image.copied_from_stages)
+    has_project = any(posixpath.basename(src.rstrip("/")) in ("mix.exs", ".", "") or src in (".", "./")
+                      for src in image.copied_from_context)
+    return has_release and not has_project
+
+
 def missing_program(image: Image, line: str | None) -> str | None:
     """The language tool `line` runs that the app's own image provably lacks, else None.
 
@@ -494,11 +506,15 @@ def missing_program(image: Image, line: str | None) -> str | None:
     busybox, scratch, distroless) and neither a RUN in it nor a `COPY --from` names that
     language: a Mix release image has no `mix`.
     """
-    if image.kind != "dockerfile" or not image.base_image or not _BARE_BASES.match(image.base_image):
+    if image.kind != "dockerfile":
         return None
     words = [w for w in (line or "").split() if not _ENV_PREFIX.match(w)]
     runtime = _TOOL_RUNTIMES.get(words[0]) if words else None
     if runtime is None:
+        return None
+    if runtime == "elixir" and words[0] == "mix" and _release_only(image):
+        return "mix"  # Mix runs only inside a Mix project, and the final stage has none
+    if not image.base_image or not _BARE_BASES.match(image.base_image):
         return None
     pattern = re.compile(rf"\b(?:{_RUNTIME_WORDS[runtime]})", re.I)
     copied = " ".join(src for src, _ in image.copied_from_stages)

@@ -467,7 +467,16 @@ def _build_and_image(inventory: Inventory, framework: str, advice: Advice, notes
     repo = inventory.repo
     build = dict(advice.build)
     image = advice.image
-    if _own_dockerfile(repo):
+    if _dev_dockerfile(inventory):
+        # A development image Heroku never built: build as Heroku did, beside it.
+        notes.append(f"Your {repo.dockerfile_path} has neither CMD nor ENTRYPOINT, so it is a "
+                     "development image, and Heroku built the app with buildpacks; herokufly "
+                     "builds it as Heroku did"
+                     + (f" (into {GENERATED_BESIDE_OWN}, leaving yours alone)"
+                        if build.get("generated") else ""))
+        if build.get("generated"):
+            build["dockerfile"] = GENERATED_BESIDE_OWN
+    elif _own_dockerfile(repo):
         build = {"mode": "dockerfile", "dockerfile": repo.dockerfile_path, "generated": False}
         if repo.heroku_yml_build_config:
             build["args"] = dict(repo.heroku_yml_build_config)  # heroku.yml build.config
@@ -493,6 +502,18 @@ def _build_and_image(inventory: Inventory, framework: str, advice: Advice, notes
         if not (build.get("runtime") or {}).get("language"):
             build.pop("runtime", None)
     return build, image or machine.image_from_buildpacks({})
+
+
+GENERATED_BESIDE_OWN = "Dockerfile.fly"  # herokufly's Dockerfile when the repo has its own
+
+
+def _dev_dockerfile(inventory: Inventory) -> bool:
+    """The repo's own Dockerfile declares no CMD or ENTRYPOINT in any stage (a development
+    image, e.g. dailydrip/firestorm's `FROM elixir` + tools) and Heroku did not build it: its
+    Machine would run the base image's default (`iex`), never the app."""
+    repo = inventory.repo
+    return (_own_dockerfile(repo) and not repo.dockerfile_image.declared
+            and not _heroku_built_the_dockerfile(inventory))
 
 
 def _own_dockerfile(repo: Repo | None) -> bool:
@@ -627,6 +648,12 @@ def _bypass_entrypoint(inventory: Inventory, image: machine.Image, lines: dict[s
     elif needs_commands and image.entrypoint_args == "ignores":
         why = (f"your ENTRYPOINT {script} never reads its arguments, so it would ignore the "
                "command Fly gives each process group")
+    elif (needs_commands and image.entrypoint_args is None
+          and machine.strip_pass_through(list(image.entrypoint))):
+        # Not a script herokufly can read, nor an init wrapper: Heroku ran these lines
+        # without it, and behind it they would only be its arguments.
+        why = (f"your ENTRYPOINT {script} is a program herokufly cannot see exec its "
+               "arguments, so each command Fly gives would only be its arguments")
     else:
         if image.entrypoint_args == "passes":
             notes.append(f"Every command, the release command too, runs behind your ENTRYPOINT "

@@ -292,9 +292,12 @@ CMD ["/app/bin/papercups", "start"]
 @pytest.mark.parametrize("dockerfile,line,missing", [
     (_RELEASE_IMAGE, "POOL_SIZE=2 mix ecto.migrate", "mix"),
     (_RELEASE_IMAGE, "/app/bin/papercups eval Mod.migrate", None),
-    (_RELEASE_IMAGE.replace("openssl ncurses-libs", "openssl elixir"), "mix ecto.migrate", None),
+    # Elixir installed, but the final stage holds only the release: no Mix project to run in
+    (_RELEASE_IMAGE.replace("openssl ncurses-libs", "openssl elixir"), "mix ecto.migrate", "mix"),
     (_RELEASE_IMAGE.replace("FROM alpine:3.13 AS app", "FROM elixir:1.11.3-alpine AS app"),
-     "mix ecto.migrate", None),
+     "mix ecto.migrate", "mix"),
+    (_RELEASE_IMAGE.replace("openssl ncurses-libs", "openssl elixir").replace(
+        "CMD [", "COPY . /src\nCMD ["), "mix ecto.migrate", None),
     ("FROM node:20 AS b\nFROM debian:bookworm-slim\nCOPY --from=b /usr/local/bin/node /usr/local/bin/node\n",
      "node server.js", None),
     ("FROM python:3.12 AS b\nFROM gcr.io/distroless/base-debian12\nCOPY --from=b /app /app\n",
@@ -395,3 +398,14 @@ def test_an_init_wrapper_entrypoint_is_looked_through_with_the_image_given():
     image = machine.image_from_dockerfile('FROM ruby:3.3\nENTRYPOINT ["/usr/bin/tini", "--"]\n')
     argv = machine.machine_exec(image, "bundle exec sidekiq")
     assert runs_heroku_line(argv, "bundle exec sidekiq", {}, image)
+
+
+def test_mix_is_missing_from_a_release_only_final_stage():
+    # AlloyCI/alloy_ci@89a6c4e8: `FROM elixir:1.10-slim` has Mix, but only the release is copied
+    dockerfile = ("FROM elixir:1.10 AS build\nWORKDIR /opt/app\nCOPY . .\nRUN mix release\n"
+                  "FROM elixir:1.10-slim\nWORKDIR /app\n"
+                  "COPY --from=build /opt/app/_build/prod/rel/alloy_ci ./\nENTRYPOINT [\"bin/alloy_ci\"]\n")
+    image = machine.image_from_dockerfile(dockerfile)
+    assert machine.missing_program(image, "mix ecto.migrate") == "mix"
+    with_source = dockerfile.replace("WORKDIR /app\n", "WORKDIR /app\nCOPY mix.exs ./\n")
+    assert machine.missing_program(machine.image_from_dockerfile(with_source), "mix ecto.migrate") is None

@@ -209,3 +209,16 @@ def test_only_buildpacks_the_cnb_builder_lacks_are_custom(tmp_path):
     step = next(s for s in plan["manual_steps"] if s["item"] == "Custom buildpacks")
     assert "heroku-buildpack-pgbouncer" in step["why"] and "metrics" not in step["why"]
     assert "heroku-buildpack-go" not in step["why"]
+
+
+def test_an_entrypoint_program_herokufly_cannot_read_is_replaced_for_other_groups(tmp_path):
+    # AlloyCI/alloy_ci: ENTRYPOINT is the release's own script, built in the image; Heroku ran
+    # the Procfile lines (buildpacks) without it, and behind it they would be its arguments.
+    write(tmp_path, {"Dockerfile": "FROM python:3.12\nENTRYPOINT [\"/usr/local/bin/appctl\"]\nCMD [\"serve\"]\n",
+                     "requirements.txt": "flask\n",
+                     "Procfile": "web: gunicorn app:app\nworker: rq worker default\n"})
+    plan = plan_of(tmp_path)
+    assert plan["entrypoint"]["replaces"] == ["/usr/local/bin/appctl"]
+    assert plan["processes"]["app"] == "'/usr/local/bin/appctl serve'"  # the image's own command
+    assert plan["process_checks"]["worker"]["machine_exec"] == ["/bin/bash", "-c", "rq worker default"]
+    assert_every_process_runs_heroku(plan)
