@@ -72,8 +72,10 @@ def _expect(name: str) -> dict:
     if _heroku_yml_builds_docker(app / "heroku.yml"):
         # Container stack: heroku.yml `run` (else the image's CMD) behind the image's ENTRYPOINT,
         # and its `release` command; the Procfile is not used.
-        expect.update(procfile_check="image-cmd", heroku_entrypoint=True,
-                      heroku=_heroku_yml_lines(app / "heroku.yml"))
+        lines = _heroku_yml_lines(app / "heroku.yml")
+        expect.update(heroku_entrypoint=True, heroku=lines)
+        if "web" not in lines:
+            expect["procfile_check"] = "image-cmd"  # no run.web: Heroku ran the image's CMD
         return expect
     try:
         env = json.loads((app / "app.json").read_text()).get("env") or {}
@@ -111,7 +113,7 @@ def _heroku_yml_builds_docker(path: Path) -> bool:
 
 
 def _heroku_yml_lines(path: Path) -> dict[str, str]:
-    """heroku.yml `run` entries other than web, and `release`, as command lines."""
+    """heroku.yml `run` entries (web too: it replaces the image's CMD) and `release`."""
     try:
         doc = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError:
@@ -124,8 +126,8 @@ def _heroku_yml_lines(path: Path) -> dict[str, str]:
         command = entry.get("command") if isinstance(entry, dict) else entry
         if isinstance(command, list):
             command = " ".join(str(c) for c in command)
-        if kind != "web" and isinstance(command, str):
-            lines[kind] = command
+        if isinstance(command, str):
+            lines[kind] = command  # run.web replaces the image's CMD on Heroku
     return lines
 
 
