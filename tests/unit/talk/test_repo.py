@@ -195,3 +195,13 @@ def test_framework_is_named(tmp_path, files, framework):
 def test_missing_repo_directory_is_a_user_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         read_repo(tmp_path / "nope")
+
+
+def test_an_umbrella_whose_apps_live_outside_apps_is_phoenix(tmp_path):
+    # apps_path: "src": the Phoenix app is src/web, which the Mix detection reads.
+    (tmp_path / "src" / "web").mkdir(parents=True)
+    (tmp_path / "mix.exs").write_text('defmodule U.MixProject do\n  def project, do: '
+                                      '[apps_path: "src", deps: []]\nend\n')
+    (tmp_path / "src" / "web" / "mix.exs").write_text(
+        'defmodule Web.MixProject do\n  def project, do: [app: :web, deps: [{:phoenix, "~> 1.6"}]]\nend\n')
+    assert read_repo(tmp_path).framework == "phoenix"
