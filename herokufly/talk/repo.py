@@ -85,11 +85,10 @@ def read_repo(path: str | Path) -> Repo:
     _read_elixir(base, repo)
     _read_versions(base, repo)
     repo.detections = frameworks.detect_all(base)
-    mix = next((d for d in repo.detections if d.name in ("phoenix", "elixir")), None)
-    if repo.framework in ("phoenix", "elixir") and mix is not None:
-        # The Mix detection reads apps_path (any folder, module attributes) and the root
-        # deps of an umbrella; the quick read above looks only in apps/.
-        repo.framework = mix.name
+    if repo.framework == "elixir" and any(d.name == "phoenix" for d in repo.detections):
+        # The Mix detection follows apps_path to any folder; the quick read above looks
+        # only in apps/. Either one seeing Phoenix makes it a Phoenix app.
+        repo.framework = "phoenix"
     elif repo.framework == "unknown":
         repo.framework = repo.detections[0].name if repo.detections else _other_framework(base)
     return repo
