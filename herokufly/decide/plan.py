@@ -353,8 +353,9 @@ def _offline_unknowns(inventory: Inventory, options: PlanOptions) -> list[str]:
         unknowns.append("dyno sizes and counts (assumed 1 Standard-1X dyno per Procfile process)")
     else:
         unknowns.append("dyno sizes and counts actually running (app.json formation used; a "
-                        "process type it does not list is planned with 1 Machine, although "
-                        "Heroku starts only web by itself: `fly scale count GROUP=0` stops one)")
+                        "process type it does not list is planned with 1 Machine, or none when "
+                        "it is a one-off task, although Heroku starts only web by itself: "
+                        "`fly scale count GROUP=0` stops one)")
     unknowns += [
         "config vars set on Heroku but not declared in app.json env",
         "add-ons provisioned on Heroku but not declared in app.json (and their real plans and prices)",
