@@ -194,8 +194,18 @@ def python_base(detection: Detection, ctx: AppContext) -> Advice:
     """Build, hooks, config kinds and IPv6: what every Python app shares."""
     facts = detection.facts
     advice = Advice(build={})
-    advice.build = _common.buildpacks_build(ctx, "python", facts.get("python_version"),
-                                            facts.get("python_version_source"), advice.notes)
+    if node.builds_own_image(ctx):
+        # Its base image picks the Python (simbapay-backend: python:3.9-alpine beside a
+        # Pipfile.lock pinning 3.9); the builder's range does not apply.
+        advice.build = _common.buildpacks_build(ctx, "python", None, None, [])
+        advice.build["runtime"] = {"language": "python", "version": facts.get("python_version"),
+                                   "source": facts.get("python_version_source"),
+                                   "supported": None}
+        advice.notes.append("Python comes from your Dockerfile's base image, so the CNB "
+                            "builder's Python versions do not apply")
+    else:
+        advice.build = _common.buildpacks_build(ctx, "python", facts.get("python_version"),
+                                                facts.get("python_version_source"), advice.notes)
     if ctx.user_dockerfile is None:
         _builder_steps(facts, ctx, advice)
     elif facts.get("python_version_source") == "runtime.txt":
