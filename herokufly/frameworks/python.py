@@ -132,6 +132,7 @@ def python_facts(root: Path) -> dict:
         "aptfile_step": _classic_scripts.aptfile_step(read_text(root, "Aptfile"),
                                                       read_text(root, "project.toml")),
         "node_lockfile": any((Path(root) / f).is_file() for f in node.LOCKFILES),
+        "node_start_script": _has_start_script(root),
         "build_sees_config_vars": _runtime.build_sees_config_vars(read_text(root, "project.toml")),
         "flask_default_app": flask_default_app,
         "packages": sorted(p for p in ("django", "celery", "gunicorn", "uvicorn", "flask",
@@ -153,10 +154,39 @@ def python_facts(root: Path) -> dict:
     }
 
 
+def _has_start_script(root: Path) -> bool:
+    try:
+        package = read_json(root, "package.json")
+    except ConfigError:
+        return False  # the Node.js module names the broken file
+    scripts = (package or {}).get("scripts")
+    return isinstance(scripts, dict) and isinstance(scripts.get("start"), str)
+
+
+def _classic_node_web(facts: dict, ctx: AppContext, advice: Advice) -> None:
+    """No buildpack set and no web line: Heroku's classic detection tried Node.js before
+    Python (Dev Center "Buildpacks": officially supported buildpacks, detected in the order
+    Ruby, Node.js, Clojure, Python, ...), so it built a repo with a package.json `start` as
+    Node.js and ran `npm start` (heroku-buildpack-nodejs default web). The CNB builder tries
+    Python first (builder-24/builder.toml order), so the plan names the Node.js buildpack."""
+    if ("web" in advice.processes or ctx.buildpacks or ctx.user_dockerfile is not None
+            or not facts.get("node_start_script")):
+        return
+    advice.processes["web"] = "npm start"
+    advice.build["buildpacks"] = ["heroku/nodejs"]
+    if not facts.get("node_lockfile", True):
+        advice.manual_steps.append(dict(node.LOCKFILE_STEP))
+    advice.notes.append("No buildpack set and no web line: Heroku's classic detection tries "
+                        "Node.js before Python, so it built this repo as Node.js and ran `npm "
+                        "start`; fly.toml lists heroku/nodejs so the builder does the same (the "
+                        "requirements.txt is not installed, as on Heroku)")
+
+
 def advise(detection: Detection, ctx: AppContext) -> Advice:
     facts = detection.facts
     advice = python_base(detection, ctx)
     advice.processes = _common.web_processes(ctx, None, "", advice)
+    _classic_node_web(facts, ctx, advice)
     proposal = None
     if facts.get("has_alembic_ini") or "alembic" in facts.get("packages", []):
         proposal = "alembic upgrade head"

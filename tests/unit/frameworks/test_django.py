@@ -225,3 +225,24 @@ def test_procfile_without_web_beside_a_dockerfile_says_heroku_never_ran_its_comm
     plan = plan_of(tmp_path)
     assert any("Heroku ran no web process (the Procfile has only api)" in n
                for n in plan["notes"])
+
+
+@pytest.mark.parametrize("extra, node_web", [
+    ({}, True),
+    ({"Procfile": "worker: python bot.py\n"}, True),
+    ({"Procfile": "web: gunicorn app:app\n"}, False),  # the Procfile's web line decides
+    ({"app.json": {"buildpacks": [{"url": "heroku/python"}]}}, False),  # set, not detected
+])
+def test_no_web_line_and_a_start_script_heroku_built_it_as_node(tmp_path, extra, node_web):
+    write(tmp_path, {"requirements.txt": "nltk\n", "yarn.lock": "",
+                     "package.json": {"scripts": {"start": "next start"}}, **extra})
+    plan = plan_of(tmp_path)
+    assert (plan["build"].get("buildpacks") == ["heroku/nodejs"]) is node_web
+    assert ("app" in plan["process_checks"]) is (node_web or "web:" in extra.get("Procfile", ""))
+
+
+def test_node_built_by_classic_detection_without_a_lockfile_is_a_manual_step(tmp_path):
+    write(tmp_path, {"requirements.txt": "nltk\n", "package.json": {"scripts": {"start": "x"}}})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["buildpacks"] == ["heroku/nodejs"]
+    assert any("lockfile" in s["why"] for s in plan["manual_steps"])
