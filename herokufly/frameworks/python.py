@@ -164,19 +164,20 @@ def _has_start_script(root: Path) -> bool:
 
 
 def _classic_node_web(facts: dict, ctx: AppContext, advice: Advice) -> None:
-    """No buildpack set and no web line: Heroku's classic detection tried Node.js before
+    """No buildpack set and no Procfile process: Heroku's classic detection tried Node.js before
     Python (Dev Center "Buildpacks": officially supported buildpacks, detected in the order
     Ruby, Node.js, Clojure, Python, ...), so it built a repo with a package.json `start` as
     Node.js and ran `npm start` (heroku-buildpack-nodejs default web). The CNB builder tries
-    Python first (builder-24/builder.toml order), so the plan names the Node.js buildpack."""
-    if ("web" in advice.processes or ctx.buildpacks or ctx.user_dockerfile is not None
+    Python first (builder-24/builder.toml order), so the plan names the Node.js buildpack.
+    Procfile lines that run Python say the app had the Python buildpack set: left alone."""
+    if (advice.processes or ctx.buildpacks or ctx.user_dockerfile is not None
             or not facts.get("node_start_script")):
         return
     advice.processes["web"] = "npm start"
     advice.build["buildpacks"] = ["heroku/nodejs"]
     if not facts.get("node_lockfile", True):
         advice.manual_steps.append(dict(node.LOCKFILE_STEP))
-    advice.notes.append("No buildpack set and no web line: Heroku's classic detection tries "
+    advice.notes.append("No buildpack set and no Procfile: Heroku's classic detection tries "
                         "Node.js before Python, so it built this repo as Node.js and ran `npm "
                         "start`; fly.toml lists heroku/nodejs so the builder does the same (the "
                         "requirements.txt is not installed, as on Heroku)")

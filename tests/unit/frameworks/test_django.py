@@ -229,7 +229,7 @@ def test_procfile_without_web_beside_a_dockerfile_says_heroku_never_ran_its_comm
 
 @pytest.mark.parametrize("extra, node_web", [
     ({}, True),
-    ({"Procfile": "worker: python bot.py\n"}, True),
+    ({"Procfile": "worker: python bot.py\n"}, False),  # runs Python: its buildpack was set
     ({"Procfile": "web: gunicorn app:app\n"}, False),  # the Procfile's web line decides
     ({"app.json": {"buildpacks": [{"url": "heroku/python"}]}}, False),  # set, not detected
 ])
