@@ -735,6 +735,11 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
         if "web" in lines:
             notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; on Fly "
                          "the web group runs your Dockerfile's ENTRYPOINT/CMD instead")
+        elif lines:
+            notes.append("Heroku ran no web process (the Procfile has only "
+                         f"{', '.join(sorted(lines))}); the web group runs your Dockerfile's "
+                         "ENTRYPOINT/CMD, which Heroku never ran (`fly scale count app=0` if it "
+                         "is not meant to serve)")
         lines["web"] = ""
     if "release" in heroku:
         return lines, frameworks.Release(heroku["release"], "the Procfile's release process, "

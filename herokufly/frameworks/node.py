@@ -131,12 +131,25 @@ def migration_command(facts: dict) -> str | None:
     return None
 
 
+def builds_own_image(ctx: AppContext) -> bool:
+    """The plan builds the repo's own Dockerfile (one with a CMD or ENTRYPOINT; one without is
+    a development image the plan builds beside, with buildpacks, as decide/plan.py does)."""
+    return ctx.user_dockerfile is not None and ctx.user_dockerfile.declared
+
+
 def advise(detection: Detection, ctx: AppContext) -> Advice:
     facts = detection.facts
     advice = Advice(build={})
-    advice.build = _common.buildpacks_build(ctx, "nodejs", facts.get("node_version"),
-                                            "package.json engines.node"
-                                            if facts.get("node_version") else None, advice.notes)
+    source = "package.json engines.node" if facts.get("node_version") else None
+    if builds_own_image(ctx):
+        advice.build = _common.buildpacks_build(ctx, "nodejs", None, None, [])
+        advice.build["runtime"] = {"language": "nodejs", "version": facts.get("node_version"),
+                                   "source": source, "supported": None}
+        advice.notes.append("Node.js comes from your Dockerfile's base image, so the CNB "
+                            "builder's Node.js versions do not apply")
+    else:
+        advice.build = _common.buildpacks_build(ctx, "nodejs", facts.get("node_version"),
+                                                source, advice.notes)
     default_web = "npm start" if "start" in facts.get("scripts", []) else (
         "node server.js" if facts.get("has_server_js") else None)
     advice.processes = _common.web_processes(ctx, default_web, "what Heroku's Node.js "

@@ -132,6 +132,7 @@ def python_facts(root: Path) -> dict:
         "aptfile_step": _classic_scripts.aptfile_step(read_text(root, "Aptfile"),
                                                       read_text(root, "project.toml")),
         "node_lockfile": any((Path(root) / f).is_file() for f in node.LOCKFILES),
+        "node_start_script": _has_start_script(root),
         "build_sees_config_vars": _runtime.build_sees_config_vars(read_text(root, "project.toml")),
         "flask_default_app": flask_default_app,
         "packages": sorted(p for p in ("django", "celery", "gunicorn", "uvicorn", "flask",
@@ -153,10 +154,40 @@ def python_facts(root: Path) -> dict:
     }
 
 
+def _has_start_script(root: Path) -> bool:
+    try:
+        package = read_json(root, "package.json")
+    except ConfigError:
+        return False  # the Node.js module names the broken file
+    scripts = (package or {}).get("scripts")
+    return isinstance(scripts, dict) and isinstance(scripts.get("start"), str)
+
+
+def _classic_node_web(facts: dict, ctx: AppContext, advice: Advice) -> None:
+    """No buildpack set and no Procfile process: Heroku's classic detection tried Node.js before
+    Python (Dev Center "Buildpacks": officially supported buildpacks, detected in the order
+    Ruby, Node.js, Clojure, Python, ...), so it built a repo with a package.json `start` as
+    Node.js and ran `npm start` (heroku-buildpack-nodejs default web). The CNB builder tries
+    Python first (builder-24/builder.toml order), so the plan names the Node.js buildpack.
+    Procfile lines that run Python say the app had the Python buildpack set: left alone."""
+    if (advice.processes or ctx.buildpacks or ctx.user_dockerfile is not None
+            or not facts.get("node_start_script")):
+        return
+    advice.processes["web"] = "npm start"
+    advice.build["buildpacks"] = ["heroku/nodejs"]
+    if not facts.get("node_lockfile", True):
+        advice.manual_steps.append(dict(node.LOCKFILE_STEP))
+    advice.notes.append("No buildpack set and no Procfile: Heroku's classic detection tries "
+                        "Node.js before Python, so it built this repo as Node.js and ran `npm "
+                        "start`; fly.toml lists heroku/nodejs so the builder does the same (the "
+                        "requirements.txt is not installed, as on Heroku)")
+
+
 def advise(detection: Detection, ctx: AppContext) -> Advice:
     facts = detection.facts
     advice = python_base(detection, ctx)
     advice.processes = _common.web_processes(ctx, None, "", advice)
+    _classic_node_web(facts, ctx, advice)
     proposal = None
     if facts.get("has_alembic_ini") or "alembic" in facts.get("packages", []):
         proposal = "alembic upgrade head"
@@ -194,8 +225,18 @@ def python_base(detection: Detection, ctx: AppContext) -> Advice:
     """Build, hooks, config kinds and IPv6: what every Python app shares."""
     facts = detection.facts
     advice = Advice(build={})
-    advice.build = _common.buildpacks_build(ctx, "python", facts.get("python_version"),
-                                            facts.get("python_version_source"), advice.notes)
+    if node.builds_own_image(ctx):
+        # Its base image picks the Python (simbapay-backend: python:3.9-alpine beside a
+        # Pipfile.lock pinning 3.9); the builder's range does not apply.
+        advice.build = _common.buildpacks_build(ctx, "python", None, None, [])
+        advice.build["runtime"] = {"language": "python", "version": facts.get("python_version"),
+                                   "source": facts.get("python_version_source"),
+                                   "supported": None}
+        advice.notes.append("Python comes from your Dockerfile's base image, so the CNB "
+                            "builder's Python versions do not apply")
+    else:
+        advice.build = _common.buildpacks_build(ctx, "python", facts.get("python_version"),
+                                                facts.get("python_version_source"), advice.notes)
     if ctx.user_dockerfile is None:
         _builder_steps(facts, ctx, advice)
     elif facts.get("python_version_source") == "runtime.txt":

@@ -199,3 +199,50 @@ def test_python_aptfile_becomes_deb_packages_config(tmp_path):
     write(tmp_path, {"requirements.txt": "flask\n", ".python-version": "3.12\n",
                      "Aptfile": "tesseract-ocr\nlibtesseract-dev\n", "Procfile": "web: gunicorn app:app\n"})
     assert 'install = ["tesseract-ocr", "libtesseract-dev"]' in _steps(plan_of(tmp_path))["Aptfile"]["how"]
+
+
+@pytest.mark.parametrize("dockerfile, own_image", [
+    ('FROM python:3.9-alpine\nCOPY . /app\nCMD ["gunicorn", "main:app"]\n', True),
+    # No CMD/ENTRYPOINT: a development image; the plan builds with the CNB builder instead.
+    ("FROM python:3.9-alpine\nCOPY . /app\n", False),
+])
+def test_python_version_is_checked_only_when_the_builder_installs_it(tmp_path, dockerfile,
+                                                                     own_image):
+    write(tmp_path, {"Procfile": "web: gunicorn main:app\n", "requirements.txt": "flask\n",
+                     "runtime.txt": "python-3.9.1\n", "Dockerfile": dockerfile})
+    plan = plan_of(tmp_path)
+    too_old = any("older than the oldest python" in n for n in plan["notes"]) or any(
+        "installs no python that old" in s["why"] for s in plan["manual_steps"])
+    assert too_old is not own_image
+    assert plan["build"]["runtime"]["supported"] is (None if own_image else False)
+    assert any("Python comes from your Dockerfile" in n for n in plan["notes"]) is own_image
+
+
+def test_procfile_without_web_beside_a_dockerfile_says_heroku_never_ran_its_command(tmp_path):
+    write(tmp_path, {"Procfile": "api: gunicorn main:app\n", "requirements.txt": "flask\n",
+                     "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\n'
+                                   'ENTRYPOINT ["python", "-m", "flask", "run"]\n'})
+    plan = plan_of(tmp_path)
+    assert any("Heroku ran no web process (the Procfile has only api)" in n
+               for n in plan["notes"])
+
+
+@pytest.mark.parametrize("extra, node_web", [
+    ({}, True),
+    ({"Procfile": "worker: python bot.py\n"}, False),  # runs Python: its buildpack was set
+    ({"Procfile": "web: gunicorn app:app\n"}, False),  # the Procfile's web line decides
+    ({"app.json": {"buildpacks": [{"url": "heroku/python"}]}}, False),  # set, not detected
+])
+def test_no_web_line_and_a_start_script_heroku_built_it_as_node(tmp_path, extra, node_web):
+    write(tmp_path, {"requirements.txt": "nltk\n", "yarn.lock": "",
+                     "package.json": {"scripts": {"start": "next start"}}, **extra})
+    plan = plan_of(tmp_path)
+    assert (plan["build"].get("buildpacks") == ["heroku/nodejs"]) is node_web
+    assert ("app" in plan["process_checks"]) is (node_web or "web:" in extra.get("Procfile", ""))
+
+
+def test_node_built_by_classic_detection_without_a_lockfile_is_a_manual_step(tmp_path):
+    write(tmp_path, {"requirements.txt": "nltk\n", "package.json": {"scripts": {"start": "x"}}})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["buildpacks"] == ["heroku/nodejs"]
+    assert any("lockfile" in s["why"] for s in plan["manual_steps"])

@@ -256,3 +256,13 @@ def test_typeorm_without_ormconfig_gets_a_note_not_a_failing_release(tmp_path):
     plan = plan_of(tmp_path)
     assert plan["release"] is None
     assert any("-d <data source>" in n for n in plan["notes"])
+
+
+def test_old_engines_pin_is_not_the_builders_concern_with_an_own_dockerfile(tmp_path):
+    write(tmp_path, {"package.json": {"engines": {"node": "8.x"}, "scripts": {"start": "node a"}},
+                     "package-lock.json": "{}",
+                     "Dockerfile": 'FROM node:20-alpine\nCOPY . /app\nCMD ["node", "a"]\n'})
+    plan = plan_of(tmp_path)
+    assert plan["build"]["runtime"]["supported"] is None
+    assert not any("end-of-life" in n for n in plan["notes"])
+    assert any("Node.js comes from your Dockerfile" in n for n in plan["notes"])
