@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 from pathlib import Path
 
 from herokufly.frameworks._files import read_json, read_text, version_tuple
@@ -33,6 +34,7 @@ _ECTO_REPOS = re.compile(r"config\s+:(?P<app>[a-z_]\w*)\s*,\s*ecto_repos:")
 _URL_HOST = re.compile(r"url:\s*\[[^\]]*host:\s*\"(?P<host>[^\"]+)\"")
 _RELEASE_MODULE = re.compile(r"defmodule\s+(?P<module>[A-Z][\w.]*)\s+do")
 _BUILDPACK_LINE = re.compile(r"^\s*(?P<key>[a-z_]+)=(?P<value>.*)$")
+_ASSIGNMENT_WORD = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$", re.S)
 
 BUILDPACK_KEYS = ("erlang_version", "elixir_version", "always_rebuild", "release", "runtime_path",
                   "hook_pre_fetch_dependencies", "hook_pre_compile", "hook_compile",
@@ -386,6 +388,10 @@ def _key_values(root: Path, rel: str, keys: tuple[str, ...]) -> dict | None:
         return None
     values: dict[str, str] = {}
     for line in text.splitlines():
+        several = _assignments(line)
+        if several:
+            values.update((key, value) for key, value in several if key in keys)
+            continue
         found = _BUILDPACK_LINE.match(line.split(" #", 1)[0] if not line.lstrip().startswith("#") else "")
         if found and found.group("key") in keys:
             value = found.group("value").strip()
@@ -393,6 +399,22 @@ def _key_values(root: Path, rel: str, keys: tuple[str, ...]) -> dict | None:
                 value = value[1:-1]
             values[found.group("key")] = value
     return values
+
+
+def _assignments(line: str) -> list[tuple[str, str]]:
+    """`a=1 b=2` on one line: bash (the buildpack sources the file) sets both.
+
+    Only lines made of two or more assignments and nothing else; a line that
+    goes on with a command word leaves the shell's variables unset in bash, and
+    is read by the one-key rule like before."""
+    try:
+        words = shlex.split(line, comments=True)
+    except ValueError:
+        return []
+    pairs = [_ASSIGNMENT_WORD.match(word) for word in words]
+    if len(pairs) < 2 or not all(pairs):
+        return []
+    return [(found.group("key"), found.group("value")) for found in pairs]
 
 
 def _tool_versions(root: Path) -> dict:

@@ -1080,3 +1080,13 @@ def test_post_compile_runs_last_in_the_build(tmp_path):
     advice, _ = advise(root, files)
     text = phoenix.render_dockerfile(advice.build)
     assert text.index("RUN mix compile --force") < text.index("RUN mix run priv/gen_sitemap.exs")
+
+
+def test_two_assignments_on_one_buildpack_config_line_set_both(tmp_path):
+    # bash (the buildpack sources the file) sets both.
+    files = {**PHOENIX_12,
+             "elixir_buildpack.config": "elixir_version=1.13.3 erlang_version=23.3.4  # pins\n"}
+    root = write_app(tmp_path / "shop", files)
+    buildpack = phoenix.detect(root).facts["buildpack"]
+    assert buildpack["elixir_version"] == "1.13.3"
+    assert buildpack["erlang_version"] == "23.3.4"
