@@ -835,6 +835,9 @@ def test_elixir_requirement_from_a_module_attribute(tmp_path):
     # Bob built 1.8 on OTP 20-22 and 1.7 on 19-22 (AgileVentures/sing_for_needs@2c4af3d9).
     ("1.8.0", "20.3", "1.8.2-erlang-20.3-debian-stretch-20200224"),
     ("1.7.3", "19.3", "1.7.4-erlang-19.3-debian-stretch-20200224"),
+    # Bob built 1.10 on OTP 21-22; OTP 21 stays OTP 21 (Alexxfrolov/bloomchain@fd56d4ab).
+    ("1.10", "21.3.3", "1.10.4-erlang-21.3-debian-stretch-20200224"),
+    ("1.10.3", "21.3.3", "1.10.4-erlang-21.3-debian-stretch-20200224"),
 ])
 def test_choose_prefers_exact_then_seen_tags(elixir_version, otp, expect_tag):
     image, notes = images.choose(elixir_version, otp)
