@@ -28,6 +28,9 @@ _ENV_READ = re.compile(
 _LOCK_VERSION = r"\"{name}\":\s*\{{:hex,\s*:{name},\s*\"(?P<v>[^\"]+)\""
 _DEP_REQ = r"\{{\s*:{name}\s*,\s*\"(?P<req>[^\"]+)\""
 _ROUTE = re.compile(r"^\s*(?P<verb>get|live|forward)[\s(]+\"(?P<path>[^\"]*)\"(?P<rest>.*)$")
+# `resources "/posts", PostController[, only:/except:/singleton:]` defines GET /posts (:index,
+# or :show for a singleton) unless its options leave that action out (Phoenix.Router.resources).
+_RESOURCES = re.compile(r"^\s*resources[\s(]+\"(?P<path>[^\"]*)\"\s*,\s*[A-Z][\w.]*(?P<rest>.*)$")
 _SCOPE = re.compile(r"^\s*scope[\s(]+\"(?P<path>[^\"]*)\"")
 _PIPE = re.compile(r"^\s*pipe_through\s+(?P<pipes>.+)$")
 _ECTO_REPOS = re.compile(r"config\s+:(?P<app>[a-z_]\w*)\s*,\s*ecto_repos:")
@@ -338,6 +341,12 @@ def _parse_router(text: str, rel: str) -> list[dict]:
             if stack:
                 stack.pop()
             continue
+        resource = _RESOURCES.match(line)
+        if resource and not dev_only and _resources_answers_get(resource.group("rest")):
+            routes.append(_route_entry(stack, resource.group("path"), rel))
+        if resource and opens:  # nested resources live under /<path>/:id (not a fixed path)
+            stack.append((resource.group("path").rstrip("/") + "/:id", [], dev_only))
+            continue
         if opens:
             dev = dev_only or bool(re.search(r"^\s*if\b.*(Mix\.env|dev_routes)", line))
             stack.append(("", [], dev))
@@ -348,15 +357,29 @@ def _parse_router(text: str, rel: str) -> list[dict]:
             continue
         route = _ROUTE.match(line)
         if route and not dev_only:
-            prefix = "".join(s[0].rstrip("/") for s in stack)
-            path = prefix + "/" + route.group("path").lstrip("/") if route.group("path") != "/" else (prefix or "/")
-            entry = {"path": path or "/", "pipes": [p for s in stack for p in s[1]], "file": rel}
+            entry = _route_entry(stack, route.group("path"), rel)
             if route.group("verb") == "forward":
                 # A plug mounted at a path (e.g. Absinthe's GraphiQL, which answers GET).
                 target = re.match(r"\s*[,)]?\s*,?\s*(?P<plug>[A-Z][\w.]*)", route.group("rest"))
                 entry["forward"] = target.group("plug") if target else ""
             routes.append(entry)
     return routes
+
+
+def _route_entry(stack: list[tuple[str, list[str], bool]], path: str, rel: str) -> dict:
+    prefix = "".join(s[0].rstrip("/") for s in stack)
+    full = prefix + "/" + path.lstrip("/") if path != "/" else (prefix or "/")
+    return {"path": full or "/", "pipes": [p for s in stack for p in s[1]], "file": rel}
+
+
+def _resources_answers_get(options: str) -> bool:
+    """Whether `resources` options keep the action GET <path> runs (:index; :show for a singleton)."""
+    action = "show" if re.search(r"\bsingleton:\s*true", options) else "index"
+    only = re.search(r"\bonly:\s*\[([^\]]*)\]", options)
+    if only:
+        return f":{action}" in re.findall(r":\w+", only.group(1))
+    excluded = re.search(r"\bexcept:\s*\[([^\]]*)\]", options)
+    return not (excluded and f":{action}" in re.findall(r":\w+", excluded.group(1)))
 
 
 def strip_comments(text: str) -> str:

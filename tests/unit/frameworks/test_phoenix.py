@@ -1093,3 +1093,24 @@ def test_two_assignments_on_one_buildpack_config_line_set_both(tmp_path):
     buildpack = phoenix.detect(root).facts["buildpack"]
     assert buildpack["elixir_version"] == "1.13.3"
     assert buildpack["erlang_version"] == "23.3.4"
+
+
+def test_resources_routes_define_get_unless_their_options_drop_it(tmp_path):
+    router = '''defmodule Shop.Router do
+  use Shop.Web, :router
+  scope "/api", Shop do
+    resources "/carts", CartController, only: [:create, :show]
+    resources "/me", ProfileController, singleton: true
+    resources "/orders", OrderController, except: [:index] do
+      resources "/lines", LineController
+    end
+    resources "/items", ItemController
+  end
+end
+'''
+    files = {**PHOENIX_12, "web/router.ex": router}
+    root = write_app(tmp_path / "shop", files)
+    paths = [r["path"] for r in phoenix.detect(root).facts["routes"]]
+    assert paths == ["/api/me", "/api/orders/:id/lines", "/api/items"]
+    advice, _ = advise(root, files)
+    assert advice.health_check.path == "/api/me"
