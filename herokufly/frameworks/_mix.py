@@ -103,8 +103,9 @@ def read_mix_project(root: Path) -> dict | None:
         or (root / "rel" / "config.exs").is_file()
     facts["phoenix_version"] = _locked_version(lock, "phoenix") or _requirement(all_mix, "phoenix")
     facts["elixir_requirement"] = _elixir_requirement(mix) or _elixir_requirement(all_mix)
-    facts["releases"] = _release_names(mix)
-    facts["releases_unread"] = bool(_RELEASES.search(mix)) and not facts["releases"]
+    mix_code = strip_comments(mix)  # `# releases: releases(),` left commented out is no release
+    facts["releases"] = _release_names(mix_code)
+    facts["releases_unread"] = bool(_RELEASES.search(mix_code)) and not facts["releases"]
     facts["assets_deploy_alias"] = '"assets.deploy"' in all_mix
     facts["esbuild"] = bool(re.search(_DEP.format(name="(?:esbuild|tailwind|dart_sass)"), all_mix))
     facts["config_files"] = sorted(p.name for p in (root / "config").glob("*.exs")) \

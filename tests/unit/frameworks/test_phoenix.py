@@ -1114,3 +1114,21 @@ end
     assert paths == ["/api/me", "/api/orders/:id/lines", "/api/items"]
     advice, _ = advise(root, files)
     assert advice.health_check.path == "/api/me"
+
+
+def test_root_catch_all_route_is_why_get_root_answers(tmp_path):
+    # BoscoCHW/resistance_boradgame@4975bc34: a LiveView glob is the only fixed page.
+    router = '''defmodule Shop.Router do
+  use Shop.Web, :router
+  scope "/", Shop do
+    pipe_through :browser
+    live "/table/:code", TableLive, :table
+    live "/*path", LobbyLive, :index
+  end
+end
+'''
+    files = {**PHOENIX_12, "web/router.ex": router}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert advice.health_check.path == "/"
+    assert "/*path" in advice.health_check.why
