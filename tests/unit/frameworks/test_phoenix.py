@@ -838,6 +838,10 @@ def test_elixir_requirement_from_a_module_attribute(tmp_path):
     # Bob built 1.10 on OTP 21-22; OTP 21 stays OTP 21 (Alexxfrolov/bloomchain@fd56d4ab).
     ("1.10", "21.3.3", "1.10.4-erlang-21.3-debian-stretch-20200224"),
     ("1.10.3", "21.3.3", "1.10.4-erlang-21.3-debian-stretch-20200224"),
+    # Bob's elixir_to_otp (c74b379, 2021-09): 1.12 on OTP 22-24 (BrunoRibeiro147/Convex@ebc29f39).
+    ("1.12.2", "22.3.2", "1.12.3-erlang-22.3.4.26-debian-bullseye-20210902"),
+    # Elixir 1.14.5 runs on OTP 26; a seen bullseye tag (AXGZ21/nexora@fcc3349c).
+    ("1.14.5", "26.2.5.7", "1.14.5-erlang-26.2.2-debian-bullseye-20240130"),
 ])
 def test_choose_prefers_exact_then_seen_tags(elixir_version, otp, expect_tag):
     image, notes = images.choose(elixir_version, otp)
