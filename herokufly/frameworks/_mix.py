@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 from pathlib import Path
 
 from herokufly.frameworks._files import read_json, read_text, version_tuple
@@ -27,12 +28,16 @@ _ENV_READ = re.compile(
 _LOCK_VERSION = r"\"{name}\":\s*\{{:hex,\s*:{name},\s*\"(?P<v>[^\"]+)\""
 _DEP_REQ = r"\{{\s*:{name}\s*,\s*\"(?P<req>[^\"]+)\""
 _ROUTE = re.compile(r"^\s*(?P<verb>get|live|forward)[\s(]+\"(?P<path>[^\"]*)\"(?P<rest>.*)$")
+# `resources "/posts", PostController[, only:/except:/singleton:]` defines GET /posts (:index,
+# or :show for a singleton) unless its options leave that action out (Phoenix.Router.resources).
+_RESOURCES = re.compile(r"^\s*resources[\s(]+\"(?P<path>[^\"]*)\"\s*,\s*[A-Z][\w.]*(?P<rest>.*)$")
 _SCOPE = re.compile(r"^\s*scope[\s(]+\"(?P<path>[^\"]*)\"")
 _PIPE = re.compile(r"^\s*pipe_through\s+(?P<pipes>.+)$")
 _ECTO_REPOS = re.compile(r"config\s+:(?P<app>[a-z_]\w*)\s*,\s*ecto_repos:")
 _URL_HOST = re.compile(r"url:\s*\[[^\]]*host:\s*\"(?P<host>[^\"]+)\"")
 _RELEASE_MODULE = re.compile(r"defmodule\s+(?P<module>[A-Z][\w.]*)\s+do")
 _BUILDPACK_LINE = re.compile(r"^\s*(?P<key>[a-z_]+)=(?P<value>.*)$")
+_ASSIGNMENT_WORD = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$", re.S)
 
 BUILDPACK_KEYS = ("erlang_version", "elixir_version", "always_rebuild", "release", "runtime_path",
                   "hook_pre_fetch_dependencies", "hook_pre_compile", "hook_compile",
@@ -98,8 +103,9 @@ def read_mix_project(root: Path) -> dict | None:
         or (root / "rel" / "config.exs").is_file()
     facts["phoenix_version"] = _locked_version(lock, "phoenix") or _requirement(all_mix, "phoenix")
     facts["elixir_requirement"] = _elixir_requirement(mix) or _elixir_requirement(all_mix)
-    facts["releases"] = _release_names(mix)
-    facts["releases_unread"] = bool(_RELEASES.search(mix)) and not facts["releases"]
+    mix_code = strip_comments(mix)  # `# releases: releases(),` left commented out is no release
+    facts["releases"] = _release_names(mix_code)
+    facts["releases_unread"] = bool(_RELEASES.search(mix_code)) and not facts["releases"]
     facts["assets_deploy_alias"] = '"assets.deploy"' in all_mix
     facts["esbuild"] = bool(re.search(_DEP.format(name="(?:esbuild|tailwind|dart_sass)"), all_mix))
     facts["config_files"] = sorted(p.name for p in (root / "config").glob("*.exs")) \
@@ -336,6 +342,12 @@ def _parse_router(text: str, rel: str) -> list[dict]:
             if stack:
                 stack.pop()
             continue
+        resource = _RESOURCES.match(line)
+        if resource and not dev_only and _resources_answers_get(resource.group("rest")):
+            routes.append(_route_entry(stack, resource.group("path"), rel))
+        if resource and opens:  # nested resources live under /<path>/:id (not a fixed path)
+            stack.append((resource.group("path").rstrip("/") + "/:id", [], dev_only))
+            continue
         if opens:
             dev = dev_only or bool(re.search(r"^\s*if\b.*(Mix\.env|dev_routes)", line))
             stack.append(("", [], dev))
@@ -346,15 +358,29 @@ def _parse_router(text: str, rel: str) -> list[dict]:
             continue
         route = _ROUTE.match(line)
         if route and not dev_only:
-            prefix = "".join(s[0].rstrip("/") for s in stack)
-            path = prefix + "/" + route.group("path").lstrip("/") if route.group("path") != "/" else (prefix or "/")
-            entry = {"path": path or "/", "pipes": [p for s in stack for p in s[1]], "file": rel}
+            entry = _route_entry(stack, route.group("path"), rel)
             if route.group("verb") == "forward":
                 # A plug mounted at a path (e.g. Absinthe's GraphiQL, which answers GET).
                 target = re.match(r"\s*[,)]?\s*,?\s*(?P<plug>[A-Z][\w.]*)", route.group("rest"))
                 entry["forward"] = target.group("plug") if target else ""
             routes.append(entry)
     return routes
+
+
+def _route_entry(stack: list[tuple[str, list[str], bool]], path: str, rel: str) -> dict:
+    prefix = "".join(s[0].rstrip("/") for s in stack)
+    full = prefix + "/" + path.lstrip("/") if path != "/" else (prefix or "/")
+    return {"path": full or "/", "pipes": [p for s in stack for p in s[1]], "file": rel}
+
+
+def _resources_answers_get(options: str) -> bool:
+    """Whether `resources` options keep the action GET <path> runs (:index; :show for a singleton)."""
+    action = "show" if re.search(r"\bsingleton:\s*true", options) else "index"
+    only = re.search(r"\bonly:\s*\[([^\]]*)\]", options)
+    if only:
+        return f":{action}" in re.findall(r":\w+", only.group(1))
+    excluded = re.search(r"\bexcept:\s*\[([^\]]*)\]", options)
+    return not (excluded and f":{action}" in re.findall(r":\w+", excluded.group(1)))
 
 
 def strip_comments(text: str) -> str:
@@ -386,6 +412,10 @@ def _key_values(root: Path, rel: str, keys: tuple[str, ...]) -> dict | None:
         return None
     values: dict[str, str] = {}
     for line in text.splitlines():
+        several = _assignments(line)
+        if several:
+            values.update((key, value) for key, value in several if key in keys)
+            continue
         found = _BUILDPACK_LINE.match(line.split(" #", 1)[0] if not line.lstrip().startswith("#") else "")
         if found and found.group("key") in keys:
             value = found.group("value").strip()
@@ -393,6 +423,22 @@ def _key_values(root: Path, rel: str, keys: tuple[str, ...]) -> dict | None:
                 value = value[1:-1]
             values[found.group("key")] = value
     return values
+
+
+def _assignments(line: str) -> list[tuple[str, str]]:
+    """`a=1 b=2` on one line: bash (the buildpack sources the file) sets both.
+
+    Only lines made of two or more assignments and nothing else; a line that
+    goes on with a command word leaves the shell's variables unset in bash, and
+    is read by the one-key rule like before."""
+    try:
+        words = shlex.split(line, comments=True)
+    except ValueError:
+        return []
+    pairs = [_ASSIGNMENT_WORD.match(word) for word in words]
+    if len(pairs) < 2 or not all(pairs):
+        return []
+    return [(found.group("key"), found.group("value")) for found in pairs]
 
 
 def _tool_versions(root: Path) -> dict:

@@ -578,6 +578,12 @@ def _health(facts: dict):
     for route in open_routes:
         if route["path"] == "/":
             return _common.health_check("/", f"{route['file']} routes GET /{ssl}")
+    for route in facts["routes"]:
+        # A root catch-all (`live "/*path"`) answers GET / too: a glob also matches no segment.
+        if route["path"].startswith("/*") and "forward" not in route \
+                and not any(_AUTH_PIPE.search(p) for p in route["pipes"]):
+            return _common.health_check("/", f"{route['file']} routes GET {route['path']}, "
+                                        f"which matches /{ssl}")
     if open_routes:
         first = open_routes[0]
         return _common.health_check(first["path"], f"{first['file']} has no / route; "

@@ -835,6 +835,13 @@ def test_elixir_requirement_from_a_module_attribute(tmp_path):
     # Bob built 1.8 on OTP 20-22 and 1.7 on 19-22 (AgileVentures/sing_for_needs@2c4af3d9).
     ("1.8.0", "20.3", "1.8.2-erlang-20.3-debian-stretch-20200224"),
     ("1.7.3", "19.3", "1.7.4-erlang-19.3-debian-stretch-20200224"),
+    # Bob built 1.10 on OTP 21-22; OTP 21 stays OTP 21 (Alexxfrolov/bloomchain@fd56d4ab).
+    ("1.10", "21.3.3", "1.10.4-erlang-21.3-debian-stretch-20200224"),
+    ("1.10.3", "21.3.3", "1.10.4-erlang-21.3-debian-stretch-20200224"),
+    # Bob's elixir_to_otp (c74b379, 2021-09): 1.12 on OTP 22-24 (BrunoRibeiro147/Convex@ebc29f39).
+    ("1.12.2", "22.3.2", "1.12.3-erlang-22.3.4.26-debian-bullseye-20210902"),
+    # Elixir 1.14.5 runs on OTP 26; a seen bullseye tag (AXGZ21/nexora@fcc3349c).
+    ("1.14.5", "26.2.5.7", "1.14.5-erlang-26.2.2-debian-bullseye-20240130"),
 ])
 def test_choose_prefers_exact_then_seen_tags(elixir_version, otp, expect_tag):
     image, notes = images.choose(elixir_version, otp)
@@ -1080,3 +1087,52 @@ def test_post_compile_runs_last_in_the_build(tmp_path):
     advice, _ = advise(root, files)
     text = phoenix.render_dockerfile(advice.build)
     assert text.index("RUN mix compile --force") < text.index("RUN mix run priv/gen_sitemap.exs")
+
+
+def test_two_assignments_on_one_buildpack_config_line_set_both(tmp_path):
+    # bash (the buildpack sources the file) sets both.
+    files = {**PHOENIX_12,
+             "elixir_buildpack.config": "elixir_version=1.13.3 erlang_version=23.3.4  # pins\n"}
+    root = write_app(tmp_path / "shop", files)
+    buildpack = phoenix.detect(root).facts["buildpack"]
+    assert buildpack["elixir_version"] == "1.13.3"
+    assert buildpack["erlang_version"] == "23.3.4"
+
+
+def test_resources_routes_define_get_unless_their_options_drop_it(tmp_path):
+    router = '''defmodule Shop.Router do
+  use Shop.Web, :router
+  scope "/api", Shop do
+    resources "/carts", CartController, only: [:create, :show]
+    resources "/me", ProfileController, singleton: true
+    resources "/orders", OrderController, except: [:index] do
+      resources "/lines", LineController
+    end
+    resources "/items", ItemController
+  end
+end
+'''
+    files = {**PHOENIX_12, "web/router.ex": router}
+    root = write_app(tmp_path / "shop", files)
+    paths = [r["path"] for r in phoenix.detect(root).facts["routes"]]
+    assert paths == ["/api/me", "/api/orders/:id/lines", "/api/items"]
+    advice, _ = advise(root, files)
+    assert advice.health_check.path == "/api/me"
+
+
+def test_root_catch_all_route_is_why_get_root_answers(tmp_path):
+    # BoscoCHW/resistance_boradgame@4975bc34: a LiveView glob is the only fixed page.
+    router = '''defmodule Shop.Router do
+  use Shop.Web, :router
+  scope "/", Shop do
+    pipe_through :browser
+    live "/table/:code", TableLive, :table
+    live "/*path", LobbyLive, :index
+  end
+end
+'''
+    files = {**PHOENIX_12, "web/router.ex": router}
+    root = write_app(tmp_path / "shop", files)
+    advice, _ = advise(root, files)
+    assert advice.health_check.path == "/"
+    assert "/*path" in advice.health_check.why
