@@ -47,6 +47,7 @@ def detect(root: Path) -> Detection | None:
         has_database_yml=(Path(root) / "config" / "database.yml").is_file(),
         up_route=bool(re.search(r"""rails/health#show|get\s+['"]/?up['"]""", routes)),
         health_route=_health_route(routes),
+        root_redirect=_root_redirect(routes),
         force_ssl=bool(re.search(r"^\s*config\.force_ssl\s*=\s*true", production, re.M)),
         has_credentials=any((Path(root) / "config" / f).is_file() for f in (
             "credentials.yml.enc", "credentials/production.yml.enc")),
@@ -83,6 +84,16 @@ def _app_dir(root: Path) -> str:
 _ROUTE = re.compile(r"""^\s*get\s*\(?\s*['"]/?"""
                     r"""(?P<name>health(?:z|check|_check|-check)?|ping|status|_health)/?['"]""",
                     re.M)
+
+
+_ROOT_REDIRECT = re.compile(r"""^\s*root\s*\(?\s*(?:to:|:to\s*=>)\s*redirect\("""
+                            r"""\s*['"](?P<path>/[^'"?#]*)['"]""", re.M)
+
+
+def _root_redirect(routes: str) -> str | None:
+    """The app path `root to: redirect("/x")` sends GET / to (a 301 fails Fly's check)."""
+    found = _ROOT_REDIRECT.search(routes)
+    return found.group("path") if found and found.group("path") != "/" else None
 
 
 def _health_route(routes: str) -> str | None:
@@ -134,6 +145,10 @@ def advise(detection: Detection, ctx: AppContext) -> Advice:
     elif facts.get("health_route"):
         advice.health_check = _common.health_check(facts["health_route"],
                                                     f"{routes} routes {facts['health_route']}")
+    elif facts.get("root_redirect"):
+        # Fly counts only a 2xx as passing (http_service checks); GET / answers 301 here.
+        target = facts["root_redirect"]
+        advice.health_check = _common.health_check(target, f"{routes} redirects / to {target}")
     else:
         why = "the app's root"
         if version >= (7, 1):

@@ -330,3 +330,23 @@ def test_custom_environment_needs_rails_env_at_build_only_without_own_dockerfile
     assert "RAILS_ENV at build time too" in _steps(plan_of(tmp_path))
     rails_repo(tmp_path, Dockerfile='FROM ruby:3.2\nCOPY . /app\nCMD ["bin/rails", "server"]\n')
     assert "RAILS_ENV at build time too" not in _steps(plan_of(tmp_path))
+
+
+def test_root_redirect_is_checked_at_its_target(tmp_path):
+    for route in ("root to: redirect('/good_job')", 'root :to => redirect("/good_job")'):
+        plan = plan_of(rails_repo(tmp_path, **{
+            "config/routes.rb": f"Rails.application.routes.draw do\n  {route}\nend\n"}))
+        assert plan["http_service"]["health_check_path"] == "/good_job"
+    # /up still wins; a redirect to an absolute URL is not a path of this app
+    plan = plan_of(rails_repo(tmp_path, **{"config/routes.rb": (
+        'get "up" => "rails/health#show"\nroot to: redirect("/dashboard")\n')}))
+    assert plan["http_service"]["health_check_path"] == "/up"
+    plan = plan_of(rails_repo(tmp_path, **{"config/routes.rb": (
+        "root to: redirect('https://example.com/')\n")}))
+    assert plan["http_service"]["health_check_path"] == "/"
+
+
+def test_root_redirect_built_at_runtime_is_not_followed(tmp_path):
+    routes = "root to: redirect(\"/conferences/#{ENV.fetch('ROOT_CONFERENCE')}\")\n"
+    plan = plan_of(rails_repo(tmp_path, **{"config/routes.rb": routes}))
+    assert plan["http_service"]["health_check_path"] == "/"
