@@ -401,7 +401,9 @@ def _app_context(inventory: Inventory, options: PlanOptions, fly_app: str,
         domains=sorted(d.hostname for d in inventory.domains if d.kind == "custom"),
         stack=(inventory.app.stack if inventory.app else None) or (repo.stack if repo else None),
         buildpacks=buildpacks,
-        user_dockerfile=repo.dockerfile_image if repo else None,
+        # A development Dockerfile is never built (see _build_and_image): the builder's rules apply.
+        user_dockerfile=(repo.dockerfile_image if repo and not _dev_dockerfile(inventory)
+                         else None),
     )
 
 

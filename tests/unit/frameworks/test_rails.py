@@ -294,3 +294,59 @@ def test_jruby_lock_is_not_judged_by_mri_minimums(tmp_path):
     assert plan["build"]["runtime"]["supported"] is None
     assert not any("ruby" in s["item"].lower() for s in plan["manual_steps"])
     assert any(n.startswith("JRuby 2.6.8-jruby-9.3.10.0") for n in plan["notes"])
+
+
+def test_engine_demo_app_is_read_where_bin_rails_boots_it(tmp_path):
+    # An engine's repo (good_job-style): bin/rails boots demo/, whose routes and environments count.
+    demo_routes = 'Rails.application.routes.draw do\n  get "up" => "rails/health#show"\nend\n'
+    rails_repo(tmp_path, **{
+        "bin/rails": 'APP_PATH = File.expand_path("../demo/config/application", __dir__)\n',
+        "config/routes.rb": "Engine.routes.draw do\nend\n",
+        "config/application.rb": "",
+        "demo/config/application.rb": "class Demo < Rails::Application\nend\n",
+        "demo/config/routes.rb": demo_routes,
+        "demo/config/environments/demo.rb": "require_relative 'production'\n"})
+    plan = plan_of(tmp_path)
+    assert plan["http_service"]["health_check_path"] == "/up"
+    step = _steps(plan)["RAILS_ENV at build time too"]
+    assert "demo/config/environments has demo.rb" in step["why"] and "[build.args]" in step["how"]
+
+
+def test_app_path_outside_the_repo_or_without_an_app_is_the_root(tmp_path):
+    for app_path in ('File.expand_path("../../../x/config/application", __dir__)',
+                     'File.expand_path("../nowhere/config/application", __dir__)'):
+        rails_repo(tmp_path, **{"bin/rails": f"APP_PATH = {app_path}\n"})
+        plan = plan_of(tmp_path)
+        assert plan["http_service"]["health_check_path"] == "/up"  # the root's routes
+        assert "RAILS_ENV at build time too" not in _steps(plan)
+
+
+def test_custom_environment_needs_rails_env_at_build_only_without_own_dockerfile(tmp_path):
+    # administrate-style __FILE__ form, a staging environment, RAILS_ENV a config var
+    rails_repo(tmp_path, **{
+        "bin/rails": "APP_PATH = File.expand_path('../../spec/example_app/config/application', __FILE__)\n",
+        "spec/example_app/config/application.rb": "",
+        "spec/example_app/config/environments/staging.rb": ""})
+    assert "RAILS_ENV at build time too" in _steps(plan_of(tmp_path))
+    rails_repo(tmp_path, Dockerfile='FROM ruby:3.2\nCOPY . /app\nCMD ["bin/rails", "server"]\n')
+    assert "RAILS_ENV at build time too" not in _steps(plan_of(tmp_path))
+
+
+def test_root_redirect_is_checked_at_its_target(tmp_path):
+    for route in ("root to: redirect('/good_job')", 'root :to => redirect("/good_job")'):
+        plan = plan_of(rails_repo(tmp_path, **{
+            "config/routes.rb": f"Rails.application.routes.draw do\n  {route}\nend\n"}))
+        assert plan["http_service"]["health_check_path"] == "/good_job"
+    # /up still wins; a redirect to an absolute URL is not a path of this app
+    plan = plan_of(rails_repo(tmp_path, **{"config/routes.rb": (
+        'get "up" => "rails/health#show"\nroot to: redirect("/dashboard")\n')}))
+    assert plan["http_service"]["health_check_path"] == "/up"
+    plan = plan_of(rails_repo(tmp_path, **{"config/routes.rb": (
+        "root to: redirect('https://example.com/')\n")}))
+    assert plan["http_service"]["health_check_path"] == "/"
+
+
+def test_root_redirect_built_at_runtime_is_not_followed(tmp_path):
+    routes = "root to: redirect(\"/conferences/#{ENV.fetch('ROOT_CONFERENCE')}\")\n"
+    plan = plan_of(rails_repo(tmp_path, **{"config/routes.rb": routes}))
+    assert plan["http_service"]["health_check_path"] == "/"
