@@ -715,8 +715,17 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
                                   and not advice.replaced) else None
     if _heroku_built_the_dockerfile(inventory):
         # Heroku built this Dockerfile and ran heroku.yml's commands; the Procfile was unused.
+        # The process types are build.docker's (each runs its image's CMD unless `run`
+        # names a command); a live container-stack app without heroku.yml has web.
         lines = dict(repo.heroku_yml_run if repo else {})
-        lines.setdefault("web", "")
+        for kind in (repo.heroku_yml_types if repo and repo.heroku_yml_types else ["web"]):
+            lines.setdefault(kind, "")
+        unused = sorted(k for k in (repo.procfile if repo else {}) if k not in lines
+                        and k != "release")
+        if unused:
+            notes.append(f"Heroku's container stack ran heroku.yml's process types "
+                         f"({', '.join(sorted(lines))}), not the Procfile's "
+                         f"{', '.join(unused)}, so those get no Fly group")
         if repo and repo.heroku_yml_release:
             return lines, frameworks.Release(repo.heroku_yml_release, "heroku.yml's release "
                                              "command, as on Heroku", proposed=False)
