@@ -546,7 +546,7 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
     lines = dict(advice.processes)
     release_line = advice.release
     if build.get("mode") == "dockerfile" and not build.get("generated"):
-        lines, release_line = _own_image_lines(inventory, advice, image, notes)
+        lines, release_line = _own_image_lines(inventory, advice, image, notes, not_run)
         image, lines = _bypass_entrypoint(inventory, image, lines, release_line, notes)
     heroku_commands = _heroku_commands(inventory)
     defaults = {k: v for k, v in lines.items() if v and k not in heroku_commands}
@@ -703,7 +703,8 @@ def _release_in_image(inventory: Inventory, image: machine.Image, tool: str) -> 
 
 
 def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
-                     notes: list[str]) -> tuple[dict[str, str], frameworks.Release | None]:
+                     notes: list[str], not_run: dict[str, str]
+                     ) -> tuple[dict[str, str], frameworks.Release | None]:
     """What Heroku ran, to run in the app's own image: (type -> line, release).
 
     "" for a type means the image's own ENTRYPOINT/CMD. Source: Dev Center "Building Docker
@@ -718,8 +719,18 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
         # The process types are build.docker's (each runs its image's CMD unless `run`
         # names a command); a live container-stack app without heroku.yml has web.
         lines = dict(repo.heroku_yml_run if repo else {})
-        for kind in (repo.heroku_yml_types if repo and repo.heroku_yml_types else ["web"]):
+        images = dict(repo.heroku_yml_images if repo else {}) or {"web": repo.dockerfile_path
+                                                                   if repo else "Dockerfile"}
+        for kind in images:
             lines.setdefault(kind, "")
+        for kind in sorted(lines):
+            other = images.get(kind)
+            if other and repo and other != repo.dockerfile_path:
+                # A Fly app builds one image; this type ran in another one on Heroku.
+                not_run[kind] = (f"Heroku ran it in the image {other} builds (heroku.yml), "
+                                 f"not {repo.dockerfile_path}; deploy {other} as its own Fly app")
+                notes.append(f"'{kind}' gets no process group: {not_run[kind]}")
+                del lines[kind]
         unused = sorted(k for k in (repo.procfile if repo else {}) if k not in lines
                         and k != "release")
         if unused:

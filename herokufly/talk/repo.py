@@ -171,7 +171,7 @@ def _read_heroku_yml(doc, root: Path, repo: Repo) -> None:
                  "Dockerfile in heroku.yml, then plan again")
     if web and (root / web).is_file():
         repo.dockerfile_path = web
-    repo.heroku_yml_types = list(paths)
+    repo.heroku_yml_images = paths
     config = build.get("config") if isinstance(build.get("config"), dict) else {}
     repo.heroku_yml_build_config = {str(k): str(v) for k, v in config.items()
                                     if isinstance(v, (str, int, float, bool))}
