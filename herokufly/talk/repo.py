@@ -158,7 +158,8 @@ def _read_heroku_yml(doc, root: Path, repo: Repo) -> None:
     for kind, entry in docker.items():
         entry = entry.get("dockerfile") if isinstance(entry, dict) else entry
         if isinstance(entry, str) and entry.strip():
-            paths[str(kind)] = entry.strip().removeprefix("./")
+            # "/docker/Dockerfile" names the repo root (Heroku builds from the checkout).
+            paths[str(kind)] = entry.strip().lstrip("/").removeprefix("./")
     # Each build.docker key is a process type built from its own Dockerfile; a Fly app
     # builds one image: web's, else the one Dockerfile every type shares.
     web = paths.get("web") or (next(iter(paths.values())) if len(set(paths.values())) == 1
