@@ -74,6 +74,12 @@ def read_repo(path: str | Path) -> Repo:
         if not repo.has_heroku_yml and repo.heroku_yml_run and not repo.procfile:
             # `build: languages:` is a buildpack build; its run section is the Procfile.
             repo.procfile = dict(repo.heroku_yml_run)
+    if repo.dockerfile_path == "Dockerfile" and not (base / "Dockerfile").is_file() \
+            and (base / "dockerfile").is_file():
+        # flyctl builds a lowercase one too (internal/build/imgsrc/docker.go ResolveDockerfile).
+        repo.dockerfile_path = "dockerfile"
+        repo.heroku_yml_images = {k: "dockerfile" if v == "Dockerfile" else v
+                                  for k, v in repo.heroku_yml_images.items()}
     repo.has_dockerfile = (base / repo.dockerfile_path).is_file()
     if repo.has_dockerfile:
         text = _read_text(base / repo.dockerfile_path)
