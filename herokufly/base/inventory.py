@@ -88,6 +88,7 @@ class Repo:
     has_heroku_yml: bool = False  # heroku.yml builds the Dockerfile (build.docker: container stack)
     dockerfile_path: str = "Dockerfile"  # heroku.yml build.docker.web, else "Dockerfile"
     heroku_yml_run: dict[str, str] = field(default_factory=dict)  # run section, as lines
+    heroku_yml_images: dict[str, str] = field(default_factory=dict)  # build.docker: type -> Dockerfile
     heroku_yml_release: str | None = None  # release command, as a line
     heroku_yml_build_config: dict[str, str] = field(default_factory=dict)  # build-time args
     umbrella_apps: list[str] = field(default_factory=list)  # apps/* of an Elixir umbrella

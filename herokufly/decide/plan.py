@@ -549,7 +549,7 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
     lines = dict(advice.processes)
     release_line = advice.release
     if build.get("mode") == "dockerfile" and not build.get("generated"):
-        lines, release_line = _own_image_lines(inventory, advice, image, notes)
+        lines, release_line = _own_image_lines(inventory, advice, image, notes, not_run)
         image, lines = _bypass_entrypoint(inventory, image, lines, release_line, notes)
     heroku_commands = _heroku_commands(inventory)
     defaults = {k: v for k, v in lines.items() if v and k not in heroku_commands}
@@ -706,7 +706,8 @@ def _release_in_image(inventory: Inventory, image: machine.Image, tool: str) -> 
 
 
 def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
-                     notes: list[str]) -> tuple[dict[str, str], frameworks.Release | None]:
+                     notes: list[str], not_run: dict[str, str]
+                     ) -> tuple[dict[str, str], frameworks.Release | None]:
     """What Heroku ran, to run in the app's own image: (type -> line, release).
 
     "" for a type means the image's own ENTRYPOINT/CMD. Source: Dev Center "Building Docker
@@ -718,8 +719,27 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
                                   and not advice.replaced) else None
     if _heroku_built_the_dockerfile(inventory):
         # Heroku built this Dockerfile and ran heroku.yml's commands; the Procfile was unused.
+        # The process types are build.docker's (each runs its image's CMD unless `run`
+        # names a command); a live container-stack app without heroku.yml has web.
         lines = dict(repo.heroku_yml_run if repo else {})
-        lines.setdefault("web", "")
+        images = dict(repo.heroku_yml_images if repo else {}) or {"web": repo.dockerfile_path
+                                                                   if repo else "Dockerfile"}
+        for kind in images:
+            lines.setdefault(kind, "")
+        for kind in sorted(lines):
+            other = images.get(kind)
+            if other and repo and other != repo.dockerfile_path:
+                # A Fly app builds one image; this type ran in another one on Heroku.
+                not_run[kind] = (f"Heroku ran it in the image {other} builds (heroku.yml), "
+                                 f"not {repo.dockerfile_path}; deploy {other} as its own Fly app")
+                notes.append(f"'{kind}' gets no process group: {not_run[kind]}")
+                del lines[kind]
+        unused = sorted(k for k in (repo.procfile if repo else {}) if k not in lines
+                        and k != "release")
+        if unused:
+            notes.append(f"Heroku's container stack ran heroku.yml's process types "
+                         f"({', '.join(sorted(lines))}), not the Procfile's "
+                         f"{', '.join(unused)}, so those get no Fly group")
         if repo and repo.heroku_yml_release:
             return lines, frameworks.Release(repo.heroku_yml_release, "heroku.yml's release "
                                              "command, as on Heroku", proposed=False)

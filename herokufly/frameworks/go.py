@@ -26,7 +26,8 @@ def detect(root: Path) -> Detection | None:
     text = read_text(root, "go.mod")
     if text is None:
         legacy = next((f for f in _LEGACY if (Path(root) / f).is_file()), None)
-        if legacy:
+        # With a Dockerfile of its own the app builds from that image, not the builder.
+        if legacy and not (Path(root) / "Dockerfile").is_file():
             raise ConfigError(f"{legacy}: a Go app without go.mod; Heroku's CNB builder builds "
                               "Go modules only", hint="Run `go mod init` and commit go.mod, "
                               "then plan again")

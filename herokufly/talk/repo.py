@@ -74,6 +74,12 @@ def read_repo(path: str | Path) -> Repo:
         if not repo.has_heroku_yml and repo.heroku_yml_run and not repo.procfile:
             # `build: languages:` is a buildpack build; its run section is the Procfile.
             repo.procfile = dict(repo.heroku_yml_run)
+    if repo.dockerfile_path == "Dockerfile" and not (base / "Dockerfile").is_file() \
+            and (base / "dockerfile").is_file():
+        # flyctl builds a lowercase one too (internal/build/imgsrc/docker.go ResolveDockerfile).
+        repo.dockerfile_path = "dockerfile"
+        repo.heroku_yml_images = {k: "dockerfile" if v == "Dockerfile" else v
+                                  for k, v in repo.heroku_yml_images.items()}
     repo.has_dockerfile = (base / repo.dockerfile_path).is_file()
     if repo.has_dockerfile:
         text = _read_text(base / repo.dockerfile_path)
@@ -154,10 +160,25 @@ def _read_heroku_yml(doc, root: Path, repo: Repo) -> None:
     build = doc.get("build") if isinstance(doc.get("build"), dict) else {}
     docker = build.get("docker") if isinstance(build.get("docker"), dict) else {}
     repo.has_heroku_yml = bool(docker)  # build.languages is a buildpack build
-    web = docker.get("web")
-    web = web.get("dockerfile") if isinstance(web, dict) else web
-    if isinstance(web, str) and web.strip() and (root / web.strip()).is_file():
-        repo.dockerfile_path = web.strip().removeprefix("./")
+    paths = {}
+    for kind, entry in docker.items():
+        entry = entry.get("dockerfile") if isinstance(entry, dict) else entry
+        if isinstance(entry, str) and entry.strip():
+            # "/docker/Dockerfile" names the repo root (Heroku builds from the checkout).
+            paths[str(kind)] = entry.strip().lstrip("/").removeprefix("./")
+    # Each build.docker key is a process type built from its own Dockerfile; a Fly app
+    # builds one image: web's, else the one Dockerfile every type shares.
+    web = paths.get("web") or (next(iter(paths.values())) if len(set(paths.values())) == 1
+                               else None)
+    if web is None and paths:
+        raise ConfigError(
+            "heroku.yml: build.docker builds a different Dockerfile for each of "
+            f"{', '.join(sorted(paths))} and none for web; a Fly app builds one image",
+            hint="Move each image to its own Fly app, or build every process type from one "
+                 "Dockerfile in heroku.yml, then plan again")
+    if web and (root / web).is_file():
+        repo.dockerfile_path = web
+    repo.heroku_yml_images = paths
     config = build.get("config") if isinstance(build.get("config"), dict) else {}
     repo.heroku_yml_build_config = {str(k): str(v) for k, v in config.items()
                                     if isinstance(v, (str, int, float, bool))}
