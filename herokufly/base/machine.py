@@ -74,6 +74,9 @@ class Image:
     # Hosts that script waits for or connects to by name, as (host, variable that overrides it
     # or None): a docker-compose service name such as `postgres` has no address on Fly.
     entrypoint_waits_for: tuple[tuple[str, str | None], ...] = ()
+    # A CMD script from the repo (no ENTRYPOINT) and the hosts it waits for, as above.
+    cmd_source: str | None = None
+    cmd_waits_for: tuple[tuple[str, str | None], ...] = ()
     # The exec-form ENTRYPOINT is a relative path the build context does not have: the image
     # cannot start (`exec ./x: no such file or directory`).
     entrypoint_missing: bool = False
@@ -267,8 +270,19 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
         migrates = script is not None and bool(re.search(r"migrat", _code_of(script), re.I))
         waits = tuple(_script_hosts(script)) if script is not None else ()
         missing = script is None and _missing_from_context(current["entrypoint"][0], current)
+    cmd_source, cmd_waits = None, ()
+    cmd = list(current["cmd"])
+    if read_file is not None and not current["entrypoint"] and cmd and not current["shell_form"]:
+        # A CMD that runs a script (`["/bin/bash", "docker/run.sh"]`, `["./run.sh"]`)
+        path = cmd[1] if (len(cmd) > 1 and posixpath.basename(cmd[0]) in ("bash", "sh", "dash")
+                          and not cmd[1].startswith("-")) else cmd[0]
+        if "/" in path or path.endswith(".sh"):
+            cmd_source, cmd_script = _entrypoint_script(path, current, read_file)
+            cmd_waits = tuple(_script_hosts(cmd_script)) if cmd_script is not None else ()
     return Image(
         kind="dockerfile",
+        cmd_source=cmd_source,
+        cmd_waits_for=cmd_waits,
         entrypoint_waits_for=waits,
         entrypoint_missing=missing,
         installs="\n".join(current["runs"]),
@@ -470,7 +484,7 @@ _BARE_BASES = re.compile(r"^(?:docker\.io/(?:library/)?)?(alpine|debian|ubuntu|b
 _SHELL_OPERATORS = {"&&", "||", ";", "|", ";;", "&"}
 
 
-def own_command_problem(image: Image) -> str | None:
+def own_command_problem(image: Image, set_names=()) -> str | None:
     """Why the image's own ENTRYPOINT+CMD cannot start the app, or None.
 
     Docker execs exec-form words directly (no shell), so `["rm", "-f", "x", "&&", "bundle", …]`
@@ -487,6 +501,11 @@ def own_command_problem(image: Image) -> str | None:
                 f"to {os.path.basename(argv[0])} as an argument (no shell runs it)")
     if not strip_pass_through(argv):
         return f"it has no command to run ({argv or 'no ENTRYPOINT or CMD'})"
+    names = set(set_names or ())
+    hosts = [h for h, var in image.cmd_waits_for if var is None or var not in names]
+    if hosts:
+        return (f"its CMD runs {image.cmd_source}, which waits for {', '.join(hosts)}, a host "
+                "name (a docker-compose service) that has no address on Fly's network")
     return None
 
 

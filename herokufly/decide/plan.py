@@ -748,7 +748,7 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
     # command is how its authors run that image, so the web group runs it; the other lines
     # run in that image.
     lines = {k: v for k, v in heroku.items() if k != "release"}
-    problem = machine.own_command_problem(image)
+    problem = machine.own_command_problem(image, set(inventory.config_var_names) | {"PORT"})
     if "web" in lines and problem:
         notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; the web "
                      f"group runs it on Fly too, since your Dockerfile's own command cannot "

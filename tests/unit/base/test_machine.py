@@ -409,3 +409,14 @@ def test_mix_is_missing_from_a_release_only_final_stage():
     assert machine.missing_program(image, "mix ecto.migrate") == "mix"
     with_source = dockerfile.replace("WORKDIR /app\n", "WORKDIR /app\nCOPY mix.exs ./\n")
     assert machine.missing_program(machine.image_from_dockerfile(with_source), "mix ecto.migrate") is None
+
+
+def test_a_cmd_script_that_waits_for_a_compose_host_is_a_problem_of_the_image_s_own_command():
+    # helpyio/helpy@26aff0e4: CMD ["/bin/bash", "/support/docker/run.sh"], no ENTRYPOINT
+    dockerfile = 'FROM ruby:2.5\nWORKDIR /support\nCOPY . .\nCMD ["/bin/bash", "/support/docker/run.sh"]\n'
+    script = "#!/bin/bash\nuntil pg_isready -h postgres; do sleep 1; done\nexec bundle exec unicorn\n"
+    image = machine.image_from_dockerfile(dockerfile, {"docker/run.sh": script}.get)
+    assert image.cmd_source == "docker/run.sh" and image.cmd_waits_for == (("postgres", None),)
+    assert "waits for postgres" in machine.own_command_problem(image)
+    quiet = machine.image_from_dockerfile(dockerfile, {"docker/run.sh": "exec bundle exec unicorn\n"}.get)
+    assert machine.own_command_problem(quiet) is None
