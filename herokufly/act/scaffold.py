@@ -220,6 +220,14 @@ def merge_fly_toml(existing: str, generated: str, *, force: bool) -> tuple[str, 
     theirs = parse_toml(existing, "fly.toml")
     ours = tomlkit.parse(generated)
     conflicts: list[str] = []
+    if "services" in theirs and "http_service" in ours and "http_service" not in theirs:
+        # Their [[services]] already expose the app; a second [http_service] on the same
+        # internal port would add a competing set of ports and checks.
+        if force:
+            del theirs["services"]
+        else:
+            del ours["http_service"]
+            conflicts.append("http_service (your [[services]] kept)")
     _merge_table(theirs, ours, "", conflicts, force)
     return tomlkit.dumps(theirs), conflicts
 

@@ -246,3 +246,14 @@ def test_users_own_health_checks_are_kept(repo_dir):
     assert not result.conflicts
     checks = tomllib.loads((repo_dir / "fly.toml").read_text())["http_service"]["checks"]
     assert checks == [{"path": "/health"}]
+
+
+def test_users_services_are_not_doubled_by_an_http_service(repo_dir):
+    # 4thanks/Mosdns-on-PaaS: the app's own fly.toml exposes it with [[services]]
+    (repo_dir / "fly.toml").write_text(
+        'app = "acme-phoenix"\n\n[[services]]\n  internal_port = 8080\n  protocol = "tcp"\n'
+        '  [[services.ports]]\n    port = 443\n    handlers = ["tls", "http"]\n')
+    result = scaffold(plan_for(repo_dir), repo_dir)
+    fly = tomllib.loads((repo_dir / "fly.toml").read_text())
+    assert "http_service" not in fly and fly["services"][0]["internal_port"] == 8080
+    assert [c.path for c in result.conflicts] == ["fly.toml"]  # said, not silently dropped
