@@ -86,9 +86,12 @@ def _expect(name: str) -> dict:
     app = app / base if isinstance(base, str) and base.strip("/") else app
     procfile = _setting(env, "PROCFILE_PATH")
     lines = _procfile(app / (procfile if isinstance(procfile, str) else "Procfile"))
-    if (app / "Dockerfile").is_file():
+    dockerfile = app / "Dockerfile"
+    if dockerfile.is_file() and machine.image_from_dockerfile(
+            dockerfile.read_text(errors="replace")).declared:
         # Built with buildpacks on Heroku, but herokufly uses the app's own image (issue 8):
-        # its web process is the image's command; the other lines must still run.
+        # its web process is the image's command; the other lines must still run. (A
+        # Dockerfile with no CMD or ENTRYPOINT is a development image: every line runs.)
         web = lines.pop("web", None)
         if web:
             expect["procfile_web"] = web
