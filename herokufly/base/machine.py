@@ -195,7 +195,7 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
     global_args: dict[str, str] = {}  # ARGs before the first FROM: only FROM lines see them
     for instruction, args in _dockerfile_instructions(text):
         if instruction == "ARG" and current is None:
-            for word in posix_shlex.split(args, comments=False) if _shlex_ok(args) else []:
+            for word in _shell_words(args) or []:
                 name, _, default = word.partition("=")
                 global_args[name] = _expand_args(default, global_args)
             continue
@@ -222,8 +222,9 @@ def image_from_dockerfile(text: str, read_file=None) -> Image:
             continue  # ARG before FROM
         if instruction == "WORKDIR":
             path = args.strip()
-            if _shlex_ok(path) and len(posix_shlex.split(path)) == 1:
-                path = posix_shlex.split(path)[0]  # Docker's word processing drops quotes
+            words = _shell_words(path)
+            if words and len(words) == 1:
+                path = words[0]  # Docker's word processing drops quotes
             current["workdir"] = posixpath.normpath(posixpath.join(current["workdir"], path))
         elif instruction == "RUN":
             current["runs"].append(args)
@@ -331,12 +332,12 @@ def _expand_args(text: str, args: dict[str, str]) -> str:
                   lambda m: args.get(m.group(1) or m.group(2), ""), text)
 
 
-def _shlex_ok(text: str) -> bool:
+def _shell_words(text: str) -> list[str] | None:
+    """POSIX shell words of `text`, or None when its quotes do not close."""
     try:
-        posix_shlex.split(text)
+        return posix_shlex.split(text)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _entrypoint_script(path: str, stage: dict, read_file) -> tuple[str | None, str | None]:
@@ -461,9 +462,13 @@ def unreachable_hosts(image: Image, set_names) -> list[str]:
     """Hosts the ENTRYPOINT script needs that no Fly Machine can resolve: a bare name (a
     docker-compose service) that no variable in `set_names` overrides. Fly's private network
     names apps `<app>.internal`/`.flycast`; a bare `postgres` resolves nowhere."""
+    return _unresolved(image.entrypoint_waits_for, set_names)
+
+
+def _unresolved(waits, set_names) -> list[str]:
+    """The hosts in `waits` ((host, overriding variable) pairs) no set variable overrides."""
     names = set(set_names or ())
-    return [host for host, variable in image.entrypoint_waits_for
-            if variable is None or variable not in names]
+    return [host for host, variable in waits if variable is None or variable not in names]
 
 
 # Language tools a Procfile line may start with, the package names that install them, and
@@ -501,8 +506,7 @@ def own_command_problem(image: Image, set_names=()) -> str | None:
                 f"to {os.path.basename(argv[0])} as an argument (no shell runs it)")
     if not strip_pass_through(argv):
         return f"it has no command to run ({argv or 'no ENTRYPOINT or CMD'})"
-    names = set(set_names or ())
-    hosts = [h for h, var in image.cmd_waits_for if var is None or var not in names]
+    hosts = _unresolved(image.cmd_waits_for, set_names)
     if hosts:
         return (f"its CMD runs {image.cmd_source}, which waits for {', '.join(hosts)}, a host "
                 "name (a docker-compose service) that has no address on Fly's network")

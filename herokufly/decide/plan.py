@@ -582,7 +582,7 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
     processes, sources, checks = {}, {}, {}
     # Heroku sets PORT in every dyno (_env always sets it in [env] too); config vars become
     # secrets, so they are set on every Machine as well.
-    env = {"PORT": "set", **{name: "set" for name in inventory.config_var_names}}
+    env = dict.fromkeys(_set_on_machines(inventory), "set")
     for kind in sorted(lines, key=lambda k: (k != "web", k)):
         group = WEB_GROUP if kind == "web" else names.suggest_fly_app_name(kind) or kind
         processes[group], checks[group] = _fly_command(image, kind, lines[kind], advice, env)
@@ -624,6 +624,11 @@ def _processes(inventory: Inventory, advice: Advice, image: machine.Image, build
     return processes, sources, release_command, checks, release, image
 
 
+def _set_on_machines(inventory: Inventory) -> set[str]:
+    """Variables every Machine has: PORT (fly.toml [env]) and the config vars (secrets)."""
+    return {"PORT", *inventory.config_var_names}
+
+
 def _bypass_entrypoint(inventory: Inventory, image: machine.Image, lines: dict[str, str],
                        release_line, notes: list[str]) -> tuple[machine.Image, dict[str, str]]:
     """Replace the app image's ENTRYPOINT (fly.toml `[experimental] entrypoint`) when it cannot
@@ -635,7 +640,7 @@ def _bypass_entrypoint(inventory: Inventory, image: machine.Image, lines: dict[s
         return image, lines
     if _heroku_built_the_dockerfile(inventory):
         return image, lines  # Heroku ran every command behind this ENTRYPOINT too
-    hosts = machine.unreachable_hosts(image, set(inventory.config_var_names) | {"PORT"})
+    hosts = machine.unreachable_hosts(image, _set_on_machines(inventory))
     needs_commands = any(lines.values()) or bool(release_line)
     script = image.entrypoint_source or image.entrypoint[0]
     cannot_start = bool(hosts) or image.entrypoint_missing
@@ -748,7 +753,7 @@ def _own_image_lines(inventory: Inventory, advice: Advice, image: machine.Image,
     # command is how its authors run that image, so the web group runs it; the other lines
     # run in that image.
     lines = {k: v for k, v in heroku.items() if k != "release"}
-    problem = machine.own_command_problem(image, set(inventory.config_var_names) | {"PORT"})
+    problem = machine.own_command_problem(image, _set_on_machines(inventory))
     if "web" in lines and problem:
         notes.append(f"Heroku built the app with buildpacks and ran `{lines['web']}`; the web "
                      f"group runs it on Fly too, since your Dockerfile's own command cannot "
