@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from pathlib import Path
+
+import psycopg
 
 import pytest
 
@@ -64,3 +68,20 @@ def make_ctx(tmp_path, fake_fly, heroku_client):
                             fly=fake_fly.client(), heroku_factory=lambda: heroku_client,
                             say=lambda line: None)
     return make
+
+
+@contextlib.contextmanager
+def jobs_source(pg15, fake_heroku, monkeypatch, rows: int):
+    """A source database with `rows` Oban-like jobs, named by Heroku's DATABASE_URL."""
+    monkeypatch.setenv("FAKE_FLYCTL_PG_ADMIN_URL", pg15.url())
+    name = "src_" + uuid.uuid4().hex[:8]
+    url = pg15.create_database(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create table jobs (id serial primary key, state text, args jsonb)")
+        conn.execute("insert into jobs (state, args) select 'available', jsonb_build_object('n', g) "
+                     "from generate_series(1, %s) g", (rows,))
+    fake_heroku.set_config_vars(HEROKU_APP, {"DATABASE_URL": url})
+    try:
+        yield url
+    finally:
+        pg15.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

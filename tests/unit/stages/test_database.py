@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 
 import psycopg
 import pytest
 
 from herokufly.base.errors import HerokuflyError
 from herokufly.stages import database, provision
-from tests.unit.stages.conftest import FLY_APP, HEROKU_APP, base_plan
+from tests.unit.stages.conftest import FLY_APP, HEROKU_APP, base_plan, jobs_source
 
 
 @pytest.fixture
 def source(pg15, fake_heroku, monkeypatch):
-    monkeypatch.setenv("FAKE_FLYCTL_PG_ADMIN_URL", pg15.url())
-    name = "src_" + uuid.uuid4().hex[:8]
-    url = pg15.create_database(name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("create table jobs (id serial primary key, state text, args jsonb)")
-        conn.execute("insert into jobs (state, args) select 'available', jsonb_build_object('n', g) "
-                     "from generate_series(1, 500) g")
-    fake_heroku.set_config_vars(HEROKU_APP, {"DATABASE_URL": url})
-    yield url
-    pg15.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with jobs_source(pg15, fake_heroku, monkeypatch, rows=500) as url:
+        yield url
 
 
 def _heroku(fake_heroku):
